@@ -1,0 +1,1 @@
+//! INCIDENTS.md: the incident journal (writer, parser, export).

@@ -1,0 +1,9 @@
+//! sitrep: a terminal incident cockpit.
+//!
+//! The cockpit is a fold over events: sources send observations over one channel,
+//! [`app::App::update`] folds them into state without doing I/O, and the UI draws that
+//! state only when it changed. Live, drill and replay differ only in the plugged-in
+//! sources and executor.
+
+pub mod journal;
+pub mod runbook;

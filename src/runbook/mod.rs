@@ -1,0 +1,1 @@
+//! Markdown runbooks read as checklists, and matching alerts to their sections.
