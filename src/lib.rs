@@ -5,5 +5,11 @@
 //! state only when it changed. Live, drill and replay differ only in the plugged-in
 //! sources and executor.
 
+pub mod app;
+pub mod command;
+pub mod config;
+pub mod drill;
+pub mod event;
 pub mod journal;
 pub mod runbook;
+pub mod ui;

@@ -1,0 +1,401 @@
+//! The log pane's bounded ring buffer, filter and scroll position.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use jiff::Timestamp;
+use regex::Regex;
+
+use crate::event::LogLine;
+
+/// How serious a log line looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LogLevel {
+    Debug,
+    Info,
+    Warn,
+    Error,
+}
+
+/// A log line as kept: text made safe for the terminal, level read once.
+#[derive(Debug, Clone)]
+pub struct StoredLine {
+    pub seq: u64,
+    pub at: Timestamp,
+    pub pod: String,
+    pub container: String,
+    pub text: String,
+    pub level: LogLevel,
+    /// Colour slot of the pod, stable for the pod's lifetime.
+    pub pod_slot: usize,
+}
+
+/// An include or exclude regex over log text.
+#[derive(Debug, Clone)]
+pub struct LogFilter {
+    pub source: String,
+    pub regex: Regex,
+    pub exclude: bool,
+}
+
+impl LogFilter {
+    /// Parses `regex` or `!regex`.
+    pub fn parse(text: &str) -> Result<LogFilter, String> {
+        let (exclude, pattern) = match text.strip_prefix('!') {
+            Some(p) => (true, p),
+            None => (false, text),
+        };
+        let regex =
+            Regex::new(pattern).map_err(|e| format!("bad filter regex `{pattern}`: {e}"))?;
+        Ok(LogFilter {
+            source: text.to_string(),
+            regex,
+            exclude,
+        })
+    }
+
+    fn keeps(&self, line: &StoredLine) -> bool {
+        self.regex.is_match(&line.text) != self.exclude
+    }
+}
+
+/// A bounded, filterable log tail: memory stays flat however long the incident lasts.
+#[derive(Debug, Clone)]
+pub struct LogBuffer {
+    lines: VecDeque<StoredLine>,
+    capacity: usize,
+    next_seq: u64,
+    /// Lines pushed out of the ring to make room.
+    pub evicted: u64,
+    /// Lines a source could not deliver (back-pressure), as reported to us.
+    pub dropped: u64,
+    filter: Option<LogFilter>,
+    /// Sequence numbers of the lines the filter keeps, oldest first.
+    matches: VecDeque<u64>,
+    /// Follow the tail; when false, `scroll` lines up from the bottom stay put.
+    pub follow: bool,
+    /// Rows from the bottom of the (filtered) view.
+    pub scroll: usize,
+    pub wrap: bool,
+    pod_slots: BTreeMap<String, usize>,
+}
+
+impl LogBuffer {
+    /// An empty buffer keeping at most `capacity` lines.
+    pub fn new(capacity: usize) -> Self {
+        LogBuffer {
+            lines: VecDeque::with_capacity(capacity.min(4096)),
+            capacity: capacity.max(1),
+            next_seq: 0,
+            evicted: 0,
+            dropped: 0,
+            filter: None,
+            matches: VecDeque::new(),
+            follow: true,
+            scroll: 0,
+            wrap: false,
+            pod_slots: BTreeMap::new(),
+        }
+    }
+
+    /// Adds a line, evicting the oldest when full.
+    pub fn push(&mut self, line: LogLine) {
+        if self.lines.len() == self.capacity
+            && let Some(old) = self.lines.pop_front()
+        {
+            self.evicted += 1;
+            if self.matches.front() == Some(&old.seq) {
+                self.matches.pop_front();
+            }
+        }
+        let next_slot = self.pod_slots.len();
+        let pod_slot = *self.pod_slots.entry(line.pod.clone()).or_insert(next_slot);
+        if self.pod_slots.len() > 4096 {
+            // Pods come and go for days; forget colours rather than grow without bound.
+            self.pod_slots.clear();
+        }
+        let text = sanitize(&line.text);
+        let stored = StoredLine {
+            seq: self.next_seq,
+            at: line.at,
+            level: level_of(&text),
+            pod: line.pod,
+            container: line.container,
+            text,
+            pod_slot,
+        };
+        self.next_seq += 1;
+        if let Some(f) = &self.filter
+            && f.keeps(&stored)
+        {
+            self.matches.push_back(stored.seq);
+            if !self.follow {
+                self.scroll += 1;
+            }
+        } else if self.filter.is_none() && !self.follow {
+            self.scroll += 1;
+        }
+        // Keep timestamp order across pods: sources deliver in order per container, so a late
+        // line sinks only past the few lines that came after it.
+        let pos = self
+            .lines
+            .iter()
+            .rev()
+            .take_while(|l| l.at > stored.at)
+            .count();
+        if pos == 0 {
+            self.lines.push_back(stored);
+        } else {
+            let at = self.lines.len() - pos;
+            self.lines.insert(at, stored);
+            if self.filter.is_some() {
+                self.rebuild_matches();
+            }
+        }
+    }
+
+    /// Sets or clears the filter.
+    pub fn set_filter(&mut self, filter: Option<LogFilter>) {
+        self.filter = filter;
+        self.scroll = 0;
+        self.rebuild_matches();
+    }
+
+    /// The active filter's text.
+    pub fn filter(&self) -> Option<&LogFilter> {
+        self.filter.as_ref()
+    }
+
+    fn rebuild_matches(&mut self) {
+        self.matches.clear();
+        if let Some(f) = &self.filter {
+            self.matches = self
+                .lines
+                .iter()
+                .filter(|l| f.keeps(l))
+                .map(|l| l.seq)
+                .collect();
+        }
+    }
+
+    /// Number of lines in view (after the filter).
+    pub fn visible_len(&self) -> usize {
+        if self.filter.is_some() {
+            self.matches.len()
+        } else {
+            self.lines.len()
+        }
+    }
+
+    /// Lines stored in the ring.
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// Whether the ring is empty.
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    fn by_seq(&self, seq: u64) -> Option<&StoredLine> {
+        let first = self.lines.front()?.seq;
+        // Out-of-order inserts shift a line by a few places at most; look near its slot.
+        let guess = seq.checked_sub(first)? as usize;
+        let lo = guess.saturating_sub(64);
+        let hi = (guess + 64).min(self.lines.len());
+        self.lines.range(lo..hi).find(|l| l.seq == seq)
+    }
+
+    /// The visible line at `index` of the filtered view, oldest first.
+    pub fn visible(&self, index: usize) -> Option<&StoredLine> {
+        if self.filter.is_some() {
+            self.by_seq(*self.matches.get(index)?)
+        } else {
+            self.lines.get(index)
+        }
+    }
+
+    /// The window of `height` visible lines that ends `scroll` lines above the bottom.
+    pub fn window(&self, height: usize) -> Vec<&StoredLine> {
+        let len = self.visible_len();
+        let end = len.saturating_sub(self.scroll.min(len));
+        let start = end.saturating_sub(height);
+        (start..end).filter_map(|i| self.visible(i)).collect()
+    }
+
+    /// Scrolls up (positive) or down (negative); reaching the bottom resumes following.
+    pub fn scroll_by(&mut self, delta: isize) {
+        let max = self.visible_len();
+        let s = (self.scroll as isize + delta).clamp(0, max as isize) as usize;
+        self.scroll = s;
+        self.follow = s == 0;
+    }
+
+    /// Moves the view so that the next error line below the current bottom is at the bottom.
+    pub fn jump_to_next_error(&mut self) -> bool {
+        let len = self.visible_len();
+        let bottom = len.saturating_sub(self.scroll);
+        // Search below the current bottom first, then wrap to the oldest line.
+        let order = (bottom..len).chain(0..bottom.min(len));
+        for i in order {
+            if self.visible(i).is_some_and(|l| l.level == LogLevel::Error) {
+                self.scroll = len - (i + 1);
+                self.follow = self.scroll == 0;
+                return true;
+            }
+        }
+        false
+    }
+}
+
+/// Reads a line's level from the usual spellings.
+pub fn level_of(text: &str) -> LogLevel {
+    let head: String = text
+        .chars()
+        .take(64)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if [
+        "error",
+        "fatal",
+        "panic",
+        "critical",
+        "traceback",
+        "exception",
+    ]
+    .iter()
+    .any(|w| head.contains(w))
+    {
+        LogLevel::Error
+    } else if head.contains("warn") {
+        LogLevel::Warn
+    } else if head.contains("debug") || head.contains("trace") {
+        LogLevel::Debug
+    } else {
+        LogLevel::Info
+    }
+}
+
+/// Makes outside text safe for the terminal: escape sequences are dropped, other control
+/// characters become visible, tabs become spaces.
+pub fn sanitize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\t' => out.push_str("    "),
+            '\u{1b}' => {
+                match chars.peek() {
+                    // CSI: parameters and intermediates up to a final byte in @..~.
+                    Some('[') => {
+                        chars.next();
+                        for n in chars.by_ref() {
+                            if ('@'..='~').contains(&n) {
+                                break;
+                            }
+                        }
+                    }
+                    // OSC and other strings: up to BEL or ST.
+                    Some(']' | 'P' | '_' | '^') => {
+                        chars.next();
+                        while let Some(n) = chars.next() {
+                            if n == '\u{7}' {
+                                break;
+                            }
+                            if n == '\u{1b}' && chars.peek() == Some(&'\\') {
+                                chars.next();
+                                break;
+                            }
+                        }
+                    }
+                    _ => out.push('␛'),
+                }
+            }
+            c if c.is_control() => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn line(sec: i64, pod: &str, text: &str) -> LogLine {
+        LogLine {
+            at: Timestamp::from_second(1_700_000_000 + sec).unwrap(),
+            pod: pod.into(),
+            container: "main".into(),
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn ring_stays_bounded_and_counts_evictions() {
+        let mut b = LogBuffer::new(100);
+        for i in 0..1000 {
+            b.push(line(i, "p", "INFO ok"));
+        }
+        assert_eq!(b.len(), 100);
+        assert_eq!(b.evicted, 900);
+        assert_eq!(b.window(3).last().unwrap().seq, 999);
+    }
+
+    #[test]
+    fn merges_late_lines_in_timestamp_order() {
+        let mut b = LogBuffer::new(10);
+        b.push(line(1, "a", "one"));
+        b.push(line(3, "a", "three"));
+        b.push(line(2, "b", "two"));
+        let texts: Vec<&str> = b.window(10).iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(texts, ["one", "two", "three"]);
+    }
+
+    #[test]
+    fn filter_includes_excludes_and_follows_new_lines() {
+        let mut b = LogBuffer::new(100);
+        b.push(line(1, "a", "ERROR boom"));
+        b.push(line(2, "a", "INFO fine"));
+        b.set_filter(Some(LogFilter::parse("boom|bang").unwrap()));
+        assert_eq!(b.visible_len(), 1);
+        b.push(line(3, "a", "ERROR bang"));
+        assert_eq!(b.visible_len(), 2);
+        b.set_filter(Some(LogFilter::parse("!ERROR").unwrap()));
+        assert_eq!(
+            b.window(10)
+                .iter()
+                .map(|l| l.text.as_str())
+                .collect::<Vec<_>>(),
+            ["INFO fine"]
+        );
+        assert!(LogFilter::parse("(").is_err());
+    }
+
+    #[test]
+    fn escapes_are_neutralised() {
+        assert_eq!(sanitize("\u{1b}[31mred\u{1b}[0m"), "red");
+        assert_eq!(sanitize("a\u{1b}]0;title\u{7}b"), "ab");
+        assert_eq!(sanitize("bell\u{7}\rx"), "bell\u{fffd}\u{fffd}x");
+        assert_eq!(sanitize("lone\u{1b}x"), "lone␛x");
+    }
+
+    #[test]
+    fn jumps_to_errors_and_scrolling_stops_following() {
+        let mut b = LogBuffer::new(100);
+        for i in 0..10 {
+            b.push(line(i, "a", if i == 3 { "ERROR x" } else { "INFO y" }));
+        }
+        assert!(b.jump_to_next_error());
+        assert_eq!(b.window(1)[0].text, "ERROR x");
+        assert!(!b.follow);
+        b.push(line(11, "a", "INFO z"));
+        assert_eq!(
+            b.window(1)[0].text,
+            "ERROR x",
+            "the view stays put while not following"
+        );
+        b.scroll_by(-100);
+        assert!(b.follow);
+    }
+}

@@ -1,0 +1,310 @@
+//! The cockpit's state and the one place it changes: [`App::update`].
+
+mod commands;
+mod input;
+pub mod logs;
+mod observe;
+pub mod state;
+
+use jiff::Timestamp;
+use ratatui_textarea::TextArea;
+
+use crate::command::{Command, Pane};
+use crate::config::{Config, Keymap, Theme};
+use crate::event::{Action, Event, Level};
+use crate::journal::{Entry, Header, Kind, Outcome};
+use logs::LogBuffer;
+use state::{AlertEntry, Gpus, IncidentState, KillSwitches, PodsState, SignalState};
+
+/// Which world the cockpit is plugged into.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mode {
+    /// A real cluster and monitoring stack.
+    Live { context: String, namespace: String },
+    /// A scripted incident on a simulated cluster.
+    Drill { name: String, speed: f64 },
+    /// A recorded incident played back.
+    Replay { file: String, speed: f64 },
+}
+
+impl Mode {
+    /// The banner text: `LIVE ctx/ns`, `DRILL name ×10`, `REPLAY file ×2`.
+    pub fn banner(&self) -> String {
+        match self {
+            Mode::Live { context, namespace } => format!("LIVE {context}/{namespace}"),
+            Mode::Drill { name, speed } => format!("DRILL {name} ×{}", fmt_speed(*speed)),
+            Mode::Replay { file, speed } => format!("REPLAY {file} ×{}", fmt_speed(*speed)),
+        }
+    }
+
+    /// Whether actions only touch a simulated world.
+    pub fn is_simulated(&self) -> bool {
+        !matches!(self, Mode::Live { .. })
+    }
+}
+
+fn fmt_speed(s: f64) -> String {
+    if s.fract() == 0.0 {
+        format!("{s:.0}")
+    } else {
+        format!("{s}")
+    }
+}
+
+/// A one-line text input (the `:` line, the log filter).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineInput {
+    pub text: String,
+    /// Completions offered for `text`, and which one Tab last chose.
+    pub completions: Vec<String>,
+    pub chosen: Option<usize>,
+}
+
+/// What sits on top of the panes and takes the keys.
+#[derive(Debug)]
+pub enum Overlay {
+    Help {
+        scroll: u16,
+    },
+    QuitConfirm,
+    /// A world-changing action waiting for the operator's yes.
+    Confirm {
+        action: Action,
+        /// Exactly what will change, one line each.
+        lines: Vec<String>,
+        /// The name the operator must type first, for the most severe incidents.
+        typed_required: Option<String>,
+        typed: String,
+    },
+    CommandLine(LineInput),
+    Filter(LineInput),
+    Note(Box<TextArea<'static>>),
+    KillSwitchMenu {
+        selected: usize,
+    },
+    RollbackDialog {
+        deployment: String,
+        selected: usize,
+    },
+}
+
+/// Something `update` asks the outside world to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Quit,
+    /// Carry out a confirmed action with the mode's executor.
+    Execute(Action),
+    /// Write an incident heading and header.
+    JournalBegin(Header),
+    /// Append one entry to an incident.
+    JournalAppend {
+        incident: String,
+        entry: Entry,
+    },
+    /// Stop or start the drill clock.
+    SetPaused(bool),
+    /// Put text on the clipboard (OSC 52).
+    Clipboard(String),
+}
+
+/// A message on the status line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Flash {
+    pub text: String,
+    pub level: Level,
+}
+
+/// The whole cockpit state.
+#[derive(Debug)]
+pub struct App {
+    pub mode: Mode,
+    pub read_only: bool,
+    pub paused: bool,
+    pub actor: String,
+    pub now: Timestamp,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub config: Config,
+    pub incident: Option<IncidentState>,
+    pub signals: Vec<SignalState>,
+    pub alerts: Vec<AlertEntry>,
+    pub alerts_selected: usize,
+    pub pods: PodsState,
+    pub gpus: Gpus,
+    pub gpus_selected: usize,
+    pub logs: LogBuffer,
+    pub kill_switches: KillSwitches,
+    pub timeline: Vec<Entry>,
+    pub timeline_selected: Option<usize>,
+    pub focus: Pane,
+    pub zoom: bool,
+    pub overlay: Option<Overlay>,
+    pub flash: Option<Flash>,
+    /// Terminal size, for mouse hit-testing with the same layout the UI draws.
+    pub size: (u16, u16),
+    /// The note the operator was writing when the editor closed by accident.
+    pub note_draft: Option<Vec<String>>,
+    /// Errors from sources, by source name, with when they began.
+    pub source_errors: Vec<(String, String, Timestamp)>,
+    /// Set whenever something on screen changed; the loop draws and clears it.
+    pub dirty: bool,
+    effects: Vec<Effect>,
+}
+
+/// Most timeline entries kept in memory; the journal file keeps them all.
+const TIMELINE_CAP: usize = 10_000;
+
+impl App {
+    /// A cockpit for `mode` with nothing observed yet.
+    pub fn new(
+        mode: Mode,
+        config: Config,
+        keymap: Keymap,
+        theme: Theme,
+        actor: String,
+        now: Timestamp,
+    ) -> App {
+        let buffer = config.logs.buffer_lines;
+        App {
+            mode,
+            read_only: false,
+            paused: false,
+            actor,
+            now,
+            keymap,
+            theme,
+            config,
+            incident: None,
+            signals: Vec::new(),
+            alerts: Vec::new(),
+            alerts_selected: 0,
+            pods: PodsState::default(),
+            gpus: Gpus::new(),
+            gpus_selected: 0,
+            logs: LogBuffer::new(buffer),
+            kill_switches: Vec::new(),
+            timeline: Vec::new(),
+            timeline_selected: None,
+            focus: Pane::Alerts,
+            zoom: false,
+            overlay: None,
+            flash: None,
+            size: (80, 24),
+            note_draft: None,
+            source_errors: Vec::new(),
+            dirty: true,
+            effects: Vec::new(),
+        }
+    }
+
+    /// Folds one event into the state and returns what must happen outside. No I/O.
+    pub fn update(&mut self, event: Event) -> Vec<Effect> {
+        match event {
+            Event::Input(ev) => self.on_input(ev),
+            Event::Observed(at, obs) => {
+                if at > self.now {
+                    self.now = at;
+                }
+                self.observe(obs);
+                self.dirty = true;
+            }
+            Event::Tick(at) => {
+                if at > self.now {
+                    self.now = at;
+                }
+                self.dirty = true;
+            }
+            Event::ActionDone(report) => self.on_action_done(report),
+            Event::Journaled(entry) => {
+                if self.timeline.len() == TIMELINE_CAP {
+                    self.timeline.remove(0);
+                }
+                self.timeline.push(entry);
+                self.dirty = true;
+            }
+            Event::JournalFailed(msg) => self.flash(Level::Crit, format!("journal: {msg}")),
+        }
+        std::mem::take(&mut self.effects)
+    }
+
+    /// Runs a command as if the operator had typed it.
+    pub fn run(&mut self, cmd: Command) -> Vec<Effect> {
+        self.run_command(cmd);
+        self.dirty = true;
+        std::mem::take(&mut self.effects)
+    }
+
+    /// Resumes an incident left open in the journal by an earlier run.
+    pub fn resume_incident(&mut self, incident: IncidentState) {
+        self.incident = Some(incident);
+        self.dirty = true;
+    }
+
+    fn flash(&mut self, level: Level, text: impl Into<String>) {
+        self.flash = Some(Flash {
+            text: text.into(),
+            level,
+        });
+        self.dirty = true;
+    }
+
+    fn emit(&mut self, effect: Effect) {
+        self.effects.push(effect);
+    }
+
+    /// Opens an incident (journaled) unless one is open.
+    fn open_incident(&mut self, title: String, severity: u8, actor: String) {
+        if self.incident.is_some() {
+            return;
+        }
+        let id = crate::journal::new_id(self.now, &[]);
+        let header = Header {
+            id: id.clone(),
+            title: title.clone(),
+            opened_at: self.now,
+            mode: self.mode.banner(),
+            drill: self.mode.is_simulated(),
+            severity,
+            opened_by: actor,
+        };
+        self.incident = Some(IncidentState {
+            id,
+            title,
+            severity,
+            status: crate::command::Status::Investigating,
+            opened_at: self.now,
+            acked_at: None,
+            mitigated_at: None,
+        });
+        self.emit(Effect::JournalBegin(header));
+        if let Mode::Drill { name, .. } | Mode::Replay { file: name, .. } = &self.mode {
+            let text =
+                format!("{name}: practice incident on a simulated cluster, not a real outage");
+            self.journal_as("sitrep", Kind::Drill, text, None);
+        }
+    }
+
+    /// Journals an entry by the operator, opening an incident first if none is open.
+    fn journal(&mut self, kind: Kind, text: impl Into<String>, outcome: Option<Outcome>) {
+        let actor = self.actor.clone();
+        if self.incident.is_none() {
+            self.open_incident(format!("Incident opened by {actor}"), 3, actor.clone());
+        }
+        self.journal_as(&actor, kind, text.into(), outcome);
+    }
+
+    fn journal_as(&mut self, actor: &str, kind: Kind, text: String, outcome: Option<Outcome>) {
+        let Some(incident) = &self.incident else {
+            return;
+        };
+        let entry = Entry {
+            at: self.now,
+            actor: actor.to_string(),
+            kind,
+            text,
+            outcome,
+        };
+        let incident = incident.id.clone();
+        self.emit(Effect::JournalAppend { incident, entry });
+    }
+}

@@ -1,0 +1,189 @@
+//! Folding what sources observed into the panes' state.
+
+use crate::event::{ActionOutcome, ActionReport, AlertState, Level, Observation};
+use crate::journal::{Kind, Outcome};
+
+use super::App;
+use super::state::{AlertEntry, SIGNAL_HISTORY, SignalState};
+
+/// How long a resolved alert stays on the alerts pane.
+const RESOLVED_SHOWN: jiff::SignedDuration = jiff::SignedDuration::from_mins(15);
+
+/// Rank of an alert's `severity` label; higher is worse.
+pub fn severity_rank(label: &str) -> u8 {
+    match label.to_ascii_lowercase().as_str() {
+        "critical" | "page" | "sev1" | "sev2" => 3,
+        "warning" | "warn" | "sev3" => 2,
+        "info" | "sev4" => 1,
+        _ => 0,
+    }
+}
+
+impl App {
+    pub(super) fn observe(&mut self, obs: Observation) {
+        match obs {
+            Observation::SignalDefined(def) => {
+                if let Some(s) = self.signals.iter_mut().find(|s| s.def.name == def.name) {
+                    s.def = def;
+                } else {
+                    self.signals.push(SignalState {
+                        def,
+                        value: None,
+                        history: Default::default(),
+                        stale: None,
+                    });
+                }
+            }
+            Observation::Signal { name, value } => {
+                if let Some(s) = self.signals.iter_mut().find(|s| s.def.name == name) {
+                    s.value = value;
+                    s.stale = None;
+                    if let Some(v) = value {
+                        if s.history.len() == SIGNAL_HISTORY {
+                            s.history.pop_front();
+                        }
+                        s.history.push_back(v);
+                    }
+                }
+            }
+            Observation::Deployment(d) => {
+                if self.pods.namespace.is_empty() {
+                    self.pods.namespace = d.namespace.clone();
+                }
+                let name = d.name.clone();
+                self.pods.workloads.entry(name).or_default().deployment = Some(d);
+            }
+            Observation::Pod(p) => {
+                self.pods
+                    .workloads
+                    .entry(p.workload.clone())
+                    .or_default()
+                    .pods
+                    .insert(p.name.clone(), p);
+            }
+            Observation::PodGone { name, .. } => {
+                for w in self.pods.workloads.values_mut() {
+                    w.pods.remove(&name);
+                }
+                let rows = self.pods.row_count();
+                self.pods.selected = self.pods.selected.min(rows.saturating_sub(1));
+            }
+            Observation::Gpu(g) => {
+                self.gpus.insert((g.host.clone(), g.index), g);
+            }
+            Observation::Alert(a) => self.observe_alert(a),
+            Observation::Log(line) => self.logs.push(line),
+            Observation::KillSwitch(k) => {
+                if let Some(existing) = self.kill_switches.iter_mut().find(|e| e.name == k.name) {
+                    *existing = k;
+                } else {
+                    self.kill_switches.push(k);
+                }
+            }
+            Observation::SourceError { source, error } => {
+                let now = self.now;
+                match self.source_errors.iter_mut().find(|(s, _, _)| *s == source) {
+                    Some(e) => e.1 = error,
+                    None => self.source_errors.push((source, error, now)),
+                }
+            }
+            Observation::ClockPaused(p) => self.paused = p,
+        }
+        self.prune_resolved_alerts();
+    }
+
+    fn observe_alert(&mut self, a: crate::event::AlertStatus) {
+        let now = self.now;
+        let previous = self.alerts.iter().position(|e| e.status.name == a.name);
+        let was_firing =
+            previous.is_some_and(|i| self.alerts[i].status.state == AlertState::Firing);
+        let firing = a.state == AlertState::Firing;
+        let text = if a.detail.is_empty() {
+            a.name.clone()
+        } else {
+            format!("{}: {}", a.name, a.detail)
+        };
+        if firing && !was_firing {
+            let auto = super::observe::severity_rank(&self.config.incident.auto_open);
+            if self.incident.is_none() && severity_rank(&a.severity) >= auto && auto > 0 {
+                let sev = if severity_rank(&a.severity) >= 3 {
+                    2
+                } else {
+                    3
+                };
+                self.open_incident(format!("{}: {}", a.name, a.summary), sev, "sitrep".into());
+            }
+            self.journal_as("sitrep", Kind::AlertFired, text, None);
+        } else if !firing && was_firing {
+            self.journal_as("sitrep", Kind::AlertResolved, text, None);
+        }
+        match previous {
+            Some(i) => {
+                let e = &mut self.alerts[i];
+                if firing && !was_firing {
+                    e.acked = false;
+                }
+                e.resolved_at = (!firing).then(|| e.resolved_at.unwrap_or(now));
+                e.status = a;
+            }
+            None => self.alerts.push(AlertEntry {
+                resolved_at: (!firing).then_some(now),
+                status: a,
+                acked: false,
+                runbook: None,
+            }),
+        }
+        // Firing first, worst first, then oldest first.
+        self.alerts.sort_by(|x, y| {
+            (y.status.state == AlertState::Firing)
+                .cmp(&(x.status.state == AlertState::Firing))
+                .then(severity_rank(&y.status.severity).cmp(&severity_rank(&x.status.severity)))
+                .then(x.status.since.cmp(&y.status.since))
+        });
+    }
+
+    fn prune_resolved_alerts(&mut self) {
+        let now = self.now;
+        let before = self.alerts.len();
+        self.alerts.retain(|a| {
+            a.resolved_at
+                .is_none_or(|r| now.duration_since(r) < RESOLVED_SHOWN)
+        });
+        if self.alerts.len() != before {
+            self.alerts_selected = self
+                .alerts_selected
+                .min(self.alerts.len().saturating_sub(1));
+        }
+    }
+
+    pub(super) fn on_action_done(&mut self, report: ActionReport) {
+        let outcome = match report.outcome {
+            ActionOutcome::Ok => Outcome::Ok,
+            ActionOutcome::Refused => Outcome::Refused,
+            ActionOutcome::Failed => Outcome::Failed,
+            ActionOutcome::DryRun => Outcome::DryRun,
+        };
+        let kind = match (&report.action, report.outcome) {
+            (crate::event::Action::Rollback { .. }, ActionOutcome::Ok) => Kind::Rollback,
+            (crate::event::Action::KillSwitch { .. }, ActionOutcome::Ok) => Kind::KillSwitch,
+            _ => Kind::Command,
+        };
+        let level = if report.outcome == ActionOutcome::Ok {
+            Level::Ok
+        } else {
+            Level::Crit
+        };
+        let line = report.action.command_line();
+        self.flash(level, format!("{line}: {}", report.detail));
+        self.journal(kind, format!("{line}: {}", report.detail), Some(outcome));
+        if report.outcome == ActionOutcome::Ok
+            && let Some(inc) = &mut self.incident
+            && inc.status < crate::command::Status::Mitigating
+        {
+            // A change that went through is mitigation in progress; the operator can say otherwise.
+            let text = format!("{} → mitigating (after a change)", inc.status.as_str());
+            inc.status = crate::command::Status::Mitigating;
+            self.journal_as("sitrep", Kind::Status, text, None);
+        }
+    }
+}

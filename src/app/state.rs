@@ -1,0 +1,123 @@
+//! What each pane holds. Plain data: `App::update` changes it, the UI reads it.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use jiff::Timestamp;
+
+use crate::command::Status;
+use crate::event::{
+    AlertStatus, DeploymentStatus, GpuStatus, KillSwitchStatus, Level, PodStatus, SignalDef,
+};
+
+/// Samples kept per signal for its sparkline.
+pub const SIGNAL_HISTORY: usize = 240;
+
+/// One signal and its recent history.
+#[derive(Debug, Clone)]
+pub struct SignalState {
+    pub def: SignalDef,
+    pub value: Option<f64>,
+    pub history: VecDeque<f64>,
+    /// The source's last error and when values stopped coming.
+    pub stale: Option<(String, Timestamp)>,
+}
+
+impl SignalState {
+    /// The signal's health now.
+    pub fn level(&self) -> Level {
+        self.def.level(self.value)
+    }
+}
+
+/// An alert with what the operator did about it.
+#[derive(Debug, Clone)]
+pub struct AlertEntry {
+    pub status: AlertStatus,
+    pub acked: bool,
+    pub resolved_at: Option<Timestamp>,
+    /// The runbook section that answers it, and the rule that chose it.
+    pub runbook: Option<(usize, String)>,
+}
+
+/// A workload and its pods.
+#[derive(Debug, Clone, Default)]
+pub struct Workload {
+    pub deployment: Option<DeploymentStatus>,
+    pub pods: BTreeMap<String, PodStatus>,
+}
+
+impl Workload {
+    /// Pods restarted in total.
+    pub fn restarts(&self) -> u32 {
+        self.pods.values().map(|p| p.restarts).sum()
+    }
+}
+
+/// One row of the pods pane: a workload heading, or one of its pods.
+#[derive(Debug, Clone, Copy)]
+pub enum PodRow<'a> {
+    Workload(&'a str, &'a Workload),
+    Pod(&'a str, &'a PodStatus),
+}
+
+/// Pods grouped by workload, with the selected row.
+#[derive(Debug, Clone, Default)]
+pub struct PodsState {
+    pub workloads: BTreeMap<String, Workload>,
+    pub selected: usize,
+    pub namespace: String,
+}
+
+impl PodsState {
+    /// Rows in display order.
+    pub fn rows(&self) -> impl Iterator<Item = PodRow<'_>> {
+        self.workloads.iter().flat_map(|(name, w)| {
+            std::iter::once(PodRow::Workload(name, w))
+                .chain(w.pods.values().map(move |p| PodRow::Pod(name, p)))
+        })
+    }
+
+    /// Number of rows.
+    pub fn row_count(&self) -> usize {
+        self.workloads.values().map(|w| 1 + w.pods.len()).sum()
+    }
+
+    /// The workload of the selected row.
+    pub fn selected_workload(&self) -> Option<&str> {
+        match self.rows().nth(self.selected)? {
+            PodRow::Workload(name, _) | PodRow::Pod(name, _) => Some(name),
+        }
+    }
+
+    /// Deployment names, for completion.
+    pub fn deployment_names(&self) -> Vec<String> {
+        self.workloads
+            .iter()
+            .filter(|(_, w)| w.deployment.is_some())
+            .map(|(n, _)| n.clone())
+            .collect()
+    }
+
+    /// A deployment by name.
+    pub fn deployment(&self, name: &str) -> Option<&DeploymentStatus> {
+        self.workloads.get(name)?.deployment.as_ref()
+    }
+}
+
+/// The open incident as the header shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncidentState {
+    pub id: String,
+    pub title: String,
+    pub severity: u8,
+    pub status: Status,
+    pub opened_at: Timestamp,
+    pub acked_at: Option<Timestamp>,
+    pub mitigated_at: Option<Timestamp>,
+}
+
+/// GPUs keyed by host and index.
+pub type Gpus = BTreeMap<(String, u32), GpuStatus>;
+
+/// Kill switches by name, in the order the world announced them.
+pub type KillSwitches = Vec<KillSwitchStatus>;

@@ -1,0 +1,7 @@
+//! Drills: scripted incidents on a simulated cluster, played at any speed and scored.
+
+pub mod scenario;
+pub mod world;
+
+pub use scenario::Scenario;
+pub use world::World;

@@ -1,0 +1,432 @@
+//! A drill scenario: the simulated world and how its incident unfolds, as data.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use jiff::SignedDuration;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::config::{FileError, FileErrors};
+use crate::event::Direction;
+
+/// The bundled drills, by name.
+pub const BUILTIN: &[(&str, &str)] = &[(
+    "snapbuilder-bad-rollout",
+    include_str!("../../assets/drills/snapbuilder-bad-rollout.toml"),
+)];
+
+/// A whole drill file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub drill: Meta,
+    #[serde(default)]
+    pub signals: Vec<SignalSpec>,
+    #[serde(default)]
+    pub deployments: Vec<DeploymentSpec>,
+    #[serde(default)]
+    pub gpus: Vec<GpuSpec>,
+    #[serde(default)]
+    pub alerts: Vec<AlertSpec>,
+    #[serde(default)]
+    pub kill_switches: Vec<KillSwitchSpec>,
+    #[serde(default)]
+    pub events: Vec<EventSpec>,
+    #[serde(default)]
+    pub faults: Vec<FaultSpec>,
+    #[serde(default)]
+    pub scoring: Scoring,
+}
+
+/// `[drill]`: what the drill is.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Meta {
+    pub name: String,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    pub namespace: String,
+    /// Seed of the noise, so a drill plays the same way every time.
+    #[serde(default)]
+    pub seed: u64,
+    /// The runbook for this drill, relative to the drill file (or a bundled name).
+    pub runbook: Option<String>,
+}
+
+/// A signal and how it behaves when nothing is wrong.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignalSpec {
+    pub name: String,
+    pub unit: String,
+    pub baseline: f64,
+    #[serde(default)]
+    pub noise: f64,
+    pub warn: Option<f64>,
+    pub crit: Option<f64>,
+    #[serde(default)]
+    pub direction: Direction,
+    /// Values are clamped into this range (percentages stay in 0..=100).
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+}
+
+/// A deployment of the simulated cluster.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeploymentSpec {
+    pub name: String,
+    pub replicas: u32,
+    /// Earlier revisions, oldest first; the last one is current at the start.
+    pub revisions: Vec<RevisionSpec>,
+    #[serde(default)]
+    pub gpu: bool,
+    /// Nodes the pods are spread over.
+    pub nodes: Vec<String>,
+    /// Ordinary log lines; `{latency}`, `{tokens}`, `{status}`, `{id}` are filled in.
+    #[serde(default)]
+    pub logs: Vec<String>,
+    /// Ordinary log lines per simulated second, across the deployment.
+    #[serde(default)]
+    pub log_rate: f64,
+    /// Seconds a new pod takes to become ready.
+    #[serde(default = "default_startup", with = "duration")]
+    pub startup: SignedDuration,
+}
+
+fn default_startup() -> SignedDuration {
+    SignedDuration::from_secs(6)
+}
+
+/// One kept revision of a deployment.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevisionSpec {
+    pub image: String,
+    #[serde(default)]
+    pub change_cause: String,
+    /// How long before the drill starts it was rolled out.
+    #[serde(with = "duration")]
+    pub age: SignedDuration,
+}
+
+/// GPUs on one host.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GpuSpec {
+    pub host: String,
+    pub count: u32,
+    pub model: String,
+    pub mem_total_mib: f64,
+    pub util: f64,
+    pub mem_used_mib: f64,
+    pub temp_c: f64,
+    pub power_w: f64,
+    /// The deployment whose pods use these GPUs, one pod per GPU.
+    pub serves: Option<String>,
+}
+
+/// An alert rule over a signal.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertSpec {
+    pub name: String,
+    pub severity: String,
+    pub signal: Spanned<String>,
+    /// Fires when the signal is past this value (on the signal's bad side) for `for`.
+    pub threshold: f64,
+    #[serde(rename = "for", default, with = "duration")]
+    pub for_: SignedDuration,
+    pub summary: String,
+    pub runbook_url: Option<String>,
+}
+
+/// A kill switch of the simulated world.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KillSwitchSpec {
+    pub name: String,
+    pub description: String,
+    #[serde(default)]
+    pub on: bool,
+    /// While on, these signals move to these values.
+    #[serde(default)]
+    pub signals: BTreeMap<String, f64>,
+    /// While on, this deployment runs with this many replicas.
+    pub scale: Option<ScaleSpec>,
+}
+
+/// A deployment and a replica count.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScaleSpec {
+    pub deployment: String,
+    pub replicas: u32,
+}
+
+/// Something that happens at a point of the drill.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventSpec {
+    #[serde(with = "duration")]
+    pub at: SignedDuration,
+    /// Roll a deployment out to a new image.
+    pub rollout: Option<RolloutSpec>,
+}
+
+/// A new revision of a deployment.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RolloutSpec {
+    pub deployment: Spanned<String>,
+    pub image: String,
+    #[serde(default)]
+    pub change_cause: String,
+}
+
+/// A fault: what goes wrong while a deployment runs a given image.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultSpec {
+    pub name: String,
+    pub deployment: Spanned<String>,
+    /// The fault is present while the deployment's current image is this one.
+    pub image: String,
+    /// Time from the image going live to the first symptoms.
+    #[serde(default, with = "duration")]
+    pub delay: SignedDuration,
+    /// Time for the symptoms to reach full strength.
+    #[serde(with = "duration")]
+    pub ramp: SignedDuration,
+    /// Time for the symptoms to fade once the cause is gone.
+    #[serde(with = "duration")]
+    pub recover: SignedDuration,
+    /// Signal values at full strength.
+    #[serde(default)]
+    pub signals: BTreeMap<String, f64>,
+    /// How many of the deployment's pods crash-loop at full strength.
+    #[serde(default)]
+    pub crashloop: u32,
+    #[serde(default = "default_crash_reason")]
+    pub crash_reason: String,
+    /// A GPU that suffers, and how.
+    pub gpu: Option<GpuFault>,
+    /// Log lines of the fault, and how many per simulated second at full strength.
+    #[serde(default)]
+    pub logs: Vec<String>,
+    #[serde(default)]
+    pub log_rate: f64,
+}
+
+fn default_crash_reason() -> String {
+    "Error".into()
+}
+
+/// What a fault does to one GPU at full strength.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GpuFault {
+    pub host: String,
+    pub index: u32,
+    pub temp_c: Option<f64>,
+    pub mem_used_mib: Option<f64>,
+    pub util: Option<f64>,
+    pub xid: Option<u32>,
+}
+
+/// How a drill is scored.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Scoring {
+    #[serde(default)]
+    pub expect: Vec<Expectation>,
+    /// Points lost for each world-changing action the reference response does not take.
+    #[serde(default)]
+    pub wrong_action_penalty: u32,
+    /// Points for mitigating (every fault gone, every alert resolved) within this time.
+    #[serde(default, with = "duration")]
+    pub mitigate_within: SignedDuration,
+    #[serde(default)]
+    pub mitigate_points: u32,
+}
+
+/// An action the reference response takes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expectation {
+    /// A command line prefix: `rollback snapbuilder-serving`.
+    pub action: String,
+    #[serde(with = "duration")]
+    pub within: SignedDuration,
+    pub points: u32,
+}
+
+/// Durations written as `90s`, `2m`, `1h 30m`.
+mod duration {
+    use jiff::SignedDuration;
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SignedDuration, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse::<SignedDuration>().map_err(|e| {
+            serde::de::Error::custom(format!(
+                "bad duration `{s}` (write e.g. 90s, 2m, 1h 30m): {e}"
+            ))
+        })
+    }
+}
+
+impl Scenario {
+    /// A bundled drill by name, or a drill file by path.
+    pub fn load(spec: &str) -> Result<(Scenario, Option<std::path::PathBuf>), FileErrors> {
+        if let Some((_, text)) = BUILTIN.iter().find(|(n, _)| *n == spec) {
+            let path = Path::new("builtin:assets/drills").join(format!("{spec}.toml"));
+            return Ok((Scenario::parse(&path, text)?, None));
+        }
+        let path = Path::new(spec);
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            let names: Vec<&str> = BUILTIN.iter().map(|(n, _)| *n).collect();
+            FileError::at(
+                path,
+                "",
+                None,
+                format!(
+                    "cannot read drill: {e} (bundled drills: {})",
+                    names.join(", ")
+                ),
+            )
+        })?;
+        Ok((Scenario::parse(path, &text)?, Some(path.to_path_buf())))
+    }
+
+    /// Parses and checks a drill; every reference to a signal or deployment must resolve.
+    pub fn parse(path: &Path, text: &str) -> Result<Scenario, FileErrors> {
+        let s: Scenario = toml::from_str(text).map_err(|e| FileError::from_toml(path, text, &e))?;
+        let mut errors = Vec::new();
+        let signal_known = |n: &str| s.signals.iter().any(|x| x.name == n);
+        let deployment_known = |n: &str| s.deployments.iter().any(|x| x.name == n);
+        for a in &s.alerts {
+            if !signal_known(a.signal.get_ref()) {
+                errors.push(FileError::at(
+                    path,
+                    text,
+                    Some(a.signal.span()),
+                    format!(
+                        "alert {} watches unknown signal `{}`",
+                        a.name,
+                        a.signal.get_ref()
+                    ),
+                ));
+            }
+        }
+        for f in &s.faults {
+            if !deployment_known(f.deployment.get_ref()) {
+                errors.push(FileError::at(
+                    path,
+                    text,
+                    Some(f.deployment.span()),
+                    format!(
+                        "fault {} names unknown deployment `{}`",
+                        f.name,
+                        f.deployment.get_ref()
+                    ),
+                ));
+            }
+            for name in f.signals.keys() {
+                if !signal_known(name) {
+                    errors.push(FileError::at(
+                        path,
+                        text,
+                        Some(f.deployment.span()),
+                        format!("fault {} moves unknown signal `{name}`", f.name),
+                    ));
+                }
+            }
+        }
+        for e in &s.events {
+            if let Some(r) = &e.rollout
+                && !deployment_known(r.deployment.get_ref())
+            {
+                errors.push(FileError::at(
+                    path,
+                    text,
+                    Some(r.deployment.span()),
+                    format!("rollout of unknown deployment `{}`", r.deployment.get_ref()),
+                ));
+            }
+        }
+        for d in &s.deployments {
+            if d.revisions.is_empty() || d.nodes.is_empty() {
+                errors.push(FileError::at(
+                    path,
+                    text,
+                    None,
+                    format!(
+                        "deployment {} needs at least one revision and one node",
+                        d.name
+                    ),
+                ));
+            }
+        }
+        if errors.is_empty() {
+            Ok(s)
+        } else {
+            Err(FileErrors(errors))
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_drills_load() {
+        for (name, _) in BUILTIN {
+            let (s, _) = Scenario::load(name).unwrap();
+            assert!(!s.signals.is_empty() && !s.alerts.is_empty() && !s.faults.is_empty());
+        }
+    }
+
+    #[test]
+    fn bad_references_name_the_line() {
+        let text = r#"
+[drill]
+name = "x"
+title = "x"
+namespace = "ns"
+
+[[signals]]
+name = "errors"
+unit = "percent"
+baseline = 0.1
+
+[[alerts]]
+name = "A"
+severity = "critical"
+signal = "latency"
+threshold = 3
+summary = "s"
+"#;
+        let e = Scenario::parse(Path::new("d.toml"), text)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("d.toml:15: alert A watches unknown signal `latency`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn bad_duration_is_explained() {
+        let text =
+            "[drill]\nname = \"x\"\ntitle = \"x\"\nnamespace = \"n\"\n[[events]]\nat = \"soon\"\n";
+        let e = Scenario::parse(Path::new("d.toml"), text)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("d.toml:6: bad duration `soon`"), "{e}");
+    }
+}

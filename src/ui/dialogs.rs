@@ -1,0 +1,247 @@
+//! Overlays: help, confirmations, the note editor, the kill-switch and rollback menus.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
+
+use crate::app::{App, Overlay};
+use crate::command::COMMANDS;
+use crate::ui::format;
+
+/// Draws the overlay on top of everything, if one is open.
+pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+    match &app.overlay {
+        Some(Overlay::Help { scroll }) => help(frame, area, app, *scroll),
+        Some(Overlay::QuitConfirm) => {
+            let lines = vec![
+                Line::from("Leave sitrep?"),
+                Line::from(""),
+                keys_line(app, "y/enter quit   any other key stays"),
+            ];
+            popup(frame, area, app, " quit ", lines, 44, 5);
+        }
+        Some(Overlay::Confirm {
+            lines,
+            typed_required,
+            typed,
+            ..
+        }) => {
+            let theme = &app.theme;
+            let mut text: Vec<Line> = lines
+                .iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    let style = if i == 0 {
+                        theme.fg("text").add_modifier(Modifier::BOLD)
+                    } else {
+                        theme.fg("text")
+                    };
+                    Line::from(Span::styled(l.clone(), style))
+                })
+                .collect();
+            text.push(Line::from(""));
+            match typed_required {
+                Some(name) => {
+                    text.push(Line::from(Span::styled(
+                        format!("Type {name} and press enter to confirm:"),
+                        theme.fg("warn"),
+                    )));
+                    text.push(Line::from(Span::styled(
+                        format!("> {typed}█"),
+                        theme.fg("accent"),
+                    )));
+                    text.push(keys_line(app, "esc cancels"));
+                }
+                None => text.push(keys_line(app, "y/enter confirm   n/esc cancel")),
+            }
+            let width = lines
+                .iter()
+                .map(|l| l.chars().count())
+                .max()
+                .unwrap_or(40)
+                .clamp(40, 100) as u16
+                + 4;
+            let height = text.len() as u16 + 2;
+            popup(frame, area, app, " confirm ", text, width, height);
+        }
+        Some(Overlay::Note(editor)) => {
+            let rect = centered(area, 72.min(area.width), 12.min(area.height));
+            frame.render_widget(Clear, rect);
+            let block = Block::bordered()
+                .border_type(BorderType::Double)
+                .border_style(app.theme.fg("border_focused"))
+                .title(" note · ctrl-s adds · esc keeps a draft ");
+            let inner = block.inner(rect);
+            frame.render_widget(block, rect);
+            frame.render_widget(editor.as_ref(), inner);
+        }
+        Some(Overlay::KillSwitchMenu { selected }) => {
+            let theme = &app.theme;
+            let mut lines = Vec::new();
+            for (i, k) in app.kill_switches.iter().enumerate() {
+                let (state, role) = match k.on {
+                    Some(true) => ("ON ", "crit"),
+                    Some(false) => ("off", "ok"),
+                    None => ("?  ", "muted"),
+                };
+                let line = Line::from(vec![
+                    Span::styled(
+                        format!(" {state} "),
+                        theme.fg(role).add_modifier(Modifier::BOLD),
+                    ),
+                    Span::styled(format!("{:<20} ", k.name), theme.fg("text")),
+                    Span::styled(k.description.clone(), theme.fg("muted")),
+                ]);
+                lines.push(if i == *selected {
+                    line.patch_style(theme.selected())
+                } else {
+                    line
+                });
+            }
+            lines.push(Line::from(""));
+            lines.push(keys_line(app, "enter flips (asks first)   esc closes"));
+            let h = lines.len() as u16 + 2;
+            popup(frame, area, app, " kill switches ", lines, 80, h);
+        }
+        Some(Overlay::RollbackDialog {
+            deployment,
+            selected,
+        }) => {
+            let theme = &app.theme;
+            let mut lines = Vec::new();
+            if let Some(d) = app.pods.deployment(deployment) {
+                lines.push(Line::from(Span::styled(
+                    format!("{deployment}: now revision {} ({})", d.revision, d.image),
+                    theme.fg("text").add_modifier(Modifier::BOLD),
+                )));
+                lines.push(Line::from(""));
+                let targets = app.rollback_targets(deployment);
+                for (i, rev) in targets.iter().enumerate() {
+                    let Some(h) = d.history.iter().find(|h| h.revision == *rev) else {
+                        continue;
+                    };
+                    let line = Line::from(vec![
+                        Span::styled(
+                            format!(" rev {:<3} ", h.revision),
+                            theme.fg("accent").add_modifier(Modifier::BOLD),
+                        ),
+                        Span::styled(
+                            format!("{:<8} ", format::age(app.now.duration_since(h.created))),
+                            theme.fg("muted"),
+                        ),
+                        Span::styled(format!("{} ", h.image), theme.fg("text")),
+                        Span::styled(h.change_cause.clone(), theme.fg("muted")),
+                    ]);
+                    lines.push(if i == *selected {
+                        line.patch_style(theme.selected())
+                    } else {
+                        line
+                    });
+                }
+                if targets.is_empty() {
+                    lines.push(Line::from(Span::styled(
+                        "no earlier revision is kept",
+                        theme.fg("warn"),
+                    )));
+                }
+            }
+            lines.push(Line::from(""));
+            lines.push(keys_line(app, "enter picks (asks first)   esc closes"));
+            let h = lines.len() as u16 + 2;
+            popup(frame, area, app, " rollback ", lines, 96, h);
+        }
+        Some(Overlay::CommandLine(_) | Overlay::Filter(_)) | None => {}
+    }
+}
+
+fn keys_line(app: &App, text: &str) -> Line<'static> {
+    Line::from(Span::styled(text.to_string(), app.theme.fg("accent")))
+}
+
+/// A rectangle of at most `w`×`h` in the middle of `area`.
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let [v] = Layout::vertical([Constraint::Length(h.min(area.height))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [r] = Layout::horizontal([Constraint::Length(w.min(area.width))])
+        .flex(Flex::Center)
+        .areas(v);
+    r
+}
+
+fn popup(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    title: &str,
+    lines: Vec<Line<'static>>,
+    w: u16,
+    h: u16,
+) {
+    let rect = centered(area, w, h);
+    frame.render_widget(Clear, rect);
+    let block = Block::bordered()
+        .border_type(BorderType::Double)
+        .border_style(app.theme.fg("border_focused"))
+        .title(Span::styled(
+            title.to_string(),
+            app.theme.fg("title").add_modifier(Modifier::BOLD),
+        ));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        rect,
+    );
+}
+
+/// The help text: the active keymap's bindings, then every command.
+pub fn help_lines(app: &App) -> Vec<Line<'static>> {
+    let theme = &app.theme;
+    let mut lines = vec![Line::from(Span::styled(
+        format!("keys ({} keymap)", app.keymap.name),
+        theme.fg("title").add_modifier(Modifier::BOLD),
+    ))];
+    for (key, cmd) in app.keymap.bindings() {
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("  {:<12}", key.to_string()),
+                theme.fg("accent").add_modifier(Modifier::BOLD),
+            ),
+            Span::styled(cmd.to_string(), theme.fg("text")),
+        ]));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        "commands (type after :, tab completes)",
+        theme.fg("title").add_modifier(Modifier::BOLD),
+    )));
+    for c in COMMANDS {
+        if c.world_changing && app.read_only {
+            continue;
+        }
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {:<13}", c.name), theme.fg("accent")),
+            Span::styled(format!("{:<24} ", c.args), theme.fg("muted")),
+            Span::styled(c.help.to_string(), theme.fg("text")),
+        ]));
+    }
+    lines
+}
+
+fn help(frame: &mut Frame, area: Rect, app: &App, scroll: u16) {
+    let rect = centered(area, 90, area.height.saturating_sub(2));
+    frame.render_widget(Clear, rect);
+    let block = Block::bordered()
+        .border_type(BorderType::Double)
+        .border_style(app.theme.fg("border_focused"))
+        .title(" help · esc closes · ↑↓ scroll ");
+    frame.render_widget(
+        Paragraph::new(help_lines(app))
+            .block(block)
+            .scroll((scroll, 0)),
+        rect,
+    );
+}

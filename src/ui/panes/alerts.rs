@@ -1,0 +1,99 @@
+//! Alerts: firing first, worst first, with acks and the runbook section that answers them.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::app::App;
+use crate::app::logs::sanitize;
+use crate::event::AlertState;
+use crate::ui::{format, truncate};
+
+/// Draws the alert list; the selected alert also shows its summary and runbook match.
+pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+    let theme = &app.theme;
+    if app.alerts.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Span::styled("nothing firing", theme.fg("ok"))),
+            area,
+        );
+        return;
+    }
+    let width = area.width as usize;
+    let mut lines = Vec::new();
+    for (i, a) in app.alerts.iter().enumerate() {
+        let firing = a.status.state == AlertState::Firing;
+        let sev_role = match a.status.severity.as_str() {
+            "critical" | "page" => "crit",
+            "warning" => "warn",
+            _ => "info",
+        };
+        let state_style = if firing {
+            theme.fg(sev_role).add_modifier(Modifier::BOLD)
+        } else {
+            theme.fg("muted")
+        };
+        let since = format::age(app.now.duration_since(a.status.since));
+        let ack = if a.acked {
+            "✓"
+        } else if firing {
+            "!"
+        } else {
+            " "
+        };
+        let mut spans = vec![
+            Span::styled(
+                format!("{ack} "),
+                if a.acked {
+                    theme.fg("ok")
+                } else {
+                    theme.fg("warn")
+                },
+            ),
+            Span::styled(format!("{:<8}", a.status.state.as_str()), state_style),
+            Span::styled(
+                format!("{} ", sanitize(&a.status.name)),
+                if firing {
+                    theme.fg("text").add_modifier(Modifier::BOLD)
+                } else {
+                    theme.fg("muted")
+                },
+            ),
+            Span::styled(format!("{} ", a.status.severity), theme.fg(sev_role)),
+            Span::styled(format!("{since}"), theme.fg("muted")),
+        ];
+        if i == app.alerts_selected {
+            spans = spans
+                .into_iter()
+                .map(|s| s.patch_style(theme.selected()))
+                .collect();
+        }
+        lines.push(Line::from(spans));
+        if i == app.alerts_selected || area.height as usize >= app.alerts.len() * 2 {
+            let detail = if a.status.detail.is_empty() {
+                sanitize(&a.status.summary)
+            } else {
+                format!(
+                    "{} ({})",
+                    sanitize(&a.status.summary),
+                    sanitize(&a.status.detail)
+                )
+            };
+            lines.push(Line::from(Span::styled(
+                format!("    {}", truncate(&detail, width.saturating_sub(4))),
+                theme.fg("muted"),
+            )));
+            if i == app.alerts_selected
+                && let Some((_, rule)) = &a.runbook
+            {
+                lines.push(Line::from(Span::styled(
+                    format!("    runbook: {}", truncate(rule, width.saturating_sub(13))),
+                    theme.fg("info"),
+                )));
+            }
+        }
+    }
+    frame.render_widget(Paragraph::new(lines), area);
+}

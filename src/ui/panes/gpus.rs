@@ -1,0 +1,129 @@
+//! GPUs: hottest and fullest first, with thresholds for temperature, memory and XID errors.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::Span;
+use ratatui::widgets::{Cell, Paragraph, Row, Table};
+
+use crate::app::App;
+use crate::event::GpuStatus;
+use crate::ui::format;
+
+/// Temperature (°C) past which a GPU is in warning, and critical.
+const TEMP_WARN: f64 = 80.0;
+const TEMP_CRIT: f64 = 87.0;
+/// Frame-buffer use past which a GPU is in warning, and critical.
+const MEM_WARN: f64 = 0.90;
+const MEM_CRIT: f64 = 0.97;
+
+/// GPUs in the order the pane lists them: hottest, then fullest.
+pub fn sorted(app: &App) -> Vec<&GpuStatus> {
+    let mut gpus: Vec<&GpuStatus> = app.gpus.values().collect();
+    gpus.sort_by(|a, b| {
+        let t = |g: &GpuStatus| g.temp_c.unwrap_or(f64::NEG_INFINITY);
+        t(b).total_cmp(&t(a))
+            .then(mem_frac(b).total_cmp(&mem_frac(a)))
+    });
+    gpus
+}
+
+fn mem_frac(g: &GpuStatus) -> f64 {
+    match (g.mem_used_mib, g.mem_total_mib) {
+        (Some(u), Some(t)) if t > 0.0 => u / t,
+        _ => 0.0,
+    }
+}
+
+/// Draws one row per GPU.
+pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+    let theme = &app.theme;
+    if app.gpus.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Span::styled("no GPUs reported", theme.fg("muted"))),
+            area,
+        );
+        return;
+    }
+    let height = area.height.saturating_sub(1) as usize;
+    let offset = app.gpus_selected.saturating_sub(height.saturating_sub(1));
+    let rows: Vec<Row> = sorted(app)
+        .into_iter()
+        .enumerate()
+        .skip(offset)
+        .take(height)
+        .map(|(i, g)| {
+            let temp_role = match g.temp_c {
+                Some(t) if t >= TEMP_CRIT => "crit",
+                Some(t) if t >= TEMP_WARN => "warn",
+                Some(_) => "ok",
+                None => "muted",
+            };
+            let frac = mem_frac(g);
+            let mem_role = if frac >= MEM_CRIT {
+                "crit"
+            } else if frac >= MEM_WARN {
+                "warn"
+            } else {
+                "ok"
+            };
+            let mem = match (g.mem_used_mib, g.mem_total_mib) {
+                (Some(u), Some(t)) => format!(
+                    "{:.0}/{:.0}G {:>3.0}%",
+                    u / 1024.0,
+                    t / 1024.0,
+                    frac * 100.0
+                ),
+                _ => "N/A".into(),
+            };
+            let xid = match g.xid {
+                Some(x) => Cell::from(Span::styled(
+                    format!("XID {x}"),
+                    theme.fg("crit").add_modifier(Modifier::BOLD),
+                )),
+                None => Cell::from(Span::styled("-", theme.fg("muted"))),
+            };
+            let row = Row::new(vec![
+                Cell::from(Span::styled(
+                    format!("{}/{}", g.host, g.index),
+                    theme.fg("text"),
+                )),
+                Cell::from(Span::styled(
+                    format::value(g.util, "percent"),
+                    theme.fg("text"),
+                )),
+                Cell::from(Span::styled(mem, theme.fg(mem_role))),
+                Cell::from(Span::styled(
+                    g.temp_c.map_or("N/A".into(), |t| format!("{t:.0}°C")),
+                    theme.fg(temp_role).add_modifier(Modifier::BOLD),
+                )),
+                Cell::from(Span::styled(
+                    g.power_w.map_or("N/A".into(), |p| format!("{p:.0}W")),
+                    theme.fg("muted"),
+                )),
+                xid,
+            ]);
+            if i == app.gpus_selected && app.focus == crate::command::Pane::Gpus {
+                row.style(theme.selected())
+            } else {
+                row
+            }
+        })
+        .collect();
+    let header =
+        Row::new(["gpu", "util", "memory", "temp", "power", "xid"]).style(theme.fg("muted"));
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Min(12),
+            Constraint::Length(5),
+            Constraint::Length(14),
+            Constraint::Length(6),
+            Constraint::Length(5),
+            Constraint::Length(7),
+        ],
+    )
+    .header(header)
+    .column_spacing(1);
+    frame.render_widget(table, area);
+}

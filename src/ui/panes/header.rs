@@ -1,0 +1,110 @@
+//! The incident header: mode banner, incident, severity, status, clocks.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::app::{App, Mode};
+use crate::ui::format;
+
+/// Draws the two header lines.
+pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+    let theme = &app.theme;
+    let banner_bg = match app.mode {
+        Mode::Live { .. } => theme.color("banner_live"),
+        _ => theme.color("banner_drill"),
+    };
+    let banner = Style::default()
+        .bg(banner_bg)
+        .fg(theme.color("banner_text"))
+        .add_modifier(
+            Modifier::BOLD
+                | if theme.monochrome {
+                    Modifier::REVERSED
+                } else {
+                    Modifier::empty()
+                },
+        );
+    let mut first = vec![Span::styled(format!(" {} ", app.mode.banner()), banner)];
+    if app.paused {
+        first.push(Span::raw(" "));
+        first.push(Span::styled(
+            " PAUSED ",
+            theme
+                .fg("warn")
+                .add_modifier(Modifier::REVERSED | Modifier::BOLD),
+        ));
+    }
+    if app.read_only {
+        first.push(Span::styled(
+            " read-only ",
+            theme.fg("info").add_modifier(Modifier::BOLD),
+        ));
+    }
+    let mut second = vec![Span::styled(
+        format!(" {} UTC", app.now.strftime("%Y-%m-%d %H:%M:%S")),
+        theme.fg("muted"),
+    )];
+    match &app.incident {
+        Some(inc) => {
+            let sev_role = match inc.severity {
+                1 | 2 => "crit",
+                3 => "warn",
+                _ => "info",
+            };
+            first.push(Span::raw(" "));
+            first.push(Span::styled(
+                inc.id.clone(),
+                theme.fg("accent").add_modifier(Modifier::BOLD),
+            ));
+            first.push(Span::styled(" · ", theme.fg("muted")));
+            first.push(Span::styled(
+                format!("SEV{}", inc.severity),
+                theme.fg(sev_role).add_modifier(Modifier::BOLD),
+            ));
+            first.push(Span::styled(" · ", theme.fg("muted")));
+            first.push(Span::styled(
+                inc.status.as_str(),
+                theme.fg("text").add_modifier(Modifier::BOLD),
+            ));
+            first.push(Span::styled(" · ", theme.fg("muted")));
+            first.push(Span::styled(inc.title.clone(), theme.fg("text")));
+            second.push(Span::styled("  elapsed ", theme.fg("muted")));
+            second.push(Span::styled(
+                format::clock(app.now.duration_since(inc.opened_at)),
+                theme.fg("text").add_modifier(Modifier::BOLD),
+            ));
+            second.push(Span::styled("  ack ", theme.fg("muted")));
+            second.push(match inc.acked_at {
+                Some(t) => Span::styled(
+                    format!("+{}", format::age(t.duration_since(inc.opened_at))),
+                    theme.fg("ok"),
+                ),
+                None => Span::styled("waiting", theme.fg("warn")),
+            });
+            if let Some(t) = inc.mitigated_at {
+                second.push(Span::styled("  mitigated ", theme.fg("muted")));
+                second.push(Span::styled(
+                    format!("+{}", format::age(t.duration_since(inc.opened_at))),
+                    theme.fg("ok"),
+                ));
+            }
+        }
+        None => {
+            first.push(Span::styled("  no incident open", theme.fg("muted")));
+        }
+    }
+    if !app.source_errors.is_empty() {
+        let (src, err, since) = &app.source_errors[0];
+        second.push(Span::styled(
+            format!("  {src} stale since {}: {err}", format::time_of_day(*since)),
+            theme.fg("crit"),
+        ));
+    }
+    frame.render_widget(
+        Paragraph::new(vec![Line::from(first), Line::from(second)]),
+        area,
+    );
+}

@@ -1,0 +1,38 @@
+//! One file per pane.
+
+pub mod alerts;
+pub mod gpus;
+pub mod header;
+pub mod logs;
+pub mod pods;
+pub mod runbook;
+pub mod signals;
+pub mod status;
+pub mod timeline;
+
+use crate::app::App;
+use crate::command::Pane;
+
+/// Short facts shown beside a pane's title.
+pub fn title_extra(app: &App, pane: Pane) -> Option<String> {
+    match pane {
+        Pane::Alerts => {
+            let firing = app
+                .alerts
+                .iter()
+                .filter(|a| a.status.state == crate::event::AlertState::Firing)
+                .count();
+            Some(format!("{firing} firing"))
+        }
+        Pane::Pods => {
+            let pods: usize = app.pods.workloads.values().map(|w| w.pods.len()).sum();
+            (!app.pods.namespace.is_empty())
+                .then(|| format!("{} · {pods} pods", app.pods.namespace))
+        }
+        Pane::Gpus => (!app.gpus.is_empty()).then(|| format!("{} GPUs", app.gpus.len())),
+        Pane::Logs => Some(logs::title(app)),
+        Pane::Timeline => app.incident.as_ref().map(|i| i.id.clone()),
+        Pane::Runbook => runbook::title(app),
+        Pane::Signals => None,
+    }
+}

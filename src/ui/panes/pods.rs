@@ -1,0 +1,160 @@
+//! Pods by workload: readiness, restarts, reasons, revisions; only visible rows are built.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::app::App;
+use crate::app::logs::sanitize;
+use crate::app::state::PodRow;
+use crate::event::PodStatus;
+use crate::ui::{format, truncate};
+
+/// Draws the rows that fit, keeping the selected row in view.
+pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+    let theme = &app.theme;
+    let height = area.height as usize;
+    if app.pods.workloads.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Span::styled("no workloads yet", theme.fg("muted"))),
+            area,
+        );
+        return;
+    }
+    let offset = app.pods.selected.saturating_sub(height.saturating_sub(1));
+    let width = area.width as usize;
+    let lines: Vec<Line> = app
+        .pods
+        .rows()
+        .enumerate()
+        .skip(offset)
+        .take(height)
+        .map(|(i, row)| {
+            let line = match row {
+                PodRow::Workload(name, w) => workload_line(app, name, w, width),
+                PodRow::Pod(_, p) => pod_line(app, p, width),
+            };
+            if i == app.pods.selected {
+                line.patch_style(theme.selected())
+            } else {
+                line
+            }
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+fn workload_line(
+    app: &App,
+    name: &str,
+    w: &crate::app::state::Workload,
+    width: usize,
+) -> Line<'static> {
+    let theme = &app.theme;
+    let ready = w.pods.values().filter(|p| p.ready).count();
+    let mut spans = vec![Span::styled(
+        format!("▾ {} ", sanitize(name)),
+        theme.fg("title").add_modifier(Modifier::BOLD),
+    )];
+    match &w.deployment {
+        Some(d) => {
+            let role = if d.ready >= d.replicas && d.updated >= d.replicas {
+                "ok"
+            } else if d.ready == 0 && d.replicas > 0 {
+                "crit"
+            } else {
+                "warn"
+            };
+            spans.push(Span::styled(
+                format!("{}/{} ready ", d.ready, d.replicas),
+                theme.fg(role).add_modifier(Modifier::BOLD),
+            ));
+            spans.push(Span::styled(
+                format!("rev {} ", d.revision),
+                theme.fg("accent"),
+            ));
+            if d.updated < d.replicas || d.available < d.replicas {
+                spans.push(Span::styled(
+                    format!("rollout upd {} avail {} ", d.updated, d.available),
+                    theme.fg("warn"),
+                ));
+            }
+            let image = d.image.rsplit('/').next().unwrap_or(&d.image);
+            spans.push(Span::styled(
+                truncate(&sanitize(image), width / 3),
+                theme.fg("muted"),
+            ));
+        }
+        None => spans.push(Span::styled(
+            format!("{ready}/{} ready", w.pods.len()),
+            theme.fg("muted"),
+        )),
+    }
+    let restarts = w.restarts();
+    if restarts > 0 {
+        spans.push(Span::styled(format!(" ↻{restarts}"), theme.fg("warn")));
+    }
+    Line::from(spans)
+}
+
+fn pod_line(app: &App, p: &PodStatus, width: usize) -> Line<'static> {
+    let theme = &app.theme;
+    let (reason, role) = match (&p.reason, p.ready) {
+        (Some(r), _) => {
+            let role = match r.as_str() {
+                "ContainerCreating" | "PodInitializing" | "Terminating" => "info",
+                "Completed" => "muted",
+                _ => "crit",
+            };
+            (r.clone(), role)
+        }
+        (None, true) => (p.phase.clone(), "ok"),
+        (None, false) => (p.phase.clone(), "warn"),
+    };
+    let last = match &p.last_termination {
+        Some((why, at)) => format!(
+            " last {} {} ago",
+            why,
+            format::age(app.now.duration_since(*at))
+        ),
+        None => String::new(),
+    };
+    let name_w = width.saturating_sub(46).clamp(12, 48);
+    let ready = if p.ready { "1/1" } else { "0/1" };
+    let line = vec![
+        Span::raw("  "),
+        Span::styled(
+            format!("{:<name_w$} ", truncate(&sanitize(&p.name), name_w)),
+            theme.fg("text"),
+        ),
+        Span::styled(
+            format!("{ready} "),
+            theme.fg(if p.ready { "ok" } else { "warn" }),
+        ),
+        Span::styled(
+            format!("{:<17}", truncate(&sanitize(&reason), 16)),
+            theme.fg(role),
+        ),
+        Span::styled(
+            format!("↻{:<3} ", p.restarts),
+            if p.restarts > 0 {
+                theme.fg("warn")
+            } else {
+                theme.fg("muted")
+            },
+        ),
+        Span::styled(
+            format!(
+                "r{} {} {}",
+                p.revision,
+                format::age(app.now.duration_since(p.created)),
+                sanitize(&p.node)
+            ),
+            theme.fg("muted"),
+        ),
+        Span::styled(last, Style::default().fg(theme.color("muted"))),
+    ];
+    Line::from(line)
+}
