@@ -18,6 +18,8 @@ pub enum Event {
     Journaled(crate::journal::Entry),
     /// The journal could not write; the operator must see it.
     JournalFailed(String),
+    /// The drill engine judged the response (journaled as an automatic entry).
+    DrillVerdict(Timestamp, crate::journal::Kind, String),
 }
 
 /// A fact about the world at one moment.

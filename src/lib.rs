@@ -6,10 +6,18 @@
 //! sources and executor.
 
 pub mod app;
+pub mod cli;
 pub mod command;
 pub mod config;
 pub mod drill;
 pub mod event;
+pub mod executors;
 pub mod journal;
+pub mod journal_worker;
+pub mod logging;
+pub mod modes;
 pub mod runbook;
+pub mod runtime;
+pub mod sources;
+pub mod terminal;
 pub mod ui;

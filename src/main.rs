@@ -1,1 +1,25 @@
-fn main() {}
+//! sitrep's entry point: parse arguments, pick the mode, run it.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use sitrep::cli::{Cli, Cmd};
+use sitrep::modes;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Cmd::Demo(args)) => modes::drill(&cli.global, "snapbuilder-bad-rollout", &args),
+        Some(Cmd::Drill { drill, args }) => modes::drill(&cli.global, &drill, &args),
+        Some(Cmd::Check) => modes::check(&cli.global),
+        None => modes::live(&cli.global),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("sitrep: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

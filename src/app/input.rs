@@ -303,14 +303,38 @@ impl App {
                         input.text = format!("{only} ");
                         input.completions.clear();
                     }
-                    [first, ..] => {
-                        input.text = first.clone();
-                        input.chosen = Some(0);
+                    all => {
+                        // Like a shell: first the common prefix, then cycle through the choices.
+                        let common = common_prefix(all);
+                        if common.len() > input.text.len() {
+                            input.text = common;
+                        } else {
+                            input.text = all[0].clone();
+                            input.chosen = Some(0);
+                        }
                     }
                 }
             }
         }
     }
+}
+
+fn common_prefix(words: &[String]) -> String {
+    let first = &words[0];
+    let mut end = first.len();
+    for w in &words[1..] {
+        end = end.min(
+            first
+                .bytes()
+                .zip(w.bytes())
+                .take_while(|(a, b)| a == b)
+                .count(),
+        );
+    }
+    while !first.is_char_boundary(end) {
+        end -= 1;
+    }
+    first[..end].to_string()
 }
 
 fn edit_line(input: &mut LineInput, key: KeyEvent) {

@@ -4,6 +4,7 @@ mod commands;
 mod input;
 pub mod logs;
 mod observe;
+pub mod sample;
 pub mod state;
 
 use jiff::Timestamp;
@@ -223,6 +224,13 @@ impl App {
                 self.dirty = true;
             }
             Event::JournalFailed(msg) => self.flash(Level::Crit, format!("journal: {msg}")),
+            Event::DrillVerdict(at, kind, text) => {
+                if at > self.now {
+                    self.now = at;
+                }
+                self.flash(Level::Ok, text.clone());
+                self.journal_as("sitrep", kind, text, None);
+            }
         }
         std::mem::take(&mut self.effects)
     }
@@ -308,3 +316,6 @@ impl App {
         self.emit(Effect::JournalAppend { incident, entry });
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -175,7 +175,16 @@ impl App {
         };
         let line = report.action.command_line();
         self.flash(level, format!("{line}: {}", report.detail));
-        self.journal(kind, format!("{line}: {}", report.detail), Some(outcome));
+        let text = match &report.action {
+            crate::event::Action::Rollback { deployment, .. } if kind == Kind::Rollback => {
+                format!("{deployment} {}", report.detail)
+            }
+            crate::event::Action::KillSwitch { .. } if kind == Kind::KillSwitch => {
+                report.detail.clone()
+            }
+            _ => format!("{line}: {}", report.detail),
+        };
+        self.journal(kind, text, Some(outcome));
         if report.outcome == ActionOutcome::Ok
             && let Some(inc) = &mut self.incident
             && inc.status < crate::command::Status::Mitigating

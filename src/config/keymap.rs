@@ -201,11 +201,15 @@ impl Keymap {
 
     /// The keys bound to a command line, for hints (`R` for `rollback`).
     pub fn keys_for(&self, line: &str) -> Vec<Key> {
-        self.bindings
+        let mut keys: Vec<Key> = self
+            .bindings
             .iter()
             .filter(|(_, (_, l))| l == line)
             .map(|(k, _)| *k)
-            .collect()
+            .collect();
+        // Plain keys first: `q` is the hint for quit, not `ctrl-c`.
+        keys.sort_by_key(|k| (k.ctrl || k.alt, *k));
+        keys
     }
 
     /// Loads `spec` (a built-in name or a path), laying the user's file of the same name

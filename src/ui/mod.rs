@@ -101,6 +101,19 @@ pub fn level_role(level: Level) -> &'static str {
     }
 }
 
+/// Keeps the end of text that is wider than `width`: pod names differ in their tails.
+pub fn truncate_left(text: &str, width: usize) -> String {
+    let reversed: String = text.chars().rev().collect();
+    let cut = truncate(&reversed, width);
+    if cut.chars().count() == text.chars().count() {
+        return text.to_string();
+    }
+    let mut tail: Vec<char> = cut.chars().collect();
+    tail.pop();
+    tail.reverse();
+    std::iter::once('…').chain(tail).collect()
+}
+
 /// Cuts text to `width` columns, marking the cut with `…`.
 pub fn truncate(text: &str, width: usize) -> String {
     use unicode_width::UnicodeWidthChar;
@@ -123,3 +136,6 @@ pub fn truncate(text: &str, width: usize) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests;

@@ -52,7 +52,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                     theme.fg("warn")
                 },
             ),
-            Span::styled(format!("{:<8}", a.status.state.as_str()), state_style),
+            Span::styled(format!("{:<9}", a.status.state.as_str()), state_style),
             Span::styled(
                 format!("{} ", sanitize(&a.status.name)),
                 if firing {

@@ -10,7 +10,7 @@ use crate::app::App;
 use crate::app::logs::sanitize;
 use crate::app::state::PodRow;
 use crate::event::PodStatus;
-use crate::ui::{format, truncate};
+use crate::ui::{format, truncate, truncate_left};
 
 /// Draws the rows that fit, keeping the selected row in view.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
@@ -126,7 +126,7 @@ fn pod_line(app: &App, p: &PodStatus, width: usize) -> Line<'static> {
     let line = vec![
         Span::raw("  "),
         Span::styled(
-            format!("{:<name_w$} ", truncate(&sanitize(&p.name), name_w)),
+            format!("{:<name_w$} ", truncate_left(&sanitize(&p.name), name_w)),
             theme.fg("text"),
         ),
         Span::styled(

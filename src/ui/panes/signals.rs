@@ -133,7 +133,7 @@ fn draw_sparkline(frame: &mut Frame, area: Rect, app: &App, s: &SignalState) {
     frame.render_widget(
         Sparkline::default()
             .data(&data)
-            .max(101)
+            .max(100)
             .style(app.theme.fg(level_role(level))),
         area,
     );

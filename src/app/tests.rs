@@ -1,0 +1,382 @@
+//! `App::update`: events in, state and effects out.
+
+use crossterm::event::{
+    Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent,
+    MouseEventKind,
+};
+
+use super::sample::drill_app;
+use super::{App, Effect, Overlay};
+use crate::command::{Command, Pane, Status};
+use crate::event::{Action, ActionOutcome, ActionReport, AlertState, Event};
+use crate::journal::{Kind, Outcome};
+
+fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
+    app.update(Event::Input(TermEvent::Key(KeyEvent::new(
+        code,
+        KeyModifiers::NONE,
+    ))))
+}
+
+fn ctrl(app: &mut App, c: char) -> Vec<Effect> {
+    app.update(Event::Input(TermEvent::Key(KeyEvent::new(
+        KeyCode::Char(c),
+        KeyModifiers::CONTROL,
+    ))))
+}
+
+fn typed(app: &mut App, text: &str) {
+    for c in text.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+fn entries(effects: &[Effect]) -> Vec<(Kind, String)> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::JournalAppend { entry, .. } => Some((entry.kind, entry.text.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_critical_alert_opens_a_drill_incident_and_is_journaled() {
+    let app = drill_app(120);
+    let inc = app
+        .incident
+        .as_ref()
+        .expect("HighErrorRate opened an incident");
+    assert!(inc.title.starts_with("HighErrorRate"), "{}", inc.title);
+    assert_eq!(inc.severity, 2);
+    let kinds: Vec<Kind> = app.timeline.iter().map(|e| e.kind).collect();
+    assert_eq!(kinds[0], Kind::Drill, "a drill says so first");
+    assert!(kinds.contains(&Kind::AlertFired));
+    let fired = app
+        .timeline
+        .iter()
+        .find(|e| e.kind == Kind::AlertFired)
+        .map(|e| e.text.as_str());
+    assert!(
+        fired.is_some_and(|t| t.contains("> 3.0%")),
+        "value and threshold: {fired:?}"
+    );
+    assert!(
+        app.alerts
+            .iter()
+            .any(|a| a.status.name == "HighErrorRate" && a.status.state == AlertState::Firing)
+    );
+}
+
+#[test]
+fn ack_marks_the_alert_and_the_incident_once() {
+    let mut app = drill_app(120);
+    app.focus = Pane::Alerts;
+    let effects = key(&mut app, KeyCode::Char('a'));
+    let name = app.alerts[0].status.name.clone();
+    assert_eq!(entries(&effects), [(Kind::Ack, name)]);
+    assert!(app.alerts[0].acked);
+    assert!(app.incident.as_ref().and_then(|i| i.acked_at).is_some());
+    assert!(
+        entries(&key(&mut app, KeyCode::Char('a'))).is_empty(),
+        "a second ack writes nothing"
+    );
+}
+
+#[test]
+fn rollback_asks_first_and_says_what_changes() {
+    let mut app = drill_app(120);
+    let effects = app.run(Command::parse("rollback snapbuilder-serving").unwrap_or(Command::Help));
+    assert!(
+        effects.is_empty(),
+        "nothing happens before the operator says yes"
+    );
+    let Some(Overlay::Confirm { lines, action, .. }) = &app.overlay else {
+        panic!("no confirmation: {:?}", app.overlay);
+    };
+    assert_eq!(
+        action,
+        &Action::Rollback {
+            deployment: "snapbuilder-serving".into(),
+            revision: None
+        }
+    );
+    let text = lines.join("\n");
+    assert!(
+        text.contains("from revision 3 (registry.snapbuilder.internal/serving:1.9.0)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("to revision 2 (registry.snapbuilder.internal/serving:1.8.2)"),
+        "{text}"
+    );
+    assert!(text.contains("4 pods will be replaced"), "{text}");
+    assert!(text.contains("Signals now: "), "{text}");
+    assert!(
+        text.contains("Only the simulated cluster changes."),
+        "{text}"
+    );
+    let effects = key(&mut app, KeyCode::Char('y'));
+    assert_eq!(effects, [Effect::Execute(action_of("snapbuilder-serving"))]);
+    assert!(app.overlay.is_none());
+}
+
+fn action_of(d: &str) -> Action {
+    Action::Rollback {
+        deployment: d.into(),
+        revision: None,
+    }
+}
+
+#[test]
+fn cancelling_changes_nothing() {
+    let mut app = drill_app(120);
+    app.run(Command::Restart {
+        deployment: Some("snapbuilder-ingest".into()),
+    });
+    assert!(matches!(app.overlay, Some(Overlay::Confirm { .. })));
+    assert!(key(&mut app, KeyCode::Esc).is_empty());
+    assert!(app.overlay.is_none());
+    assert!(
+        app.flash
+            .as_ref()
+            .is_some_and(|f| f.text.starts_with("cancelled"))
+    );
+}
+
+#[test]
+fn bad_targets_are_refused_with_the_choices() {
+    let mut app = drill_app(120);
+    app.run(Command::Rollback {
+        deployment: Some("nope".into()),
+        revision: None,
+    });
+    assert!(app.overlay.is_none());
+    let flash = app.flash.clone().map(|f| f.text).unwrap_or_default();
+    assert!(
+        flash.contains("no deployment `nope`; known: snapbuilder-ingest, snapbuilder-serving"),
+        "{flash}"
+    );
+    app.run(Command::Rollback {
+        deployment: Some("snapbuilder-serving".into()),
+        revision: Some(9),
+    });
+    let flash = app.flash.clone().map(|f| f.text).unwrap_or_default();
+    assert!(
+        flash.contains("has no revision 9; kept: 3, 2, 1"),
+        "{flash}"
+    );
+}
+
+#[test]
+fn read_only_refuses_every_world_changing_command() {
+    let mut app = drill_app(60);
+    app.read_only = true;
+    for line in [
+        "rollback snapbuilder-serving",
+        "restart snapbuilder-ingest",
+        "scale snapbuilder-ingest 3",
+        "kill-switch ai-disabled on",
+    ] {
+        let cmd = Command::parse(line).unwrap_or(Command::Help);
+        assert!(app.run(cmd).is_empty(), "{line}");
+        assert!(app.overlay.is_none(), "{line}");
+    }
+}
+
+#[test]
+fn an_action_report_is_journaled_with_its_outcome() {
+    let mut app = drill_app(120);
+    let effects = app.update(Event::ActionDone(ActionReport {
+        action: action_of("snapbuilder-serving"),
+        outcome: ActionOutcome::Ok,
+        detail: "rolled back from revision 3 to revision 2".into(),
+    }));
+    let appended: Vec<_> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::JournalAppend { entry, .. } => Some(entry.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(appended[0].kind, Kind::Rollback);
+    assert_eq!(appended[0].outcome, Some(Outcome::Ok));
+    assert_eq!(appended[0].actor, "alice");
+    assert_eq!(appended[1].kind, Kind::Status);
+    assert_eq!(
+        app.incident.as_ref().map(|i| i.status),
+        Some(Status::Mitigating)
+    );
+    let failed = app.update(Event::ActionDone(ActionReport {
+        action: Action::Restart {
+            deployment: "x".into(),
+        },
+        outcome: ActionOutcome::Refused,
+        detail: "forbidden".into(),
+    }));
+    assert_eq!(
+        entries(&failed),
+        [(Kind::Command, "restart x: forbidden".to_string())]
+    );
+}
+
+#[test]
+fn keys_follow_the_keymap() {
+    let mut app = drill_app(10);
+    key(&mut app, KeyCode::Char('?'));
+    assert!(matches!(app.overlay, Some(Overlay::Help { .. })));
+    key(&mut app, KeyCode::Esc);
+    let focus = app.focus;
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.focus, focus.next());
+    app.update(Event::Input(TermEvent::Key(KeyEvent::new(
+        KeyCode::BackTab,
+        KeyModifiers::SHIFT,
+    ))));
+    assert_eq!(app.focus, focus);
+    key(&mut app, KeyCode::Char('z'));
+    assert!(app.zoom);
+    key(&mut app, KeyCode::Char('q'));
+    assert!(matches!(app.overlay, Some(Overlay::QuitConfirm)));
+    assert_eq!(key(&mut app, KeyCode::Char('y')), [Effect::Quit]);
+}
+
+#[test]
+fn key_releases_are_ignored() {
+    let mut app = drill_app(10);
+    let mut release = KeyEvent::new(KeyCode::Char('?'), KeyModifiers::NONE);
+    release.kind = KeyEventKind::Release;
+    app.update(Event::Input(TermEvent::Key(release)));
+    assert!(app.overlay.is_none());
+}
+
+#[test]
+fn the_command_line_completes_and_runs() {
+    let mut app = drill_app(10);
+    key(&mut app, KeyCode::Char(':'));
+    typed(&mut app, "sev");
+    key(&mut app, KeyCode::Tab);
+    let Some(Overlay::CommandLine(input)) = &app.overlay else {
+        panic!("no command line")
+    };
+    assert_eq!(input.text, "severity ");
+    typed(&mut app, "1");
+    let effects = key(&mut app, KeyCode::Enter);
+    // No incident yet at ten seconds in: setting a severity opens one.
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::JournalBegin(h) if h.severity == 1 && h.drill))
+    );
+    key(&mut app, KeyCode::Char(':'));
+    typed(&mut app, "status monitoring");
+    let effects = key(&mut app, KeyCode::Enter);
+    assert_eq!(
+        entries(&effects),
+        [(Kind::Status, "investigating → monitoring".to_string())]
+    );
+    key(&mut app, KeyCode::Char(':'));
+    typed(&mut app, "bogus");
+    key(&mut app, KeyCode::Enter);
+    assert!(
+        app.flash
+            .as_ref()
+            .is_some_and(|f| f.text.contains("unknown command `bogus`"))
+    );
+}
+
+#[test]
+fn notes_are_written_in_the_editor_and_drafts_survive_esc() {
+    let mut app = drill_app(120);
+    key(&mut app, KeyCode::Char('n'));
+    typed(&mut app, "rev 3 doubled the KV cache");
+    key(&mut app, KeyCode::Enter);
+    typed(&mut app, "rolling back");
+    key(&mut app, KeyCode::Esc);
+    assert!(app.overlay.is_none());
+    key(&mut app, KeyCode::Char('n'));
+    let effects = ctrl(&mut app, 's');
+    assert_eq!(
+        entries(&effects),
+        [(
+            Kind::Note,
+            "rev 3 doubled the KV cache\nrolling back".to_string()
+        )]
+    );
+}
+
+#[test]
+fn pause_only_in_simulated_modes() {
+    let mut app = drill_app(10);
+    assert_eq!(key(&mut app, KeyCode::Char('p')), [Effect::SetPaused(true)]);
+    assert_eq!(
+        key(&mut app, KeyCode::Char('p')),
+        [Effect::SetPaused(false)]
+    );
+    app.mode = super::Mode::Live {
+        context: "c".into(),
+        namespace: "n".into(),
+    };
+    assert!(key(&mut app, KeyCode::Char('p')).is_empty());
+}
+
+#[test]
+fn the_log_filter_prompt_sets_a_regex() {
+    let mut app = drill_app(120);
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "CUDA");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.focus, Pane::Logs);
+    let shown = app.logs.window(50);
+    assert!(!shown.is_empty() && shown.iter().all(|l| l.text.contains("CUDA")));
+    key(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "(");
+    key(&mut app, KeyCode::Enter);
+    assert!(
+        app.flash
+            .as_ref()
+            .is_some_and(|f| f.text.contains("bad filter regex"))
+    );
+}
+
+#[test]
+fn a_click_focuses_the_pane_under_it() {
+    let mut app = drill_app(10);
+    app.update(Event::Input(TermEvent::Resize(200, 60)));
+    let click = |column, row| {
+        Event::Input(TermEvent::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        }))
+    };
+    app.update(click(100, 50));
+    assert_eq!(app.focus, Pane::Logs);
+    app.update(click(5, 4));
+    assert_eq!(app.focus, Pane::Signals);
+}
+
+#[test]
+fn kill_switch_menu_flips_after_confirmation() {
+    let mut app = drill_app(10);
+    key(&mut app, KeyCode::Char('K'));
+    assert!(matches!(app.overlay, Some(Overlay::KillSwitchMenu { .. })));
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Enter);
+    let Some(Overlay::Confirm { lines, .. }) = &app.overlay else {
+        panic!("no confirmation")
+    };
+    assert!(
+        lines[0].contains("Kill switch ai-disabled: off → on"),
+        "{lines:?}"
+    );
+    assert_eq!(
+        key(&mut app, KeyCode::Enter),
+        [Effect::Execute(Action::KillSwitch {
+            name: "ai-disabled".into(),
+            on: true
+        })]
+    );
+}

@@ -1,0 +1,68 @@
+//! The command line of the program.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// sitrep: a terminal incident cockpit.
+#[derive(Debug, Parser)]
+#[command(name = "sitrep", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+}
+
+/// Options every mode shares.
+#[derive(Debug, Args, Clone, Default)]
+pub struct Global {
+    /// config.toml to read (default: the platform config dir's config.toml, if present)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Colour theme: a built-in name (dark, light, high-contrast, colorblind) or a file
+    #[arg(long, global = true, value_name = "NAME|PATH")]
+    pub theme: Option<String>,
+    /// Keymap: a built-in name (default, vim) or a file
+    #[arg(long, global = true, value_name = "NAME|PATH")]
+    pub keymap: Option<String>,
+    /// The incident journal (default ./INCIDENTS.md)
+    #[arg(long, global = true, value_name = "FILE")]
+    pub journal: Option<PathBuf>,
+    /// Hide every command that changes the world
+    #[arg(long, global = true)]
+    pub read_only: bool,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Run the bundled drill on a simulated cluster: no cluster needed
+    Demo(DrillArgs),
+    /// Run a drill: a bundled drill's name or a drill file
+    Drill {
+        /// Drill name or path to a drill file
+        drill: String,
+        #[command(flatten)]
+        args: DrillArgs,
+    },
+    /// Validate the config, theme and keymap; print FILE:LINE: message for each problem
+    Check,
+}
+
+/// Options of drills.
+#[derive(Debug, Args, Clone)]
+pub struct DrillArgs {
+    /// Simulated seconds per real second
+    #[arg(long, default_value_t = 1.0, value_parser = parse_speed)]
+    pub speed: f64,
+}
+
+fn parse_speed(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= 1000.0 => Ok(v),
+        _ => Err(format!(
+            "speed must be a number above 0 and at most 1000, got `{s}`"
+        )),
+    }
+}

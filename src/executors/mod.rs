@@ -1,0 +1,18 @@
+//! Executors carry out confirmed actions: on the real cluster live, on the simulated one in
+//! drills and replays. The cockpit cannot tell them apart.
+
+pub mod sandbox;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::event::{Action, ActionReport};
+
+/// A boxed future of an action's report.
+pub type Pending = Pin<Box<dyn Future<Output = ActionReport> + Send>>;
+
+/// Something that can carry out actions.
+pub trait Executor: Send + Sync {
+    /// Starts `action`; the future resolves when it has finished, well or not.
+    fn execute(&self, action: Action) -> Pending;
+}

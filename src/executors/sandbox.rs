@@ -1,0 +1,39 @@
+//! The sandbox executor: actions reach only the drill engine's simulated world.
+
+use tokio::sync::{mpsc, oneshot};
+
+use super::{Executor, Pending};
+use crate::event::{Action, ActionOutcome, ActionReport};
+use crate::sources::drill::Control;
+
+/// Sends actions to the drill engine.
+#[derive(Debug, Clone)]
+pub struct Sandbox {
+    engine: mpsc::Sender<Control>,
+}
+
+impl Sandbox {
+    /// An executor for the drill engine behind `engine`.
+    pub fn new(engine: mpsc::Sender<Control>) -> Sandbox {
+        Sandbox { engine }
+    }
+}
+
+impl Executor for Sandbox {
+    fn execute(&self, action: Action) -> Pending {
+        let engine = self.engine.clone();
+        Box::pin(async move {
+            let (tx, rx) = oneshot::channel();
+            let failed = |action: Action, why: &str| ActionReport {
+                action,
+                outcome: ActionOutcome::Failed,
+                detail: why.to_string(),
+            };
+            if engine.send(Control::Act(action.clone(), tx)).await.is_err() {
+                return failed(action, "the drill engine has stopped");
+            }
+            rx.await
+                .unwrap_or_else(|_| failed(action, "the drill engine has stopped"))
+        })
+    }
+}

@@ -1,0 +1,93 @@
+//! The drill engine: a task that owns the simulated world, runs its clock at the chosen
+//! speed, and carries out the sandbox executor's actions on it.
+
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::drill::World;
+use crate::event::{Action, ActionOutcome, ActionReport, Event, Observation};
+use crate::journal::Kind;
+
+/// Requests to the drill engine.
+#[derive(Debug)]
+pub enum Control {
+    /// Stop or start the simulated clock.
+    Pause(bool),
+    /// Carry out an action on the simulated cluster.
+    Act(Action, oneshot::Sender<ActionReport>),
+}
+
+/// Runs the drill until the event channel closes. `speed` simulated seconds pass per second.
+pub async fn run(
+    mut world: World,
+    speed: f64,
+    tx: mpsc::Sender<Event>,
+    mut control: mpsc::Receiver<Control>,
+) {
+    let period = Duration::from_secs_f64(1.0 / speed.clamp(0.01, 1000.0));
+    let mut clock = tokio::time::interval(period);
+    clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut paused = false;
+    let mut announced_end = false;
+    let now = world.now();
+    for obs in world.initial() {
+        if tx.send(Event::Observed(now, obs)).await.is_err() {
+            return;
+        }
+    }
+    loop {
+        tokio::select! {
+            _ = clock.tick(), if !paused => {
+                let observations = world.step();
+                let now = world.now();
+                for obs in observations {
+                    if tx.send(Event::Observed(now, obs)).await.is_err() {
+                        return;
+                    }
+                }
+                if world.is_mitigated() && !announced_end {
+                    announced_end = true;
+                    let score = world.score();
+                    let text = format!("drill score {}/{}: {}", score.points, score.max, score.lines.join("; "));
+                    if tx.send(Event::DrillVerdict(now, Kind::Verdict, text)).await.is_err() {
+                        return;
+                    }
+                }
+                if tx.send(Event::Tick(now)).await.is_err() {
+                    return;
+                }
+            }
+            msg = control.recv() => match msg {
+                None => return,
+                Some(Control::Pause(p)) => {
+                    paused = p;
+                    if !p {
+                        clock.reset();
+                    }
+                    if tx.send(Event::Observed(world.now(), Observation::ClockPaused(p))).await.is_err() {
+                        return;
+                    }
+                }
+                Some(Control::Act(action, reply)) => {
+                    let report = match world.apply(&action) {
+                        Ok((detail, observations)) => {
+                            let now = world.now();
+                            for obs in observations {
+                                if tx.send(Event::Observed(now, obs)).await.is_err() {
+                                    return;
+                                }
+                            }
+                            ActionReport { action, outcome: ActionOutcome::Ok, detail }
+                        }
+                        Err(detail) => ActionReport { action, outcome: ActionOutcome::Failed, detail },
+                    };
+                    let _ = reply.send(report);
+                    if world.is_mitigated() {
+                        announced_end = false;
+                    }
+                }
+            }
+        }
+    }
+}

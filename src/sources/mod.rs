@@ -1,0 +1,3 @@
+//! Sources: owned tasks that turn the world into observations on the one channel.
+
+pub mod drill;

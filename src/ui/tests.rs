@@ -1,0 +1,155 @@
+//! Rendering every pane with `TestBackend`, at 80x24 and 200x60.
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use crate::app::App;
+use crate::app::sample::{drill_app, large_app};
+use crate::command::{Command, Pane};
+
+fn render(app: &mut App, w: u16, h: u16) -> String {
+    app.size = (w, h);
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("a test terminal");
+    terminal.draw(|f| super::draw(f, app)).expect("draws");
+    let buf = terminal.backend().buffer();
+    (0..h)
+        .map(|y| {
+            (0..w)
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+                .trim_end()
+                .to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// What each pane must show, two minutes into the bundled drill.
+fn expected(pane: Pane) -> &'static [&'static str] {
+    match pane {
+        Pane::Signals => &["p95 latency (512 tok)", "5xx rate", "▲"],
+        Pane::Alerts => &["HighErrorRate", "critical", "firing"],
+        Pane::Pods => &["snapbuilder-serving", "rev 3", "CrashLoopBackOff"],
+        Pane::Gpus => &["gpu-node-1/0", "°C"],
+        Pane::Logs => &["lines · following", "ERROR"],
+        Pane::Runbook => &["runbook"],
+        Pane::Timeline => &["alert-fired", "drill"],
+    }
+}
+
+#[test]
+fn every_pane_shows_its_content_at_80x24() {
+    for pane in Pane::ALL {
+        let mut app = drill_app(120);
+        app.run(Command::Focus(crate::command::FocusTarget::Pane(pane)));
+        let screen = render(&mut app, 80, 24);
+        assert!(
+            screen.contains("DRILL snapbuilder-bad-rollout"),
+            "banner at 80x24:\n{screen}"
+        );
+        for want in expected(pane) {
+            assert!(
+                screen.contains(want),
+                "{pane:?} lacks {want:?} at 80x24:\n{screen}"
+            );
+        }
+        assert!(screen.lines().count() == 24 && screen.lines().all(|l| l.chars().count() <= 80));
+    }
+}
+
+#[test]
+fn every_pane_is_visible_at_once_at_200x60() {
+    let mut app = drill_app(120);
+    let screen = render(&mut app, 200, 60);
+    for pane in Pane::ALL {
+        assert!(
+            screen.contains(&format!(" {} ", pane.name())),
+            "no {pane:?} pane:\n{screen}"
+        );
+        for want in expected(pane) {
+            assert!(
+                screen.contains(want),
+                "{pane:?} lacks {want:?} at 200x60:\n{screen}"
+            );
+        }
+    }
+}
+
+#[test]
+fn panes_do_not_overlap() {
+    for (w, h) in [(80, 24), (120, 32), (200, 60), (300, 90)] {
+        let mut app = drill_app(30);
+        app.size = (w, h);
+        let areas = super::layout::areas(ratatui::layout::Rect::new(0, 0, w, h), &app);
+        for (i, (a, ra)) in areas.panes.iter().enumerate() {
+            for (b, rb) in &areas.panes[i + 1..] {
+                assert!(!ra.intersects(*rb), "{a:?} and {b:?} overlap at {w}x{h}");
+            }
+            assert!(!ra.intersects(areas.header) && !ra.intersects(areas.status));
+        }
+    }
+}
+
+#[test]
+fn tiny_and_odd_sizes_do_not_panic() {
+    let mut app = large_app(300, 16, 2000);
+    for (w, h) in [
+        (1, 1),
+        (10, 5),
+        (40, 10),
+        (79, 23),
+        (81, 25),
+        (119, 31),
+        (500, 200),
+    ] {
+        render(&mut app, w, h);
+        app.run(Command::Help);
+        render(&mut app, w, h);
+        app.overlay = None;
+    }
+}
+
+#[test]
+fn help_lists_the_live_bindings() {
+    let mut app = drill_app(10);
+    app.run(Command::Help);
+    let screen = render(&mut app, 120, 60);
+    for want in [
+        "keys (default keymap)",
+        "shift-tab",
+        "focus prev",
+        "rollback",
+        "kill-switch",
+    ] {
+        assert!(screen.contains(want), "help lacks {want:?}:\n{screen}");
+    }
+}
+
+#[test]
+fn the_cockpit_at_200x60() {
+    let mut app = drill_app(120);
+    insta::assert_snapshot!("cockpit_200x60", render(&mut app, 200, 60));
+}
+
+#[test]
+fn the_cockpit_at_80x24() {
+    let mut app = drill_app(120);
+    insta::assert_snapshot!("cockpit_80x24", render(&mut app, 80, 24));
+}
+
+#[test]
+fn the_rollback_confirmation() {
+    let mut app = drill_app(120);
+    app.run(Command::parse("rollback snapbuilder-serving").unwrap_or(Command::Help));
+    insta::assert_snapshot!("confirm_rollback_120x32", render(&mut app, 120, 32));
+}
+
+#[test]
+fn truncation_marks_the_cut() {
+    assert_eq!(super::truncate("snapbuilder-serving", 8), "snapbui…");
+    assert_eq!(
+        super::truncate_left("snapbuilder-serving-480787-h265b", 14),
+        "…480787-h265b"
+    );
+    assert_eq!(super::truncate_left("short", 14), "short");
+}
