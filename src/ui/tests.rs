@@ -149,7 +149,7 @@ fn truncation_marks_the_cut() {
     assert_eq!(super::truncate("snapbuilder-serving", 8), "snapbui…");
     assert_eq!(
         super::truncate_left("snapbuilder-serving-480787-h265b", 14),
-        "…480787-h265b"
+        "…-480787-h265b"
     );
     assert_eq!(super::truncate_left("short", 14), "short");
 }
