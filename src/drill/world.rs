@@ -288,13 +288,13 @@ impl World {
                     namespace: self.scenario.drill.namespace.clone(),
                     name: gone.name,
                 });
-            } else if current.len() as u32 > d.replicas {
-                if let Some(gone) = d.pods.pop() {
-                    out.push(Observation::PodGone {
-                        namespace: self.scenario.drill.namespace.clone(),
-                        name: gone.name,
-                    });
-                }
+            } else if current.len() as u32 > d.replicas
+                && let Some(gone) = d.pods.pop()
+            {
+                out.push(Observation::PodGone {
+                    namespace: self.scenario.drill.namespace.clone(),
+                    name: gone.name,
+                });
             }
             let (crashloop, reason) = crash.first().cloned().unwrap_or((0, String::new()));
             let mut crashing = 0;

@@ -34,7 +34,7 @@ pub fn value(v: Option<f64>, unit: &str) -> String {
 }
 
 fn percent(p: f64) -> String {
-    if p >= 99.0 && p < 100.0 {
+    if (99.0..100.0).contains(&p) {
         format!("{p:.2}%")
     } else if p.abs() < 10.0 {
         format!("{p:.1}%")

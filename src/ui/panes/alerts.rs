@@ -62,7 +62,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 },
             ),
             Span::styled(format!("{} ", a.status.severity), theme.fg(sev_role)),
-            Span::styled(format!("{since}"), theme.fg("muted")),
+            Span::styled(since, theme.fg("muted")),
         ];
         if i == app.alerts_selected {
             spans = spans
