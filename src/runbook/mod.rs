@@ -1,1 +1,24 @@
 //! Markdown runbooks read as checklists, and matching alerts to their sections.
+//!
+//! Teams keep runbooks in whatever Markdown shape grew over the years; [`parse`] reads
+//! the common shapes (headings, bold labels, label list items, task lists, shell blocks,
+//! tables) into sections of checklist groups, and [`match_alert`] picks the section that
+//! answers a firing alert.
+
+mod blocks;
+mod build;
+mod commands;
+mod load;
+mod model;
+pub mod render;
+mod text;
+
+pub use commands::{CommandGroup, shell_commands};
+pub use load::{MAX_FILE_BYTES, RunbookError, load};
+pub use model::{Group, Runbook, Section, Step, Table};
+pub use text::{placeholders, slug};
+
+/// Reads a runbook from Markdown text. Never fails: problems become `warnings`.
+pub fn parse(markdown: &str) -> Runbook {
+    build::build(blocks::read(markdown))
+}
