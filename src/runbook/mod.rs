@@ -7,14 +7,17 @@
 
 mod blocks;
 mod build;
+pub mod cli;
 mod commands;
 mod load;
+mod matching;
 mod model;
 pub mod render;
 mod text;
 
 pub use commands::{CommandGroup, shell_commands};
 pub use load::{MAX_FILE_BYTES, RunbookError, load};
+pub use matching::{AlertRef, FUZZY_THRESHOLD, Match, MatchRule, match_alert};
 pub use model::{Group, Runbook, Section, Step, Table};
 pub use text::{placeholders, slug};
 
