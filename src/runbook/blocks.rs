@@ -293,13 +293,12 @@ pub fn read(markdown: &str) -> Doc {
                 } else if let Some(inline) = current_inline(&mut stack) {
                     inline.push(&t);
                 } else if let Some(Frame::Item(item, _)) = stack.last_mut() {
-                    // Tight list items have text without a paragraph around it.
-                    item.inline.push(&t);
+                    tight_text(item).push(&t);
                 }
             }
             Event::Code(c) => {
                 let target = match stack.last_mut() {
-                    Some(Frame::Item(item, _)) => Some(&mut item.inline),
+                    Some(Frame::Item(item, _)) => Some(tight_text(item)),
                     _ => current_inline(&mut stack),
                 };
                 if let Some(inline) = target {
@@ -311,7 +310,7 @@ pub fn read(markdown: &str) -> Doc {
             }
             Event::SoftBreak | Event::HardBreak => {
                 let target = match stack.last_mut() {
-                    Some(Frame::Item(item, _)) => Some(&mut item.inline),
+                    Some(Frame::Item(item, _)) => Some(tight_text(item)),
                     _ => current_inline(&mut stack),
                 };
                 if let Some(inline) = target {
@@ -329,11 +328,18 @@ pub fn read(markdown: &str) -> Doc {
                 }
             }
             Event::InlineHtml(h) => {
-                // `<br>` separates; other tags are dropped.
-                if h.to_ascii_lowercase().starts_with("<br")
-                    && let Some(inline) = current_inline(&mut stack)
-                {
-                    inline.text.push(' ');
+                // `<br>` separates, other HTML tags are dropped, and `<pod-name>` is a
+                // placeholder that CommonMark happens to read as a tag.
+                let target = match stack.last_mut() {
+                    Some(Frame::Item(item, _)) => Some(tight_text(item)),
+                    _ => current_inline(&mut stack),
+                };
+                if let Some(inline) = target {
+                    if h.to_ascii_lowercase().starts_with("<br") {
+                        inline.text.push(' ');
+                    } else if !is_html_tag(&h) {
+                        inline.push(&h);
+                    }
                 }
             }
             Event::Rule
@@ -457,6 +463,41 @@ fn close(
     };
     let Some(block) = block else { return };
     push_block(stack, block);
+}
+
+/// Where loose text of a tight item goes: the item's own text until something is nested
+/// under it, then a paragraph after the nested block.
+fn tight_text(item: &mut Item) -> &mut Inline {
+    if item.children.is_empty() {
+        return &mut item.inline;
+    }
+    if !matches!(item.children.last(), Some(Block::Para(_))) {
+        item.children.push(Block::Para(Inline::default()));
+    }
+    match item.children.last_mut() {
+        Some(Block::Para(p)) => p,
+        _ => &mut item.inline,
+    }
+}
+
+/// HTML that means markup, as opposed to a `<placeholder>` in angle brackets.
+fn is_html_tag(h: &str) -> bool {
+    const TAGS: &[&str] = &[
+        "a", "abbr", "b", "br", "code", "del", "details", "div", "em", "hr", "i", "img", "ins",
+        "kbd", "mark", "p", "pre", "s", "small", "span", "strong", "sub", "summary", "sup",
+        "table", "td", "th", "tr", "u", "ul", "ol", "li", "font", "center",
+    ];
+    let t = h.trim();
+    if t.starts_with("<!--") || t.starts_with("</") || t.starts_with("<!") || t.starts_with("<?") {
+        return true;
+    }
+    let name: String = t
+        .trim_start_matches('<')
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    TAGS.contains(&name.as_str())
 }
 
 /// Adds a finished block to the nearest container (quotes are transparent).

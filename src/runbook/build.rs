@@ -299,7 +299,6 @@ impl Builder {
     fn para(&mut self, inline: &Inline, next: Option<&Block>) -> bool {
         let text = inline.text.trim();
         let next_list = matches!(next, Some(Block::List { .. }));
-        let next_code = matches!(next, Some(Block::Code { .. }));
 
         if inline.all_strong() && text.chars().count() <= 80 && !text.ends_with('.') {
             let label = label_text(inline.strong_prefix.as_deref().unwrap_or(text));
@@ -318,15 +317,21 @@ impl Builder {
         if next_list && is_label_line(inline) {
             return self.label(&label_text(text), next, false);
         }
-        if next_code && (is_label_line(inline) || text.ends_with(':')) {
+        let next_is_shell =
+            matches!(next, Some(Block::Code { info, text }) if is_shell(info, text));
+        if next_is_shell && (is_label_line(inline) || text.ends_with(':')) {
             self.push_step(step_from_inline(text, &inline.codes, None, 0));
             if let Some(Block::Code { info, text }) = next {
                 self.code(info, text, true, 0);
             }
             return true;
         }
-        let has_command = inline.codes.iter().any(|c| code_span_is_command(c))
-            || command_after_label(text).is_some();
+        // Prose that mentions a command stays prose; a line that hands one over
+        // (`Restart it: `kubectl ...``) is a step.
+        let ends_with_command = inline.lines <= 1
+            && inline.codes.last().is_some_and(|c| code_span_is_command(c))
+            && text.trim_end_matches('.').ends_with('`');
+        let has_command = ends_with_command || command_after_label(text).is_some();
         if has_command {
             self.push_step(step_from_inline(text, &inline.codes, None, 0));
         } else {
@@ -444,12 +449,7 @@ impl Builder {
     /// A code block: shell commands attach to the step before it (`attach`) or become
     /// steps of their own; other code is kept as a note.
     fn code(&mut self, info: &str, text: &str, attach: bool, depth: u8) {
-        let shell = if info.is_empty() {
-            looks_like_shell(text)
-        } else {
-            is_shell_lang(info)
-        };
-        if !shell {
+        if !is_shell(info, text) {
             let t = text.trim_end();
             if !t.is_empty() {
                 self.note(t);
@@ -502,6 +502,16 @@ impl Builder {
                 depth,
             });
         }
+    }
+}
+
+/// Whether a code block holds shell commands: by its language, or by its look when it
+/// has none.
+fn is_shell(info: &str, text: &str) -> bool {
+    if info.is_empty() {
+        looks_like_shell(text)
+    } else {
+        is_shell_lang(info)
     }
 }
 

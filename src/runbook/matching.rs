@@ -416,9 +416,20 @@ fn fuzzy(rb: &Runbook, alert: &AlertRef) -> Option<Match> {
     if name.is_empty() && summary.is_empty() {
         return None;
     }
+    let titles: Vec<Vec<Term>> = rb.sections.iter().map(|s| dedup(terms(&s.title))).collect();
+    // A word no title has (often the product name) cannot tell sections apart, so it
+    // counts little against coverage.
+    let weight = |t: &Term| {
+        if titles.iter().flatten().any(|x| x.key == t.key) {
+            1.0
+        } else {
+            0.2
+        }
+    };
+    let total = |ts: &[Term]| ts.iter().map(weight).sum::<f32>();
+    let (name_total, sum_total) = (total(&name), total(&summary));
     let mut best: Option<(f32, usize, usize, String)> = None;
-    for (i, s) in rb.sections.iter().enumerate() {
-        let title = dedup(terms(&s.title));
+    for (i, title) in titles.iter().enumerate() {
         if title.is_empty() {
             continue;
         }
@@ -432,16 +443,15 @@ fn fuzzy(rb: &Runbook, alert: &AlertRef) -> Option<Match> {
         if name_hits.is_empty() && (sum_hits.is_empty() || !name.is_empty()) && sum_hits.len() < 2 {
             continue;
         }
-        let name_cov = if name.is_empty() {
-            0.0
-        } else {
-            name_hits.len() as f32 / name.len() as f32
+        let covered = |hits: &[(&Term, &Term)], total: f32| {
+            if total > 0.0 {
+                hits.iter().map(|(t, _)| weight(t)).sum::<f32>() / total
+            } else {
+                0.0
+            }
         };
-        let sum_cov = if summary.is_empty() {
-            0.0
-        } else {
-            sum_hits.len() as f32 / summary.len() as f32
-        };
+        let name_cov = covered(&name_hits, name_total);
+        let sum_cov = covered(&sum_hits, sum_total);
         let mut title_hit_keys: Vec<&str> = name_hits
             .iter()
             .chain(&sum_hits)
