@@ -302,7 +302,7 @@ impl Builder {
 
         if inline.all_strong() && text.chars().count() <= 80 && !text.ends_with('.') {
             let label = label_text(inline.strong_prefix.as_deref().unwrap_or(text));
-            return self.label(&label, next, true);
+            return self.label(&label, next);
         }
         if let Some((label, rest)) = inline.bold_label()
             && is_group_label(&label)
@@ -315,7 +315,7 @@ impl Builder {
             return false;
         }
         if next_list && is_label_line(inline) {
-            return self.label(&label_text(text), next, false);
+            return self.label(&label_text(text), next);
         }
         let next_is_shell =
             matches!(next, Some(Block::Code { info, text }) if is_shell(info, text));
@@ -341,7 +341,7 @@ impl Builder {
     }
 
     /// A label outside a list: a group, a step heading sub-steps, or a section.
-    fn label(&mut self, label: &str, next: Option<&Block>, bold: bool) -> bool {
+    fn label(&mut self, label: &str, next: Option<&Block>) -> bool {
         if is_group_label(label) {
             let s = self.current();
             self.open_group(s, label);
@@ -361,7 +361,6 @@ impl Builder {
                 _ => return false,
             }
         }
-        let _ = bold;
         self.push_inferred(label);
         false
     }

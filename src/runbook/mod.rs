@@ -13,6 +13,7 @@ mod load;
 mod matching;
 mod model;
 pub mod render;
+mod synonyms;
 mod text;
 
 pub use commands::{CommandGroup, shell_commands};
