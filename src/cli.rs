@@ -48,6 +48,8 @@ pub enum Cmd {
     },
     /// Validate the config, theme and keymap; print FILE:LINE: message for each problem
     Check,
+    /// Print a runbook as sitrep reads it, or which section answers an alert
+    Runbook(crate::runbook::cli::RunbookArgs),
 }
 
 /// Options of drills.

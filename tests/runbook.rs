@@ -122,10 +122,10 @@ fn match_rule_config_mapping() {
     let mut a = args("SnapbuilderSaturated");
     a.map = vec![(
         "SnapbuilderSaturated".into(),
-        "HighLatency: p95 above 2 s".into(),
+        "HighLatency: p95 above 350 ms".into(),
     )];
     let out = match_output(&snapbuilder(), &a, "SnapbuilderSaturated").unwrap();
-    assert_eq!(out, "HighLatency: p95 above 2 s\nrule: config\n");
+    assert_eq!(out, "HighLatency: p95 above 350 ms\nrule: config\n");
     a.map = vec![("SnapbuilderSaturated".into(), "#kill-switches".into())];
     let out = match_output(&snapbuilder(), &a, "SnapbuilderSaturated").unwrap();
     assert_eq!(out, "Kill switches\nrule: config\n");
@@ -135,8 +135,8 @@ fn match_rule_config_mapping() {
 fn match_rule_fuzzy_with_synonyms() {
     let rb = snapbuilder();
     let cases = [
-        ("HighLatency", "HighLatency: p95 above 2 s"),
-        ("SnapbuilderSlowResponses", "HighLatency: p95 above 2 s"),
+        ("HighLatency", "HighLatency: p95 above 350 ms"),
+        ("SnapbuilderResponseTimeHigh", "HighLatency: p95 above 350 ms"),
         ("KubePodCrashLooping", "Pods crash-looping (OOMKilled)"),
         ("ContainerOOMKilled", "Pods crash-looping (OOMKilled)"),
         ("GPUXidErrors", "GPU hot or XID errors"),

@@ -265,10 +265,15 @@ fn fuzzy(rb: &Runbook, alert: &AlertRef) -> Option<Match> {
         return None;
     }
     let titles: Vec<Vec<Term>> = rb.sections.iter().map(|s| dedup(terms(&s.title))).collect();
-    // A word no title has (often the product name) cannot tell sections apart, so it
-    // counts little against coverage.
+    // A word no title has, or only the document's own title (often the product name),
+    // cannot tell sections apart, so it counts little against coverage.
     let weight = |t: &Term| {
-        if titles.iter().flatten().any(|x| x.key == t.key) {
+        let telling = titles
+            .iter()
+            .zip(&rb.sections)
+            .filter(|(_, s)| s.level > 1)
+            .any(|(ts, _)| ts.iter().any(|x| x.key == t.key));
+        if telling {
             1.0
         } else {
             0.2
