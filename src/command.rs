@@ -171,6 +171,10 @@ pub enum Command {
     Copy,
     /// Open an incident by hand.
     IncidentOpen(String),
+    /// Run a shell command (without one, the selected runbook step's command).
+    Run(Option<String>),
+    /// Show another runbook section: `next`, `prev`, `auto`, or a title or anchor.
+    Section(String),
 }
 
 /// What the help overlay and completion know of a command.
@@ -260,6 +264,16 @@ pub const COMMANDS: &[CommandSpec] = &[
     spec("next-error", "", "jump to the next error in the logs"),
     spec("copy", "", "copy the selected step's command (OSC 52)"),
     spec("incident", "open <title>", "open an incident by hand"),
+    world(
+        "run",
+        "[command]",
+        "run a command in a shell (no command: the selected step's)",
+    ),
+    spec(
+        "section",
+        "next|prev|auto|<title>",
+        "show another runbook section",
+    ),
 ];
 
 /// Why a command line could not be parsed.
@@ -409,6 +423,11 @@ impl Command {
                 },
                 _ => err("usage: scale <deployment> <replicas>"),
             },
+            "run" => Ok(Command::Run(text())),
+            "section" => match args.as_slice() {
+                [] => err("usage: section next|prev|auto|<title or anchor>"),
+                _ => Ok(Command::Section(rest.to_string())),
+            },
             "incident" => match rest.split_once(char::is_whitespace) {
                 Some(("open", title)) if !title.trim().is_empty() => {
                     Ok(Command::IncidentOpen(title.trim().to_string()))
@@ -441,6 +460,7 @@ impl Command {
                 | Command::Rollback { .. }
                 | Command::Restart { .. }
                 | Command::Scale { .. }
+                | Command::Run(_)
         )
     }
 
@@ -511,6 +531,7 @@ pub fn complete(line: &str, ctx: &CompletionContext) -> Vec<String> {
         ["kill-switch"] => ctx.kill_switches.clone(),
         ["kill-switch", _] => vec!["on".into(), "off".into()],
         ["incident"] => vec!["open".into()],
+        ["section"] => vec!["next".into(), "prev".into(), "auto".into()],
         _ => Vec::new(),
     };
     let prefix = if done.is_empty() {
@@ -538,6 +559,7 @@ mod tests {
                 "status" => "status mitigating".into(),
                 "scale" => "scale web 3".into(),
                 "incident" => "incident open checkout down".into(),
+                "section" => "section next".into(),
                 n => n.to_string(),
             };
             assert!(Command::parse(&line).is_ok(), "{line}");

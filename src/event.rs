@@ -248,6 +248,8 @@ pub enum Action {
     Scale { deployment: String, replicas: u32 },
     /// Turn a kill switch on or off.
     KillSwitch { name: String, on: bool },
+    /// Run a runbook command in a shell on the operator's machine (echoed, never run, in drills).
+    Shell { command: String },
 }
 
 impl Action {
@@ -270,6 +272,7 @@ impl Action {
             Action::KillSwitch { name, on } => {
                 format!("kill-switch {name} {}", if *on { "on" } else { "off" })
             }
+            Action::Shell { command } => format!("run {command}"),
         }
     }
 }

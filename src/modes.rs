@@ -70,6 +70,19 @@ pub fn setup(global: &Global) -> Result<Setup, FileErrors> {
     }
 }
 
+/// The runbooks the config names; one that cannot be read stops sitrep with the reason.
+fn load_runbooks(config: &Config) -> anyhow::Result<Vec<crate::runbook::Runbook>> {
+    let mut books = Vec::new();
+    for path in &config.runbooks.paths {
+        let rb = crate::runbook::load(path).map_err(|e| anyhow!("{e}"))?;
+        for w in &rb.warnings {
+            tracing::warn!("{w}");
+        }
+        books.push(rb);
+    }
+    Ok(books)
+}
+
 fn actor(config: &Config) -> String {
     config
         .actor
@@ -127,7 +140,11 @@ pub fn live(global: &Global) -> anyhow::Result<ExitCode> {
 /// `sitrep demo` and `sitrep drill`: a scripted incident on a simulated cluster.
 pub fn drill(global: &Global, spec: &str, args: &DrillArgs) -> anyhow::Result<ExitCode> {
     let s = setup(global).map_err(|e| anyhow!("{e}"))?;
-    let (scenario, _path) = Scenario::load(spec).map_err(|e| anyhow!("{e}"))?;
+    let (scenario, path) = Scenario::load(spec).map_err(|e| anyhow!("{e}"))?;
+    let mut books = load_runbooks(&s.config)?;
+    if let Some(rb) = scenario.runbook(path.as_deref()).map_err(|e| anyhow!(e))? {
+        books.insert(0, rb);
+    }
     let _log = crate::logging::init(s.dirs.data.as_deref());
     let journal_path = global
         .journal
@@ -149,6 +166,7 @@ pub fn drill(global: &Global, spec: &str, args: &DrillArgs) -> anyhow::Result<Ex
         let actor = actor(&s.config);
         let mut app = App::new(mode, s.config, s.keymap, s.theme, actor, now);
         app.read_only = global.read_only;
+        app.checklist = crate::app::checklist::Checklist::new(books);
         let (tx, rx) = mpsc::channel(8192);
         let (control_tx, control_rx) = mpsc::channel(64);
         let journal = crate::journal_worker::spawn(journal_path, tx.clone());

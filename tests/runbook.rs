@@ -136,7 +136,10 @@ fn match_rule_fuzzy_with_synonyms() {
     let rb = snapbuilder();
     let cases = [
         ("HighLatency", "HighLatency: p95 above 350 ms"),
-        ("SnapbuilderResponseTimeHigh", "HighLatency: p95 above 350 ms"),
+        (
+            "SnapbuilderResponseTimeHigh",
+            "HighLatency: p95 above 350 ms",
+        ),
         ("KubePodCrashLooping", "Pods crash-looping (OOMKilled)"),
         ("ContainerOOMKilled", "Pods crash-looping (OOMKilled)"),
         ("GPUXidErrors", "GPU hot or XID errors"),

@@ -38,7 +38,7 @@ impl App {
                 self.overlay = Some(Overlay::Note(Box::new(editor)));
             }
             Command::Ack => self.ack_selected(),
-            Command::Check => self.check_selected_step(),
+            Command::Check => self.toggle_step(),
             Command::Severity(n) => self.set_severity(n),
             Command::Status(s) => self.set_status(s),
             Command::IncidentOpen(title) => self.open_or_retitle(title),
@@ -122,7 +122,10 @@ impl App {
                     self.flash(Level::Ok, "no error lines in view");
                 }
             }
-            Command::Copy => self.copy_selected_command(),
+            Command::Copy => self.copy_step_command(),
+            Command::Run(None) => self.run_step_command(),
+            Command::Run(Some(command)) => self.run_shell(command),
+            Command::Section(which) => self.pick_section(&which),
         }
     }
 
@@ -326,6 +329,18 @@ impl App {
                     },
                 ]
             }
+            Action::Shell { command } => {
+                let mut lines = vec![
+                    "Run in a shell on this machine:".to_string(),
+                    format!("  $ {command}"),
+                ];
+                if self.mode.is_simulated() {
+                    lines.push(
+                        "In a drill the command is echoed to the timeline, never run.".into(),
+                    );
+                }
+                return Ok(lines);
+            }
             Action::KillSwitch { name, on } => {
                 let ks = self
                     .kill_switches
@@ -377,7 +392,20 @@ impl App {
                 .clamp(0, len as isize - 1) as usize
         };
         match self.focus {
-            Pane::Alerts => self.alerts_selected = step(self.alerts_selected, self.alerts.len()),
+            Pane::Alerts => {
+                self.alerts_selected = step(self.alerts_selected, self.alerts.len());
+                // The checklist follows the selected alert unless the operator pinned a section.
+                if let (Some(c), Some(a)) =
+                    (&mut self.checklist, self.alerts.get(self.alerts_selected))
+                    && let Some((b, s, rule)) = &a.runbook
+                    && !c.pinned
+                {
+                    c.book = *b;
+                    c.section = *s;
+                    c.cursor = 0;
+                    c.rule = format!("{}: {rule}", a.status.name);
+                }
+            }
             Pane::Pods => self.pods.selected = step(self.pods.selected, self.pods.row_count()),
             Pane::Gpus => self.gpus_selected = step(self.gpus_selected, self.gpus.len()),
             Pane::Logs => self.logs.scroll_by(-delta.clamp(-1_000_000, 1_000_000)),
@@ -386,18 +414,8 @@ impl App {
                 let cur = self.timeline_selected.unwrap_or(len.saturating_sub(1));
                 self.timeline_selected = Some(step(cur, len));
             }
-            Pane::Runbook => self.move_runbook_selection(delta),
+            Pane::Runbook => self.move_runbook_cursor(delta),
             Pane::Signals => {}
         }
-    }
-
-    fn check_selected_step(&mut self) {
-        self.flash(Level::Warn, "no runbook step selected");
-    }
-
-    fn move_runbook_selection(&mut self, _delta: isize) {}
-
-    fn copy_selected_command(&mut self) {
-        self.flash(Level::Warn, "no runbook command selected");
     }
 }

@@ -87,6 +87,38 @@ impl App {
                 }),
                 _ => Some(Overlay::Help { scroll }),
             },
+            Overlay::Output {
+                title,
+                text,
+                scroll,
+            } => match key.code {
+                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') => None,
+                KeyCode::Down | KeyCode::Char('j') => Some(Overlay::Output {
+                    title,
+                    text,
+                    scroll: scroll.saturating_add(1),
+                }),
+                KeyCode::Up | KeyCode::Char('k') => Some(Overlay::Output {
+                    title,
+                    text,
+                    scroll: scroll.saturating_sub(1),
+                }),
+                KeyCode::PageDown => Some(Overlay::Output {
+                    title,
+                    text,
+                    scroll: scroll.saturating_add(10),
+                }),
+                KeyCode::PageUp => Some(Overlay::Output {
+                    title,
+                    text,
+                    scroll: scroll.saturating_sub(10),
+                }),
+                _ => Some(Overlay::Output {
+                    title,
+                    text,
+                    scroll,
+                }),
+            },
             Overlay::QuitConfirm => match key.code {
                 KeyCode::Char('y' | 'Y' | 'q') | KeyCode::Enter => {
                     self.emit(Effect::Quit);

@@ -1,5 +1,6 @@
 //! The cockpit's state and the one place it changes: [`App::update`].
 
+pub mod checklist;
 mod commands;
 mod input;
 pub mod logs;
@@ -65,6 +66,12 @@ pub struct LineInput {
 #[derive(Debug)]
 pub enum Overlay {
     Help {
+        scroll: u16,
+    },
+    /// A command's output.
+    Output {
+        title: String,
+        text: String,
         scroll: u16,
     },
     QuitConfirm,
@@ -135,6 +142,8 @@ pub struct App {
     pub gpus_selected: usize,
     pub logs: LogBuffer,
     pub kill_switches: KillSwitches,
+    /// The runbook checklist, when runbooks are loaded.
+    pub checklist: Option<checklist::Checklist>,
     pub timeline: Vec<Entry>,
     pub timeline_selected: Option<usize>,
     pub focus: Pane,
@@ -184,6 +193,7 @@ impl App {
             gpus_selected: 0,
             logs: LogBuffer::new(buffer),
             kill_switches: Vec::new(),
+            checklist: None,
             timeline: Vec::new(),
             timeline_selected: None,
             focus: Pane::Alerts,

@@ -94,6 +94,7 @@ impl App {
 
     fn observe_alert(&mut self, a: crate::event::AlertStatus) {
         let now = self.now;
+        let a_name = a.name.clone();
         let previous = self.alerts.iter().position(|e| e.status.name == a.name);
         let was_firing =
             previous.is_some_and(|i| self.alerts[i].status.state == AlertState::Firing);
@@ -133,6 +134,7 @@ impl App {
                 runbook: None,
             }),
         }
+        let name = a_name;
         // Firing first, worst first, then oldest first.
         self.alerts.sort_by(|x, y| {
             (y.status.state == AlertState::Firing)
@@ -140,6 +142,16 @@ impl App {
                 .then(severity_rank(&y.status.severity).cmp(&severity_rank(&x.status.severity)))
                 .then(x.status.since.cmp(&y.status.since))
         });
+        if firing
+            && !was_firing
+            && let Some(i) = self.alerts.iter().position(|e| e.status.name == name)
+        {
+            self.match_runbook(i);
+            // The worst firing alert leads the checklist; the operator can select another.
+            if i != 0 {
+                self.match_runbook(0);
+            }
+        }
     }
 
     fn prune_resolved_alerts(&mut self) {
@@ -157,12 +169,21 @@ impl App {
     }
 
     pub(super) fn on_action_done(&mut self, report: ActionReport) {
-        let outcome = match report.outcome {
-            ActionOutcome::Ok => Outcome::Ok,
-            ActionOutcome::Refused => Outcome::Refused,
-            ActionOutcome::Failed => Outcome::Failed,
-            ActionOutcome::DryRun => Outcome::DryRun,
-        };
+        let outcome = outcome_of(report.outcome);
+        if let crate::event::Action::Shell { command } = &report.action {
+            self.overlay = Some(super::Overlay::Output {
+                title: format!("$ {command}"),
+                text: report.detail.clone(),
+                scroll: 0,
+            });
+            let first = report.detail.lines().next().unwrap_or("").to_string();
+            self.journal(
+                Kind::Command,
+                format!("run {command}: {first}"),
+                Some(outcome_of(report.outcome)),
+            );
+            return;
+        }
         let kind = match (&report.action, report.outcome) {
             (crate::event::Action::Rollback { .. }, ActionOutcome::Ok) => Kind::Rollback,
             (crate::event::Action::KillSwitch { .. }, ActionOutcome::Ok) => Kind::KillSwitch,
@@ -194,5 +215,14 @@ impl App {
             inc.status = crate::command::Status::Mitigating;
             self.journal_as("sitrep", Kind::Status, text, None);
         }
+    }
+}
+
+fn outcome_of(o: ActionOutcome) -> Outcome {
+    match o {
+        ActionOutcome::Ok => Outcome::Ok,
+        ActionOutcome::Refused => Outcome::Refused,
+        ActionOutcome::Failed => Outcome::Failed,
+        ActionOutcome::DryRun => Outcome::DryRun,
     }
 }

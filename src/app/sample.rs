@@ -15,6 +15,7 @@ pub const START: i64 = 1_795_000_000;
 pub fn drill_app(seconds: u32) -> App {
     let (scenario, _) = Scenario::load("snapbuilder-bad-rollout").expect("the bundled drill loads");
     let start = Timestamp::from_second(START).expect("a valid time");
+    let runbook = scenario.runbook(None).expect("the bundled runbook loads");
     let mut world = World::new(scenario, start);
     let theme = Theme::load("dark", None, false).expect("the built-in theme loads");
     let keymap = Keymap::load("default", None).expect("the built-in keymap loads");
@@ -30,6 +31,7 @@ pub fn drill_app(seconds: u32) -> App {
         "alice".into(),
         start,
     );
+    app.checklist = super::checklist::Checklist::new(runbook.into_iter().collect());
     let feed = |app: &mut App, at: Timestamp, obs: Vec<Observation>| {
         for o in obs {
             for effect in app.update(Event::Observed(at, o)) {

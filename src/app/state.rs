@@ -35,8 +35,8 @@ pub struct AlertEntry {
     pub status: AlertStatus,
     pub acked: bool,
     pub resolved_at: Option<Timestamp>,
-    /// The runbook section that answers it, and the rule that chose it.
-    pub runbook: Option<(usize, String)>,
+    /// The runbook book and section that answer it, and a label saying which rule chose it.
+    pub runbook: Option<(usize, usize, String)>,
 }
 
 /// A workload and its pods.

@@ -16,6 +16,15 @@ pub const BUILTIN: &[(&str, &str)] = &[(
     include_str!("../../assets/drills/snapbuilder-bad-rollout.toml"),
 )];
 
+/// Runbooks bundled with the drills, by file name.
+pub const BUILTIN_RUNBOOKS: &[(&str, &str)] = &[
+    (
+        "snapbuilder.md",
+        include_str!("../../assets/runbooks/snapbuilder.md"),
+    ),
+    ("ingest.md", include_str!("../../assets/runbooks/ingest.md")),
+];
+
 /// A whole drill file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -279,6 +288,35 @@ mod duration {
 }
 
 impl Scenario {
+    /// The drill's runbook: next to the drill file, or bundled.
+    pub fn runbook(
+        &self,
+        drill_file: Option<&Path>,
+    ) -> Result<Option<crate::runbook::Runbook>, String> {
+        let Some(name) = &self.drill.runbook else {
+            return Ok(None);
+        };
+        if let Some(dir) = drill_file.and_then(Path::parent) {
+            let path = dir.join(name);
+            if path.exists() {
+                return crate::runbook::load(&path)
+                    .map(Some)
+                    .map_err(|e| e.to_string());
+            }
+        }
+        match BUILTIN_RUNBOOKS.iter().find(|(n, _)| n == name) {
+            Some((n, text)) => {
+                let mut rb = crate::runbook::parse(text);
+                rb.path = Some(std::path::PathBuf::from(n));
+                Ok(Some(rb))
+            }
+            None => Err(format!(
+                "drill {}: runbook `{name}` not found",
+                self.drill.name
+            )),
+        }
+    }
+
     /// A bundled drill by name, or a drill file by path.
     pub fn load(spec: &str) -> Result<(Scenario, Option<std::path::PathBuf>), FileErrors> {
         if let Some((_, text)) = BUILTIN.iter().find(|(n, _)| *n == spec) {

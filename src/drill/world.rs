@@ -639,6 +639,7 @@ impl World {
     pub fn apply(&mut self, action: &Action) -> Result<(String, Vec<Observation>), String> {
         let now = self.start + self.t;
         let detail = match action {
+            Action::Shell { .. } => return Err("shell commands are never run in a drill".into()),
             Action::Rollback {
                 deployment,
                 revision,

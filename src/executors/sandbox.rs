@@ -23,6 +23,14 @@ impl Executor for Sandbox {
     fn execute(&self, action: Action) -> Pending {
         let engine = self.engine.clone();
         Box::pin(async move {
+            if let Action::Shell { command } = &action {
+                let detail = format!("not run in a drill; the command was:\n$ {command}");
+                return ActionReport {
+                    action,
+                    outcome: ActionOutcome::DryRun,
+                    detail,
+                };
+            }
             let (tx, rx) = oneshot::channel();
             let failed = |action: Action, why: &str| ActionReport {
                 action,

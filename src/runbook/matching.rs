@@ -273,11 +273,7 @@ fn fuzzy(rb: &Runbook, alert: &AlertRef) -> Option<Match> {
             .zip(&rb.sections)
             .filter(|(_, s)| s.level > 1)
             .any(|(ts, _)| ts.iter().any(|x| x.key == t.key));
-        if telling {
-            1.0
-        } else {
-            0.2
-        }
+        if telling { 1.0 } else { 0.2 }
     };
     let total = |ts: &[Term]| ts.iter().map(weight).sum::<f32>();
     let (name_total, sum_total) = (total(&name), total(&summary));

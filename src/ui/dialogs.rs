@@ -14,6 +14,34 @@ use crate::ui::format;
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     match &app.overlay {
         Some(Overlay::Help { scroll }) => help(frame, area, app, *scroll),
+        Some(Overlay::Output {
+            title,
+            text,
+            scroll,
+        }) => {
+            let rect = centered(area, 100.min(area.width), area.height.saturating_sub(4));
+            frame.render_widget(Clear, rect);
+            let block = Block::bordered()
+                .border_type(BorderType::Double)
+                .border_style(app.theme.fg("border_focused"))
+                .title(Span::styled(
+                    format!(
+                        " {} · esc closes ",
+                        crate::ui::truncate(&crate::app::logs::sanitize(title), 70)
+                    ),
+                    app.theme.fg("title").add_modifier(Modifier::BOLD),
+                ));
+            let body: Vec<Line> = text
+                .lines()
+                .map(|l| {
+                    Line::from(Span::styled(
+                        crate::app::logs::sanitize(l),
+                        app.theme.fg("text"),
+                    ))
+                })
+                .collect();
+            frame.render_widget(Paragraph::new(body).block(block).scroll((*scroll, 0)), rect);
+        }
         Some(Overlay::QuitConfirm) => {
             let lines = vec![
                 Line::from("Leave sitrep?"),

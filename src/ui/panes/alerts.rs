@@ -86,7 +86,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 theme.fg("muted"),
             )));
             if i == app.alerts_selected
-                && let Some((_, rule)) = &a.runbook
+                && let Some((_, _, rule)) = &a.runbook
             {
                 lines.push(Line::from(Span::styled(
                     format!("    runbook: {}", truncate(rule, width.saturating_sub(13))),
