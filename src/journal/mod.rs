@@ -56,18 +56,18 @@
 //! new line first if the file does not end with one), flush and fsync, then unlock.
 
 mod entry;
-// pub mod export;
+pub mod export;
 mod incident;
 mod parse;
 mod writer;
 
-// pub mod cli;
+pub mod cli;
 
 pub use entry::{
     Entry, Kind, Outcome, Role, Rollback, Status, UnknownToken, Verdict, escape, format_severity,
     parse_severity, unescape,
 };
-// pub use export::{ExportOptions, Format, Series, export};
+pub use export::{ExportOptions, Format, Series, export};
 pub use incident::{Header, Incident};
 pub use parse::{Parsed, Problem, parse};
 pub use writer::{Journal, JournalError};
