@@ -186,7 +186,7 @@ pub(crate) fn postmortem(r: &Report<'_>) -> Doc {
             blocks: vec![Block::List(supporting(r))],
         },
     ]);
-    let drill = if h.drill { "[DRILL] " } else { "" };
+    let drill = if h.drill { "DRILL · " } else { "" };
     Doc {
         title: format!("{drill}Postmortem: {}", inc.title()),
         intro,

@@ -16,7 +16,7 @@ h1{font-size:1.7rem;margin-bottom:.5rem}h2{border-bottom:1px solid #d0d7de;paddi
 table{border-collapse:collapse;width:100%;margin:.5rem 0}th,td{border:1px solid #d0d7de;padding:.3rem .5rem;text-align:left;vertical-align:top}
 th{background:#f6f8fa}td:first-child{white-space:nowrap}
 ul.fields{list-style:none;padding:0}ul.fields li{margin:.1rem 0}
-figure{margin:1rem 0}figcaption{font-weight:600}svg{max-width:100%;height:auto;background:#fff}
+figure{margin:1rem 0}ol.markers{color:#8250df;font-size:.9rem;margin:.2rem 0}figcaption{font-weight:600}svg{max-width:100%;height:auto;background:#fff}
 ";
 
 /// Escapes text for HTML element content and attribute values.
@@ -226,41 +226,48 @@ fn chart(series: &Series, r: &Report<'_>) -> String {
             H / 2.0
         );
     }
-    for a in &r.actions {
-        let e = a.entry;
-        if e.at < t0 || e.at > t1 {
-            continue;
-        }
+    // Markers carry a number (staggered so close ones stay legible); the legend under the
+    // chart says what each one was.
+    let mut legend = String::new();
+    let shown = r
+        .actions
+        .iter()
+        .map(|a| a.entry)
+        .filter(|e| e.at >= t0 && e.at <= t1);
+    for (i, e) in shown.enumerate() {
+        let n = i + 1;
         let mx = x(e.at);
         let mut label = e.kind.label().to_string();
         if let Some(o) = e.outcome {
             let _ = write!(label, " [{o}]");
         }
-        let short: String = e
-            .text
-            .lines()
-            .next()
-            .unwrap_or("")
-            .chars()
-            .take(28)
-            .collect();
+        let what = esc(&format!(
+            "{} {label}: {}",
+            e.at.strftime("%H:%M:%S"),
+            e.text
+        ));
         let _ = writeln!(
             svg,
-            "<g><title>{}</title><line x1=\"{mx:.1}\" y1=\"{TOP}\" x2=\"{mx:.1}\" y2=\"{:.1}\" stroke=\"#8250df\" stroke-width=\"1.5\"/>\
-             <text transform=\"translate({:.1} {:.1}) rotate(-90)\" text-anchor=\"end\" fill=\"#8250df\">{}: {}</text></g>",
-            esc(&format!(
-                "{} {}: {}",
-                e.at.strftime("%H:%M:%S"),
-                label,
-                e.text
-            )),
+            "<g><title>{what}</title><line x1=\"{mx:.1}\" y1=\"{TOP}\" x2=\"{mx:.1}\" y2=\"{:.1}\" stroke=\"#8250df\" stroke-width=\"1.5\"/>\
+             <text x=\"{:.1}\" y=\"{:.1}\" fill=\"#8250df\" font-weight=\"700\">{n}</text></g>",
             H - BOTTOM,
-            mx - 3.0,
-            TOP + 2.0,
-            esc(&label),
-            esc(&short)
+            mx + 2.0,
+            TOP + 12.0 + 13.0 * (i % 4) as f64,
+        );
+        let _ = writeln!(
+            legend,
+            "<li>{}</li>",
+            esc_lines(&format!(
+                "{} {label}: {}",
+                e.at.strftime("%H:%M:%S"),
+                e.text
+            ))
         );
     }
-    svg.push_str("</svg>\n</figure>\n");
+    svg.push_str("</svg>\n");
+    if !legend.is_empty() {
+        let _ = write!(svg, "<ol class=\"markers\">\n{legend}</ol>\n");
+    }
+    svg.push_str("</figure>\n");
     svg
 }
