@@ -58,6 +58,7 @@
 mod entry;
 pub mod export;
 mod incident;
+mod kinds;
 mod parse;
 mod writer;
 
