@@ -1,0 +1,204 @@
+//! `sitrep note` and `sitrep export`: the journal from the shell.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use jiff::Timestamp;
+
+use super::export::{ExportOptions, Format, Series, export};
+use super::{Entry, Incident, Journal, Kind, Parsed, parse};
+
+/// `sitrep note`: append a note to an incident (deploy pipelines, teammates).
+#[derive(clap::Args, Debug)]
+pub struct NoteArgs {
+    /// The journal file.
+    #[arg(long, default_value = "INCIDENTS.md")]
+    pub incidents: PathBuf,
+    /// The incident (default: the open incident, else the last one).
+    #[arg(long, conflicts_with = "last")]
+    pub id: Option<String>,
+    /// The last incident in the file.
+    #[arg(long)]
+    pub last: bool,
+    /// The note; words are joined with spaces. The actor is $SITREP_ACTOR, else $USER.
+    #[arg(required = true)]
+    pub text: Vec<String>,
+}
+
+/// `sitrep export`: a postmortem draft or JSON from the journal.
+#[derive(clap::Args, Debug)]
+pub struct ExportArgs {
+    /// The journal file.
+    #[arg(long, default_value = "INCIDENTS.md")]
+    pub incidents: PathBuf,
+    /// The incident (default: the open incident, else the last one).
+    #[arg(long, conflicts_with = "last")]
+    pub id: Option<String>,
+    /// The last incident in the file.
+    #[arg(long)]
+    pub last: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "md")]
+    pub format: Format,
+    /// Write here instead of standard output.
+    #[arg(short = 'o', long = "output")]
+    pub output: Option<PathBuf>,
+    /// A JSON array of series to chart and to compute error budget burn from:
+    /// `[{"name", "unit", "points": [["2026-11-22T04:12:00Z", 0.04], …], "threshold", "objective"}]`.
+    #[arg(long)]
+    pub series: Option<PathBuf>,
+}
+
+/// Who is acting, from `$SITREP_ACTOR`, else `$USER`, else `unknown`.
+pub fn actor_from_env() -> String {
+    actor_from(|name| std::env::var(name).ok())
+}
+
+fn actor_from(var: impl Fn(&str) -> Option<String>) -> String {
+    ["SITREP_ACTOR", "USER"]
+        .into_iter()
+        .filter_map(var)
+        .find(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// Says on stderr which lines could not be read (`FILE:LINE: message`), so nothing is
+/// skipped silently.
+pub fn report_problems(path: &Path, parsed: &Parsed) {
+    let mut err = std::io::stderr().lock();
+    for p in &parsed.problems {
+        let _ = writeln!(err, "{}:{}: {}", path.display(), p.line, p.message);
+    }
+}
+
+/// Picks the incident: `--id`, `--last`, else the open incident, else the last one.
+pub fn select<'a>(
+    parsed: &'a Parsed,
+    path: &Path,
+    id: Option<&str>,
+    last: bool,
+) -> anyhow::Result<&'a Incident> {
+    if parsed.incidents.is_empty() {
+        bail!("{}: no incidents in this file", path.display());
+    }
+    let found = match id {
+        Some(id) => parsed.incident(id),
+        None if last => parsed.incidents.last(),
+        None => parsed.open_incident().or(parsed.incidents.last()),
+    };
+    match (found, id) {
+        (Some(incident), _) => Ok(incident),
+        (None, Some(id)) => bail!(
+            "{}: no incident {id}; the file has: {}",
+            path.display(),
+            parsed.ids().join(", ")
+        ),
+        (None, None) => bail!("{}: no incidents in this file", path.display()),
+    }
+}
+
+/// Runs `sitrep note`.
+pub fn run_note(args: &NoteArgs) -> anyhow::Result<ExitCode> {
+    let path = &args.incidents;
+    if !path.exists() {
+        bail!(
+            "{}: no such file, so no incident to add a note to",
+            path.display()
+        );
+    }
+    let text = args.text.join(" ");
+    if text.trim().is_empty() {
+        bail!("the note is empty");
+    }
+    let mut journal = Journal::open(path)?;
+    report_problems(path, journal.parsed());
+    let id = select(journal.parsed(), path, args.id.as_deref(), args.last)?
+        .header
+        .id
+        .clone();
+    let entry = Entry::new(Timestamp::now(), actor_from_env(), Kind::Note, text);
+    journal.append(&id, &entry)?;
+    println!("{id}: note added to {}", path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `sitrep export`.
+pub fn run_export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
+    let path = &args.incidents;
+    let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
+    let parsed = parse(&String::from_utf8_lossy(&bytes));
+    report_problems(path, &parsed);
+    let incident = select(&parsed, path, args.id.as_deref(), args.last)?;
+    let series: Vec<Series> = match &args.series {
+        Some(file) => {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("{}: cannot read", file.display()))?;
+            serde_json::from_str(&text)
+                .with_context(|| format!("{}: not a JSON array of series", file.display()))?
+        }
+        None => Vec::new(),
+    };
+    let out = export(incident, args.format, &series, &ExportOptions::default());
+    match &args.output {
+        Some(file) => std::fs::write(file, out)
+            .with_context(|| format!("{}: cannot write", file.display()))?,
+        None => std::io::stdout()
+            .lock()
+            .write_all(out.as_bytes())
+            .context("cannot write to standard output")?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actor_falls_back_from_sitrep_actor_to_user() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        assert_eq!(
+            actor_from(env(&[("SITREP_ACTOR", "deploy-bot"), ("USER", "al")])),
+            "deploy-bot"
+        );
+        assert_eq!(
+            actor_from(env(&[("SITREP_ACTOR", " "), ("USER", "al")])),
+            "al"
+        );
+        assert_eq!(actor_from(env(&[])), "unknown");
+    }
+
+    #[test]
+    fn selection_names_the_ids_there_are() {
+        let parsed = parse(
+            "## INC-1 · a\n- 2026-11-22T04:12:03Z · a · status · resolved\n## INC-2 · b\n- 2026-11-22T05:00:00Z · a · status · resolved\n",
+        );
+        let path = Path::new("INCIDENTS.md");
+        let err = select(&parsed, path, Some("INC-9"), false)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "INCIDENTS.md: no incident INC-9; the file has: INC-1, INC-2"
+        );
+        assert_eq!(select(&parsed, path, None, false).unwrap().id(), "INC-2");
+        assert_eq!(
+            select(&parsed, path, Some("INC-1"), false).unwrap().id(),
+            "INC-1"
+        );
+        let empty = select(&parse("# nothing\n"), path, None, true)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(empty, "INCIDENTS.md: no incidents in this file");
+    }
+}
