@@ -50,6 +50,10 @@ pub enum Cmd {
     Check,
     /// Print a runbook as sitrep reads it, or which section answers an alert
     Runbook(crate::runbook::cli::RunbookArgs),
+    /// Append a note to an incident in INCIDENTS.md (for pipelines and teammates)
+    Note(crate::journal::cli::NoteArgs),
+    /// Export an incident from INCIDENTS.md as a postmortem draft (md), JSON or HTML
+    Export(crate::journal::cli::ExportArgs),
 }
 
 /// Options of drills.

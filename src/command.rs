@@ -70,47 +70,7 @@ pub enum FocusTarget {
     Pane(Pane),
 }
 
-/// The stages of an incident, in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Status {
-    Investigating,
-    Identified,
-    Mitigating,
-    Monitoring,
-    Resolved,
-}
-
-impl Status {
-    /// Every status in order.
-    pub const ALL: [Status; 5] = [
-        Status::Investigating,
-        Status::Identified,
-        Status::Mitigating,
-        Status::Monitoring,
-        Status::Resolved,
-    ];
-
-    /// The word used in commands and the journal.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Investigating => "investigating",
-            Status::Identified => "identified",
-            Status::Mitigating => "mitigating",
-            Status::Monitoring => "monitoring",
-            Status::Resolved => "resolved",
-        }
-    }
-}
-
-impl FromStr for Status {
-    type Err = ();
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Status::ALL
-            .into_iter()
-            .find(|st| st.as_str() == s)
-            .ok_or(())
-    }
-}
+pub use crate::journal::Status;
 
 /// One operator command, parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -368,7 +328,11 @@ impl Command {
                 [s] => s.parse().map(Command::Status).or_else(|_| {
                     err(format!(
                         "unknown status `{s}`; one of: {}",
-                        Status::ALL.map(Status::as_str).join(", ")
+                        Status::ALL
+                            .iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ))
                 }),
                 _ => err("usage: status <investigating|identified|mitigating|monitoring|resolved>"),

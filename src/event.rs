@@ -19,7 +19,7 @@ pub enum Event {
     /// The journal could not write; the operator must see it.
     JournalFailed(String),
     /// The drill engine judged the response (journaled as an automatic entry).
-    DrillVerdict(Timestamp, crate::journal::Kind, String),
+    DrillVerdict(Timestamp, crate::journal::Verdict, String),
 }
 
 /// A fact about the world at one moment.
@@ -284,6 +284,8 @@ pub struct ActionReport {
     pub outcome: ActionOutcome,
     /// What happened, for the timeline: `snapbuilder-serving rolled back from revision 3 to 2`.
     pub detail: String,
+    /// For a rollback: the revision rolled back from, and the one whose template came back.
+    pub revisions: Option<(u64, u64)>,
 }
 
 /// How an action ended.

@@ -1,13 +1,13 @@
-//! The journal worker: a thread that makes each entry durable, then tells the cockpit.
-//! File I/O and fsync never run on the loop that draws the screen.
+//! The journal worker: a thread that makes each entry durable in INCIDENTS.md, then tells
+//! the cockpit. File I/O, locks and fsync never run on the loop that draws the screen.
 
-use std::path::PathBuf;
 use std::sync::mpsc as std_mpsc;
+use std::thread::JoinHandle;
 
 use tokio::sync::mpsc;
 
 use crate::event::Event;
-use crate::journal::{Entry, Header};
+use crate::journal::{Entry, Header, Journal};
 
 enum Job {
     Begin(Header),
@@ -41,24 +41,67 @@ impl JournalSink {
     }
 }
 
-/// Starts the worker for the journal at `path`; confirmations go to `events`.
-pub fn spawn(path: PathBuf, events: mpsc::Sender<Event>) -> JournalSink {
+/// The worker thread; [`JournalThread::finish`] waits until every queued entry is written.
+#[derive(Debug)]
+pub struct JournalThread {
+    handle: JoinHandle<()>,
+}
+
+impl JournalThread {
+    /// Waits for the worker to write everything queued; every sink must be dropped first.
+    pub fn finish(self) {
+        let _ = self.handle.join();
+    }
+}
+
+/// Opens the journal at `path` (creating it) and starts its worker; confirmations and
+/// errors go to `events`.
+pub fn spawn(
+    mut journal: Journal,
+    events: mpsc::Sender<Event>,
+) -> std::io::Result<(JournalSink, JournalThread)> {
     let (jobs, rx) = std_mpsc::channel::<Job>();
-    std::thread::Builder::new()
+    let handle = std::thread::Builder::new()
         .name("journal".into())
         .spawn(move || {
-            tracing::info!(path = %path.display(), "journal worker started");
+            tracing::info!(path = %journal.path().display(), "journal worker started");
             for job in rx {
-                let event = match job {
-                    Job::Begin(_) => continue,
-                    Job::Append(_, entry) => Event::Journaled(entry),
+                let result = match &job {
+                    // The heading comes with entries of its own (opened, and drill for drills).
+                    Job::Begin(header) => journal.begin(header).map(|()| {
+                        journal
+                            .incident(&header.id)
+                            .map(|i| i.entries.clone())
+                            .unwrap_or_default()
+                    }),
+                    Job::Append(id, entry) => {
+                        journal.append(id, entry).map(|()| vec![entry.clone()])
+                    }
                 };
-                if events.blocking_send(event).is_err() {
-                    break;
-                }
+                let event = match result {
+                    Ok(entries) => {
+                        for entry in entries {
+                            let _ = events.blocking_send(Event::Journaled(entry));
+                        }
+                        continue;
+                    }
+                    Err(e) => {
+                        tracing::error!("journal: {e}");
+                        let what = match &job {
+                            Job::Begin(h) => format!("incident {}", h.id),
+                            Job::Append(_, entry) => {
+                                format!("{} entry \"{}\"", entry.kind.as_str(), entry.text)
+                            }
+                        };
+                        Event::JournalFailed(format!(
+                            "{what} not written to {}: {e}",
+                            journal.path().display()
+                        ))
+                    }
+                };
+                // The cockpit may have quit; the entry is on disk all the same.
+                let _ = events.blocking_send(event);
             }
-        })
-        .map(|_| ())
-        .unwrap_or_else(|e| tracing::error!("cannot start the journal worker: {e}"));
-    JournalSink { jobs }
+        })?;
+    Ok((JournalSink { jobs }, JournalThread { handle }))
 }

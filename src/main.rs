@@ -14,6 +14,8 @@ fn main() -> ExitCode {
         Some(Cmd::Drill { drill, args }) => modes::drill(&cli.global, &drill, &args),
         Some(Cmd::Check) => modes::check(&cli.global),
         Some(Cmd::Runbook(args)) => sitrep::runbook::cli::run(&args),
+        Some(Cmd::Note(args)) => sitrep::journal::cli::run_note(&args),
+        Some(Cmd::Export(args)) => sitrep::journal::cli::run_export(&args),
         None => modes::live(&cli.global),
     };
     match result {

@@ -151,6 +151,7 @@ pub fn drill(global: &Global, spec: &str, args: &DrillArgs) -> anyhow::Result<Ex
         .clone()
         .or(s.config.journal.clone())
         .unwrap_or_else(|| PathBuf::from("INCIDENTS.md"));
+    let journal = crate::journal::Journal::open(&journal_path).map_err(|e| anyhow!("{e}"))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -166,10 +167,16 @@ pub fn drill(global: &Global, spec: &str, args: &DrillArgs) -> anyhow::Result<Ex
         let actor = actor(&s.config);
         let mut app = App::new(mode, s.config, s.keymap, s.theme, actor, now);
         app.read_only = global.read_only;
+        app.known_incidents = journal
+            .parsed()
+            .ids()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
         app.checklist = crate::app::checklist::Checklist::new(books);
         let (tx, rx) = mpsc::channel(8192);
         let (control_tx, control_rx) = mpsc::channel(64);
-        let journal = crate::journal_worker::spawn(journal_path, tx.clone());
+        let (journal, journal_thread) = crate::journal_worker::spawn(journal, tx.clone())?;
         let engine = tokio::spawn(crate::sources::drill::run(
             world,
             args.speed,
@@ -186,6 +193,8 @@ pub fn drill(global: &Global, spec: &str, args: &DrillArgs) -> anyhow::Result<Ex
         let result = runtime::run(&mut tui, &mut app, EventStream::new(), tx, rx, plug).await;
         drop(tui);
         engine.abort();
+        // Every entry the cockpit queued reaches the file before sitrep exits.
+        journal_thread.finish();
         result.context("the cockpit stopped")?;
         Ok(ExitCode::SUCCESS)
     })

@@ -51,6 +51,31 @@ fn demo_alert_help_rollback_recovery_and_quit() {
         "the rollback is a new revision:\n{recovered}"
     );
 
+    // The journal is on disk while the cockpit still runs, and a teammate can add to it.
+    let journal = t.file("INCIDENTS.md");
+    let text = std::fs::read_to_string(&journal).expect("INCIDENTS.md exists while running");
+    for want in [
+        "## [DRILL] INC-",
+        "· drill [DRILL] ·",
+        "· alert-fired [DRILL] · HighErrorRate: 5xx rate",
+        "· rollback [ok] [DRILL] · deployment/snapbuilder-serving from 3 to 2",
+        "· alert-resolved [DRILL] · HighErrorRate",
+    ] {
+        assert!(text.contains(want), "INCIDENTS.md lacks {want:?}:\n{text}");
+    }
+    let note = std::process::Command::new(env!("CARGO_BIN_EXE_sitrep"))
+        .args(["note", "--incidents"])
+        .arg(&journal)
+        .args(["deploy", "pipeline", "paused"])
+        .env("SITREP_ACTOR", "ci-bot")
+        .output()
+        .expect("sitrep note runs");
+    assert!(
+        note.status.success(),
+        "{}",
+        String::from_utf8_lossy(&note.stderr)
+    );
+
     t.keys(&["q"]);
     t.wait_for("Leave sitrep?", LONG);
     t.keys(&["y"]);
@@ -59,6 +84,18 @@ fn demo_alert_help_rollback_recovery_and_quit() {
         !after.contains("DRILL snapbuilder"),
         "the terminal is restored:\n{after}"
     );
+    let text = std::fs::read_to_string(&journal).expect("INCIDENTS.md");
+    assert!(
+        text.contains("· ci-bot · note [DRILL] · deploy pipeline paused"),
+        "{text}"
+    );
+    assert!(
+        text.contains("· status [DRILL] · resolved (was"),
+        "quitting ends the drill:\n{text}"
+    );
+    let parsed = sitrep::journal::parse(&text);
+    assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
+    assert_eq!(parsed.incidents.len(), 1);
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 use crate::command::{Command, FocusTarget, Pane, Status};
 use crate::event::{Action, Level};
-use crate::journal::Kind;
+use crate::journal::{Entry, Kind};
 
 use super::logs::LogFilter;
 use super::{App, Effect, LineInput, Overlay};
@@ -185,9 +185,10 @@ impl App {
             if inc.severity == n {
                 return;
             }
-            let text = format!("SEV{} → SEV{n}", inc.severity);
+            let reason = format!("(was SEV{})", inc.severity);
             inc.severity = n;
-            self.journal(Kind::Severity, text, None);
+            let entry = Entry::severity(self.now, self.actor.clone(), n, &reason);
+            self.record(entry);
         }
     }
 
@@ -201,12 +202,13 @@ impl App {
             if inc.status == s {
                 return;
             }
-            let text = format!("{} → {}", inc.status.as_str(), s.as_str());
+            let reason = format!("(was {})", inc.status.as_str());
             inc.status = s;
             if s >= Status::Monitoring && inc.mitigated_at.is_none() {
                 inc.mitigated_at = Some(now);
             }
-            self.journal(Kind::Status, text, None);
+            let entry = Entry::status(now, self.actor.clone(), s, &reason);
+            self.record(entry);
             if s == Status::Resolved {
                 self.flash(
                     Level::Ok,

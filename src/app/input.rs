@@ -121,11 +121,11 @@ impl App {
             },
             Overlay::QuitConfirm => match key.code {
                 KeyCode::Char('y' | 'Y' | 'q') | KeyCode::Enter => {
-                    self.emit(Effect::Quit);
+                    self.quit();
                     None
                 }
                 KeyCode::Char('c') if ctrl => {
-                    self.emit(Effect::Quit);
+                    self.quit();
                     None
                 }
                 _ => None,
@@ -292,6 +292,25 @@ impl App {
                 }
             }
         };
+    }
+
+    /// Leaves; a drill's incident ends with the drill, so no practice incident stays open.
+    fn quit(&mut self) {
+        if self.mode.is_simulated()
+            && let Some(inc) = &mut self.incident
+            && inc.status != crate::command::Status::Resolved
+        {
+            let reason = format!("(was {}; the drill ended)", inc.status.as_str());
+            inc.status = crate::command::Status::Resolved;
+            let entry = crate::journal::Entry::status(
+                self.now,
+                "sitrep",
+                crate::command::Status::Resolved,
+                &reason,
+            );
+            self.record(entry);
+        }
+        self.emit(Effect::Quit);
     }
 
     /// Revisions a deployment can roll back to, newest first (the current one excluded).

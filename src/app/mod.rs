@@ -156,6 +156,8 @@ pub struct App {
     pub note_draft: Option<Vec<String>>,
     /// Errors from sources, by source name, with when they began.
     pub source_errors: Vec<(String, String, Timestamp)>,
+    /// Incident ids already in the journal, so a new one never repeats them.
+    pub known_incidents: Vec<String>,
     /// Set whenever something on screen changed; the loop draws and clears it.
     pub dirty: bool,
     effects: Vec<Effect>,
@@ -203,6 +205,7 @@ impl App {
             size: (80, 24),
             note_draft: None,
             source_errors: Vec::new(),
+            known_incidents: Vec::new(),
             dirty: true,
             effects: Vec::new(),
         }
@@ -234,12 +237,12 @@ impl App {
                 self.dirty = true;
             }
             Event::JournalFailed(msg) => self.flash(Level::Crit, format!("journal: {msg}")),
-            Event::DrillVerdict(at, kind, text) => {
+            Event::DrillVerdict(at, verdict, text) => {
                 if at > self.now {
                     self.now = at;
                 }
                 self.flash(Level::Ok, text.clone());
-                self.journal_as("sitrep", kind, text, None);
+                self.record(Entry::verdict(at, "sitrep", verdict, &text));
             }
         }
         std::mem::take(&mut self.effects)
@@ -275,7 +278,9 @@ impl App {
         if self.incident.is_some() {
             return;
         }
-        let id = crate::journal::new_id(self.now, &[]);
+        let known: Vec<&str> = self.known_incidents.iter().map(String::as_str).collect();
+        let id = crate::journal::new_id(self.now, &known);
+        self.known_incidents.push(id.clone());
         let header = Header {
             id: id.clone(),
             title: title.clone(),
@@ -294,33 +299,35 @@ impl App {
             acked_at: None,
             mitigated_at: None,
         });
+        // The journal marks a drill's heading and writes its first `drill` entry itself.
         self.emit(Effect::JournalBegin(header));
-        if let Mode::Drill { name, .. } | Mode::Replay { file: name, .. } = &self.mode {
-            let text =
-                format!("{name}: practice incident on a simulated cluster, not a real outage");
-            self.journal_as("sitrep", Kind::Drill, text, None);
-        }
     }
 
     /// Journals an entry by the operator, opening an incident first if none is open.
     fn journal(&mut self, kind: Kind, text: impl Into<String>, outcome: Option<Outcome>) {
         let actor = self.actor.clone();
-        if self.incident.is_none() {
-            self.open_incident(format!("Incident opened by {actor}"), 3, actor.clone());
-        }
         self.journal_as(&actor, kind, text.into(), outcome);
     }
 
     fn journal_as(&mut self, actor: &str, kind: Kind, text: String, outcome: Option<Outcome>) {
-        let Some(incident) = &self.incident else {
-            return;
-        };
         let entry = Entry {
             at: self.now,
             actor: actor.to_string(),
             kind,
             text,
             outcome,
+        };
+        self.record(entry);
+    }
+
+    /// Appends a ready-made entry to the open incident, opening one first if needed.
+    pub(crate) fn record(&mut self, entry: Entry) {
+        if self.incident.is_none() {
+            let actor = self.actor.clone();
+            self.open_incident(format!("Incident opened by {actor}"), 3, actor);
+        }
+        let Some(incident) = &self.incident else {
+            return;
         };
         let incident = incident.id.clone();
         self.emit(Effect::JournalAppend { incident, entry });

@@ -196,24 +196,46 @@ impl App {
         };
         let line = report.action.command_line();
         self.flash(level, format!("{line}: {}", report.detail));
-        let text = match &report.action {
-            crate::event::Action::Rollback { deployment, .. } if kind == Kind::Rollback => {
-                format!("{deployment} {}", report.detail)
+        match (&report.action, report.revisions) {
+            (crate::event::Action::Rollback { deployment, .. }, Some((from, to)))
+                if kind == Kind::Rollback =>
+            {
+                let rollback = crate::journal::Rollback {
+                    deployment: format!("deployment/{deployment}"),
+                    from: from.to_string(),
+                    to: to.to_string(),
+                };
+                let entry = crate::journal::Entry::rollback(
+                    self.now,
+                    self.actor.clone(),
+                    &rollback,
+                    outcome,
+                );
+                self.record(entry);
             }
-            crate::event::Action::KillSwitch { .. } if kind == Kind::KillSwitch => {
-                report.detail.clone()
+            (crate::event::Action::KillSwitch { .. }, _) if kind == Kind::KillSwitch => {
+                self.journal(kind, report.detail.clone(), Some(outcome));
             }
-            _ => format!("{line}: {}", report.detail),
-        };
-        self.journal(kind, text, Some(outcome));
+            _ => self.journal(
+                Kind::Command,
+                format!("{line}: {}", report.detail),
+                Some(outcome),
+            ),
+        }
         if report.outcome == ActionOutcome::Ok
             && let Some(inc) = &mut self.incident
             && inc.status < crate::command::Status::Mitigating
         {
             // A change that went through is mitigation in progress; the operator can say otherwise.
-            let text = format!("{} → mitigating (after a change)", inc.status.as_str());
+            let reason = format!("(was {}; after {line})", inc.status.as_str());
             inc.status = crate::command::Status::Mitigating;
-            self.journal_as("sitrep", Kind::Status, text, None);
+            let entry = crate::journal::Entry::status(
+                self.now,
+                "sitrep",
+                crate::command::Status::Mitigating,
+                &reason,
+            );
+            self.record(entry);
         }
     }
 }

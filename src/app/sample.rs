@@ -36,8 +36,16 @@ pub fn drill_app(seconds: u32) -> App {
         for o in obs {
             for effect in app.update(Event::Observed(at, o)) {
                 // The journal's confirmation, as the worker would send it.
-                if let super::Effect::JournalAppend { entry, .. } = effect {
-                    app.update(Event::Journaled(entry));
+                match effect {
+                    super::Effect::JournalAppend { entry, .. } => {
+                        app.update(Event::Journaled(entry));
+                    }
+                    super::Effect::JournalBegin(header) => {
+                        for entry in header.opening_entries() {
+                            app.update(Event::Journaled(entry));
+                        }
+                    }
+                    _ => {}
                 }
             }
         }

@@ -51,7 +51,6 @@ fn a_critical_alert_opens_a_drill_incident_and_is_journaled() {
     assert!(inc.title.starts_with("HighErrorRate"), "{}", inc.title);
     assert_eq!(inc.severity, 2);
     let kinds: Vec<Kind> = app.timeline.iter().map(|e| e.kind).collect();
-    assert_eq!(kinds[0], Kind::Drill, "a drill says so first");
     assert!(kinds.contains(&Kind::AlertFired));
     let fired = app
         .timeline
@@ -192,6 +191,7 @@ fn an_action_report_is_journaled_with_its_outcome() {
         action: action_of("snapbuilder-serving"),
         outcome: ActionOutcome::Ok,
         detail: "rolled back from revision 3 to revision 2".into(),
+        revisions: Some((3, 2)),
     }));
     let appended: Vec<_> = effects
         .iter()
@@ -201,9 +201,18 @@ fn an_action_report_is_journaled_with_its_outcome() {
         })
         .collect();
     assert_eq!(appended[0].kind, Kind::Rollback);
+    assert_eq!(
+        appended[0].text,
+        "deployment/snapbuilder-serving from 3 to 2"
+    );
+    assert_eq!(
+        appended[0].rollback_value().map(|r| r.to),
+        Some("2".to_string())
+    );
     assert_eq!(appended[0].outcome, Some(Outcome::Ok));
     assert_eq!(appended[0].actor, "alice");
     assert_eq!(appended[1].kind, Kind::Status);
+    assert_eq!(appended[1].status_value(), Some(Status::Mitigating));
     assert_eq!(
         app.incident.as_ref().map(|i| i.status),
         Some(Status::Mitigating)
@@ -214,6 +223,7 @@ fn an_action_report_is_journaled_with_its_outcome() {
         },
         outcome: ActionOutcome::Refused,
         detail: "forbidden".into(),
+        revisions: None,
     }));
     assert_eq!(
         entries(&failed),
@@ -274,7 +284,7 @@ fn the_command_line_completes_and_runs() {
     let effects = key(&mut app, KeyCode::Enter);
     assert_eq!(
         entries(&effects),
-        [(Kind::Status, "investigating → monitoring".to_string())]
+        [(Kind::Status, "monitoring (was investigating)".to_string())]
     );
     key(&mut app, KeyCode::Char(':'));
     typed(&mut app, "bogus");

@@ -45,6 +45,15 @@ struct AlertSim {
     announced: Option<AlertState>,
 }
 
+/// What an action did to the simulated world.
+#[derive(Debug, Clone)]
+pub struct Applied {
+    pub detail: String,
+    /// For a rollback: from which revision, to which revision's template.
+    pub revisions: Option<(u64, u64)>,
+    pub observations: Vec<Observation>,
+}
+
 /// The outcome of a drill so far.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Score {
@@ -410,12 +419,16 @@ impl World {
                     since: a.firing_since.unwrap_or(now),
                     summary: spec.summary.clone(),
                     runbook_url: spec.runbook_url.clone(),
-                    detail: format!(
-                        "{} {} {cmp} {}",
-                        sig.name,
-                        crate::ui::format::value(Some(v), unit),
-                        crate::ui::format::value(Some(spec.threshold), unit)
-                    ),
+                    detail: {
+                        let value = crate::ui::format::value(Some(v), unit);
+                        let threshold = crate::ui::format::value(Some(spec.threshold), unit);
+                        match state {
+                            AlertState::Firing => format!("{} {value} {cmp} {threshold}", sig.name),
+                            AlertState::Resolved => {
+                                format!("{} {value}, back within {threshold}", sig.name)
+                            }
+                        }
+                    },
                 }));
                 if state == AlertState::Resolved {
                     a.firing_since = None;
@@ -635,9 +648,11 @@ impl World {
         out
     }
 
-    /// Carries out an action on the simulated cluster; the text says what happened.
-    pub fn apply(&mut self, action: &Action) -> Result<(String, Vec<Observation>), String> {
+    /// Carries out an action on the simulated cluster: what happened, in words and for the
+    /// timeline (a rollback's revisions), and the world as it now is.
+    pub fn apply(&mut self, action: &Action) -> Result<Applied, String> {
         let now = self.start + self.t;
+        let mut revisions = None;
         let detail = match action {
             Action::Shell { .. } => return Err("shell commands are never run in a drill".into()),
             Action::Rollback {
@@ -660,6 +675,7 @@ impl World {
                 // As `kubectl rollout undo` does: the old template comes back as a new revision.
                 d.history.retain(|h| h.revision != target.revision);
                 d.roll_to(target.image.clone(), target.change_cause.clone(), now);
+                revisions = Some((from, target.revision));
                 format!(
                     "rolled back from revision {from} to revision {} ({}), now revision {}",
                     target.revision, target.image, d.revision
@@ -716,9 +732,13 @@ impl World {
             }
         };
         self.actions.push((self.t, action.clone()));
-        let mut obs = self.kill_switch_states();
-        obs.extend(self.snapshot());
-        Ok((detail, obs))
+        let mut observations = self.kill_switch_states();
+        observations.extend(self.snapshot());
+        Ok(Applied {
+            detail,
+            revisions,
+            observations,
+        })
     }
 
     /// Whether the incident is over: something fired, and now nothing fires and every fault is gone.
@@ -915,12 +935,14 @@ mod tests {
     fn rollback_recovers_within_a_simulated_minute() {
         let mut w = world();
         run(&mut w, 120);
-        let (detail, _) = w
+        let applied = w
             .apply(&Action::Rollback {
                 deployment: "snapbuilder-serving".into(),
                 revision: None,
             })
             .unwrap();
+        assert_eq!(applied.revisions, Some((3, 2)));
+        let detail = applied.detail;
         assert!(detail.contains("from revision 3 to revision 2"), "{detail}");
         let obs = run(&mut w, 60);
         assert_eq!(alert_states(&obs, "HighErrorRate"), [AlertState::Resolved]);

@@ -29,6 +29,7 @@ impl Executor for Sandbox {
                     action,
                     outcome: ActionOutcome::DryRun,
                     detail,
+                    revisions: None,
                 };
             }
             let (tx, rx) = oneshot::channel();
@@ -36,6 +37,7 @@ impl Executor for Sandbox {
                 action,
                 outcome: ActionOutcome::Failed,
                 detail: why.to_string(),
+                revisions: None,
             };
             if engine.send(Control::Act(action.clone(), tx)).await.is_err() {
                 return failed(action, "the drill engine has stopped");

@@ -24,6 +24,29 @@ pub struct Header {
     pub opened_by: String,
 }
 
+impl Header {
+    /// The entries a heading is written with: `drill` (drills only), then `opened`.
+    pub fn opening_entries(&self) -> Vec<Entry> {
+        let mut entries = Vec::new();
+        if self.drill {
+            let what = format!("{}: this is an exercise, not a real incident", self.mode);
+            entries.push(Entry::new(
+                self.opened_at,
+                self.opened_by.as_str(),
+                Kind::Drill,
+                what,
+            ));
+        }
+        entries.push(Entry::new(
+            self.opened_at,
+            self.opened_by.as_str(),
+            Kind::Opened,
+            self.title.as_str(),
+        ));
+        entries
+    }
+}
+
 /// One incident: header and timeline.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Incident {

@@ -6,8 +6,8 @@ use std::fmt;
 use jiff::Timestamp;
 
 use super::entry::{
-    Entry, EntryLine, Kind, SEP, escape, format_entry_line, format_severity, format_ts,
-    looks_like_entry, parse_entry_line, parse_severity, sanitize_actor, unescape,
+    EntryLine, Kind, SEP, escape, format_entry_line, format_severity, format_ts, looks_like_entry,
+    parse_entry_line, parse_severity, sanitize_actor, unescape,
 };
 use super::incident::{Header, Incident};
 
@@ -80,25 +80,10 @@ pub(crate) fn format_begin_block(header: &Header) -> String {
         "- opened by: {}\n\n",
         sanitize_actor(&header.opened_by)
     ));
-    if header.drill {
-        let what = format!("{}: this is an exercise, not a real incident", header.mode);
-        let drill = Entry::new(
-            header.opened_at,
-            header.opened_by.as_str(),
-            Kind::Drill,
-            what,
-        );
-        out.push_str(&format_entry_line(&drill, true, None));
+    for entry in header.opening_entries() {
+        out.push_str(&format_entry_line(&entry, header.drill, None));
         out.push('\n');
     }
-    let opened = Entry::new(
-        header.opened_at,
-        header.opened_by.as_str(),
-        Kind::Opened,
-        header.title.as_str(),
-    );
-    out.push_str(&format_entry_line(&opened, header.drill, None));
-    out.push('\n');
     out
 }
 

@@ -7,7 +7,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::drill::World;
 use crate::event::{Action, ActionOutcome, ActionReport, Event, Observation};
-use crate::journal::Kind;
+use crate::journal::Verdict;
 
 /// Requests to the drill engine.
 #[derive(Debug)]
@@ -50,7 +50,7 @@ pub async fn run(
                     announced_end = true;
                     let score = world.score();
                     let text = format!("drill score {}/{}: {}", score.points, score.max, score.lines.join("; "));
-                    if tx.send(Event::DrillVerdict(now, Kind::Verdict, text)).await.is_err() {
+                    if tx.send(Event::DrillVerdict(now, Verdict::Worked, text)).await.is_err() {
                         return;
                     }
                 }
@@ -71,16 +71,26 @@ pub async fn run(
                 }
                 Some(Control::Act(action, reply)) => {
                     let report = match world.apply(&action) {
-                        Ok((detail, observations)) => {
+                        Ok(applied) => {
                             let now = world.now();
-                            for obs in observations {
+                            for obs in applied.observations {
                                 if tx.send(Event::Observed(now, obs)).await.is_err() {
                                     return;
                                 }
                             }
-                            ActionReport { action, outcome: ActionOutcome::Ok, detail }
+                            ActionReport {
+                                action,
+                                outcome: ActionOutcome::Ok,
+                                detail: applied.detail,
+                                revisions: applied.revisions,
+                            }
                         }
-                        Err(detail) => ActionReport { action, outcome: ActionOutcome::Failed, detail },
+                        Err(detail) => ActionReport {
+                            action,
+                            outcome: ActionOutcome::Failed,
+                            detail,
+                            revisions: None,
+                        },
                     };
                     let _ = reply.send(report);
                     if world.is_mitigated() {
