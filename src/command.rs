@@ -135,6 +135,20 @@ pub enum Command {
     Run(Option<String>),
     /// Show another runbook section: `next`, `prev`, `auto`, or a title or anchor.
     Section(String),
+    /// Record who holds an incident role.
+    Role(crate::journal::Role, String),
+    /// Draft a status update in the editor.
+    Update,
+    /// Show only timeline entries of one kind (`None`: all); `next` cycles.
+    Timeline(TimelineFilter),
+}
+
+/// What the timeline shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimelineFilter {
+    All,
+    Next,
+    Only(crate::journal::Kind),
 }
 
 /// What the help overlay and completion know of a command.
@@ -233,6 +247,26 @@ pub const COMMANDS: &[CommandSpec] = &[
         "section",
         "next|prev|auto|<title>",
         "show another runbook section",
+    ),
+    spec(
+        "section",
+        "next|prev|auto|<title>",
+        "show another runbook section",
+    ),
+    spec(
+        "role",
+        "<ic|scribe|comms> <name>",
+        "record who holds an incident role",
+    ),
+    spec(
+        "update",
+        "",
+        "draft a status update (ctrl-s posts and copies it)",
+    ),
+    spec(
+        "timeline",
+        "all|next|<kind>",
+        "show only timeline entries of one kind",
     ),
 ];
 
@@ -388,6 +422,23 @@ impl Command {
                 _ => err("usage: scale <deployment> <replicas>"),
             },
             "run" => Ok(Command::Run(text())),
+            "update" => no_args(Command::Update),
+            "role" => match rest.split_once(char::is_whitespace) {
+                Some((role, name)) if !name.trim().is_empty() => match role.parse() {
+                    Ok(r) => Ok(Command::Role(r, name.trim().to_string())),
+                    Err(_) => err(format!("unknown role `{role}`; one of: ic, scribe, comms")),
+                },
+                _ => err("usage: role <ic|scribe|comms> <name>"),
+            },
+            "timeline" => match args.as_slice() {
+                ["all"] => Ok(Command::Timeline(TimelineFilter::All)),
+                ["next"] => Ok(Command::Timeline(TimelineFilter::Next)),
+                [k] => k
+                    .parse()
+                    .map(|k| Command::Timeline(TimelineFilter::Only(k)))
+                    .map_err(|e: crate::journal::UnknownToken| CommandError(format!("{e}"))),
+                _ => err("usage: timeline all|next|<kind>"),
+            },
             "section" => match args.as_slice() {
                 [] => err("usage: section next|prev|auto|<title or anchor>"),
                 _ => Ok(Command::Section(rest.to_string())),
@@ -496,6 +547,16 @@ pub fn complete(line: &str, ctx: &CompletionContext) -> Vec<String> {
         ["kill-switch", _] => vec!["on".into(), "off".into()],
         ["incident"] => vec!["open".into()],
         ["section"] => vec!["next".into(), "prev".into(), "auto".into()],
+        ["role"] => vec!["ic".into(), "scribe".into(), "comms".into()],
+        ["timeline"] => ["all", "next"]
+            .into_iter()
+            .map(str::to_string)
+            .chain(
+                crate::journal::Kind::ALL
+                    .iter()
+                    .map(|k| k.as_str().to_string()),
+            )
+            .collect(),
         _ => Vec::new(),
     };
     let prefix = if done.is_empty() {
@@ -524,6 +585,8 @@ mod tests {
                 "scale" => "scale web 3".into(),
                 "incident" => "incident open checkout down".into(),
                 "section" => "section next".into(),
+                "role" => "role ic alice".into(),
+                "timeline" => "timeline note".into(),
                 n => n.to_string(),
             };
             assert!(Command::parse(&line).is_ok(), "{line}");
@@ -579,7 +642,8 @@ mod tests {
             deployments: vec!["snapbuilder-serving".into(), "snapbuilder-ingest".into()],
             kill_switches: vec!["ai-disabled".into()],
         };
-        assert_eq!(complete("rol", &ctx), vec!["rollback"]);
+        assert_eq!(complete("rollb", &ctx), vec!["rollback"]);
+        assert_eq!(complete("rol", &ctx), vec!["rollback", "role"]);
         assert_eq!(
             complete("rollback snapbuilder-s", &ctx),
             vec!["rollback snapbuilder-serving"]

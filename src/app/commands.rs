@@ -35,7 +35,7 @@ impl App {
                 editor.set_placeholder_text(
                     "What do you see? Ctrl-S adds it to the timeline, Esc keeps it as a draft.",
                 );
-                self.overlay = Some(Overlay::Note(Box::new(editor)));
+                self.overlay = Some(Overlay::Note(Box::new(editor), super::NotePurpose::Note));
             }
             Command::Ack => self.ack_selected(),
             Command::Check => self.toggle_step(),
@@ -126,6 +126,43 @@ impl App {
             Command::Run(None) => self.run_step_command(),
             Command::Run(Some(command)) => self.run_shell(command),
             Command::Section(which) => self.pick_section(&which),
+            Command::Role(role, name) => {
+                let entry = crate::journal::Entry::role(self.now, self.actor.clone(), role, &name);
+                self.record(entry);
+                if let Some(inc) = &mut self.incident {
+                    inc.roles.insert(role, name);
+                }
+            }
+            Command::Update => {
+                let draft = self.draft_status_update();
+                let editor =
+                    ratatui_textarea::TextArea::new(draft.lines().map(str::to_string).collect());
+                self.overlay = Some(Overlay::Note(
+                    Box::new(editor),
+                    super::NotePurpose::StatusUpdate,
+                ));
+            }
+            Command::Timeline(which) => {
+                use crate::command::TimelineFilter;
+                self.timeline_filter = match which {
+                    TimelineFilter::All => None,
+                    TimelineFilter::Only(k) => Some(k),
+                    TimelineFilter::Next => {
+                        // Cycle through the kinds the timeline holds, then back to all.
+                        let mut kinds: Vec<Kind> = self.timeline.iter().map(|e| e.kind).collect();
+                        kinds.sort();
+                        kinds.dedup();
+                        match self
+                            .timeline_filter
+                            .and_then(|k| kinds.iter().position(|x| *x == k))
+                        {
+                            Some(i) => kinds.get(i + 1).copied(),
+                            None => kinds.first().copied(),
+                        }
+                    }
+                };
+                self.timeline_selected = None;
+            }
         }
     }
 
@@ -412,7 +449,12 @@ impl App {
             Pane::Gpus => self.gpus_selected = step(self.gpus_selected, self.gpus.len()),
             Pane::Logs => self.logs.scroll_by(-delta.clamp(-1_000_000, 1_000_000)),
             Pane::Timeline => {
-                let len = self.timeline.len();
+                let filter = self.timeline_filter;
+                let len = self
+                    .timeline
+                    .iter()
+                    .filter(|e| filter.is_none_or(|k| e.kind == k))
+                    .count();
                 let cur = self.timeline_selected.unwrap_or(len.saturating_sub(1));
                 self.timeline_selected = Some(step(cur, len));
             }

@@ -212,10 +212,12 @@ impl App {
                     Some(Overlay::Filter(input))
                 }
             },
-            Overlay::Note(mut editor) => match key.code {
+            Overlay::Note(mut editor, purpose) => match key.code {
                 KeyCode::Esc => {
                     let lines = editor.lines().to_vec();
-                    if lines.iter().any(|l| !l.trim().is_empty()) {
+                    if purpose == super::NotePurpose::StatusUpdate {
+                        self.flash(Level::Unknown, "status update not posted");
+                    } else if lines.iter().any(|l| !l.trim().is_empty()) {
                         self.note_draft = Some(lines);
                         self.flash(Level::Unknown, "note kept as a draft: `n` reopens it");
                     }
@@ -224,7 +226,9 @@ impl App {
                 KeyCode::Char('s' | 'd') if ctrl => {
                     let text = editor.lines().join("\n").trim().to_string();
                     if text.is_empty() {
-                        self.flash(Level::Warn, "empty note not added");
+                        self.flash(Level::Warn, "empty text not added");
+                    } else if purpose == super::NotePurpose::StatusUpdate {
+                        self.post_status_update(text);
                     } else {
                         self.journal(Kind::Note, text, None);
                         self.flash(Level::Ok, "note added");
@@ -233,7 +237,7 @@ impl App {
                 }
                 _ => {
                     editor.input(key);
-                    Some(Overlay::Note(editor))
+                    Some(Overlay::Note(editor, purpose))
                 }
             },
             Overlay::KillSwitchMenu { selected } => {

@@ -1,12 +1,14 @@
 //! The cockpit's state and the one place it changes: [`App::update`].
 
 pub mod checklist;
+pub mod clocks;
 mod commands;
 mod input;
 pub mod logs;
 mod observe;
 pub mod sample;
 pub mod state;
+mod status_update;
 
 use jiff::Timestamp;
 use ratatui_textarea::TextArea;
@@ -86,7 +88,8 @@ pub enum Overlay {
     },
     CommandLine(LineInput),
     Filter(LineInput),
-    Note(Box<TextArea<'static>>),
+    /// The multi-line editor, for a note or a status update.
+    Note(Box<TextArea<'static>>, NotePurpose),
     KillSwitchMenu {
         selected: usize,
     },
@@ -94,6 +97,13 @@ pub enum Overlay {
         deployment: String,
         selected: usize,
     },
+}
+
+/// What the text in the editor becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotePurpose {
+    Note,
+    StatusUpdate,
 }
 
 /// Something `update` asks the outside world to do.
@@ -156,6 +166,10 @@ pub struct App {
     pub note_draft: Option<Vec<String>>,
     /// Errors from sources, by source name, with when they began.
     pub source_errors: Vec<(String, String, Timestamp)>,
+    /// Deadlines already journaled as passed.
+    pub deadlines_passed: std::collections::BTreeSet<String>,
+    /// The timeline shows only entries of this kind.
+    pub timeline_filter: Option<Kind>,
     /// Incident ids already in the journal, so a new one never repeats them.
     pub known_incidents: Vec<String>,
     /// Set whenever something on screen changed; the loop draws and clears it.
@@ -206,6 +220,8 @@ impl App {
             note_draft: None,
             source_errors: Vec::new(),
             known_incidents: Vec::new(),
+            deadlines_passed: Default::default(),
+            timeline_filter: None,
             dirty: true,
             effects: Vec::new(),
         }
@@ -244,6 +260,9 @@ impl App {
                 self.flash(Level::Ok, text.clone());
                 self.record(Entry::verdict(at, "sitrep", verdict, &text));
             }
+        }
+        if self.incident.is_some() {
+            self.check_deadlines();
         }
         std::mem::take(&mut self.effects)
     }
@@ -298,6 +317,8 @@ impl App {
             opened_at: self.now,
             acked_at: None,
             mitigated_at: None,
+            last_update: None,
+            roles: Default::default(),
         });
         // The journal marks a drill's heading and writes its first `drill` entry itself.
         self.emit(Effect::JournalBegin(header));

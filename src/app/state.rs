@@ -114,6 +114,10 @@ pub struct IncidentState {
     pub opened_at: Timestamp,
     pub acked_at: Option<Timestamp>,
     pub mitigated_at: Option<Timestamp>,
+    /// When the last status update was posted.
+    pub last_update: Option<Timestamp>,
+    /// Who holds each incident role.
+    pub roles: BTreeMap<crate::journal::Role, String>,
 }
 
 /// GPUs keyed by host and index.

@@ -390,3 +390,136 @@ fn kill_switch_menu_flips_after_confirmation() {
         })]
     );
 }
+
+#[test]
+fn status_update_is_drafted_posted_copied_and_journaled() {
+    let mut app = drill_app(120);
+    key(&mut app, KeyCode::Char('U'));
+    let Some(Overlay::Note(editor, super::NotePurpose::StatusUpdate)) = &app.overlay else {
+        panic!("no status update editor: {:?}", app.overlay);
+    };
+    assert!(editor.lines()[0].contains("[SEV2] HighErrorRate"));
+    let effects = ctrl(&mut app, 's');
+    let copied = effects.iter().find_map(|e| match e {
+        Effect::Clipboard(t) => Some(t.clone()),
+        _ => None,
+    });
+    assert!(copied.is_some_and(|t| t.starts_with("[DRILL] [SEV2]")));
+    let posted = entries(&effects);
+    assert_eq!(posted.len(), 1);
+    assert_eq!(posted[0].0, Kind::StatusUpdate);
+    assert!(app.incident.as_ref().and_then(|i| i.last_update).is_some());
+}
+
+#[test]
+fn roles_are_journaled_and_shown() {
+    let mut app = drill_app(120);
+    let effects = app.run(Command::parse("role ic alice").unwrap_or(Command::Help));
+    assert_eq!(entries(&effects), [(Kind::Role, "ic alice".to_string())]);
+    let roles = &app
+        .incident
+        .as_ref()
+        .map(|i| i.roles.clone())
+        .unwrap_or_default();
+    assert_eq!(
+        roles.get(&crate::journal::Role::Ic).map(String::as_str),
+        Some("alice")
+    );
+    assert!(Command::parse("role boss bob").is_err());
+}
+
+#[test]
+fn the_timeline_filters_by_kind() {
+    let mut app = drill_app(120);
+    app.run(Command::parse("timeline alert-fired").unwrap_or(Command::Help));
+    assert_eq!(app.timeline_filter, Some(Kind::AlertFired));
+    key(&mut app, KeyCode::Char('T'));
+    assert_ne!(
+        app.timeline_filter,
+        Some(Kind::AlertFired),
+        "T moves to the next kind"
+    );
+    app.run(Command::parse("timeline all").unwrap_or(Command::Help));
+    assert_eq!(app.timeline_filter, None);
+    assert!(Command::parse("timeline nonsense").is_err_and(|e| e.0.contains("alert-fired")));
+}
+
+#[test]
+fn runbook_follows_the_alert_and_ticks_are_journaled() {
+    let mut app = drill_app(120);
+    let section = app
+        .checklist
+        .as_ref()
+        .and_then(|c| c.current())
+        .map(|s| s.title.clone());
+    assert_eq!(section.as_deref(), Some("HighErrorRate: 5xx above 3%"));
+    let rule = app
+        .checklist
+        .as_ref()
+        .map(|c| c.rule.clone())
+        .unwrap_or_default();
+    assert!(rule.contains("runbook_url"), "{rule}");
+    app.focus = Pane::Runbook;
+    let effects = key(&mut app, KeyCode::Char(' '));
+    assert_eq!(
+        entries(&effects),
+        [(
+            Kind::StepTicked,
+            "HighErrorRate: 5xx above 3% › 5xx ratio on the Serving overview dashboard above 3%"
+                .to_string()
+        )]
+    );
+    key(&mut app, KeyCode::Up);
+    let effects = key(&mut app, KeyCode::Char(' '));
+    assert_eq!(entries(&effects)[0].0, Kind::StepUnticked);
+    // `c` copies the step's command; steps without one say so.
+    for _ in 0..4 {
+        key(&mut app, KeyCode::Down);
+    }
+    let effects = key(&mut app, KeyCode::Char('c'));
+    assert!(
+        effects.contains(&Effect::Clipboard(
+            "kubectl -n snapbuilder rollout undo deployment/snapbuilder-serving".into()
+        )),
+        "{effects:?}"
+    );
+    key(&mut app, KeyCode::Char(']'));
+    assert!(
+        app.checklist.as_ref().is_some_and(|c| c.pinned),
+        "picking a section pins it"
+    );
+}
+
+#[test]
+fn running_a_command_with_placeholders_asks_to_fill_them() {
+    let mut app = drill_app(120);
+    app.run(Command::Run(Some(
+        "kubectl -n snapbuilder describe pod <pod-name>".into(),
+    )));
+    let Some(Overlay::CommandLine(input)) = &app.overlay else {
+        panic!("{:?}", app.overlay)
+    };
+    assert_eq!(
+        input.text,
+        "run kubectl -n snapbuilder describe pod <pod-name>"
+    );
+    assert!(
+        app.flash
+            .as_ref()
+            .is_some_and(|f| f.text.contains("fill in <pod-name> first"))
+    );
+    app.overlay = None;
+    app.run(Command::Run(Some("kubectl -n snapbuilder get pods".into())));
+    let Some(Overlay::Confirm { lines, .. }) = &app.overlay else {
+        panic!("{:?}", app.overlay)
+    };
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("echoed to the timeline, never run"))
+    );
+    app.read_only = true;
+    app.overlay = None;
+    app.run(Command::Run(None));
+    assert!(app.overlay.is_none());
+}

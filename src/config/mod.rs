@@ -100,13 +100,102 @@ pub struct IncidentConfig {
     /// Alerts with this `severity` label or worse open an incident by themselves.
     #[serde(default = "default_auto_open")]
     pub auto_open: String,
+    /// How often a status update is due, by severity (`SEV1` = "30m"); none when absent.
+    #[serde(default = "default_update_every")]
+    pub update_every: BTreeMap<String, Duration>,
+    /// Who is paged when, by severity.
+    #[serde(default = "default_escalations")]
+    pub escalate: Vec<Escalation>,
+    /// How long before a deadline its countdown turns to the warning colour.
+    #[serde(default = "default_warn_before")]
+    pub warn_before: Duration,
 }
 
 impl Default for IncidentConfig {
     fn default() -> Self {
         IncidentConfig {
             auto_open: default_auto_open(),
+            update_every: default_update_every(),
+            escalate: default_escalations(),
+            warn_before: default_warn_before(),
         }
+    }
+}
+
+/// One step of the escalation matrix.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Escalation {
+    /// Who to bring in: `secondary on-call`, `engineering lead`.
+    pub to: String,
+    /// Time after the incident opened.
+    pub after: Duration,
+    /// Severities this step applies to (1 = SEV1).
+    pub severities: Vec<u8>,
+    /// Only when nobody has acknowledged an alert by then.
+    #[serde(default = "yes")]
+    pub unless_acked: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A duration written as `90s`, `15m`, `1h 30m`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Duration(pub jiff::SignedDuration);
+
+impl<'de> Deserialize<'de> for Duration {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse::<jiff::SignedDuration>()
+            .map(Duration)
+            .map_err(|e| {
+                serde::de::Error::custom(format!(
+                    "bad duration `{s}` (write e.g. 90s, 15m, 1h 30m): {e}"
+                ))
+            })
+    }
+}
+
+fn mins(m: i64) -> Duration {
+    Duration(jiff::SignedDuration::from_mins(m))
+}
+
+fn default_update_every() -> BTreeMap<String, Duration> {
+    [("SEV1", 30), ("SEV2", 60), ("SEV3", 240)]
+        .into_iter()
+        .map(|(k, m)| (k.to_string(), mins(m)))
+        .collect()
+}
+
+fn default_escalations() -> Vec<Escalation> {
+    vec![
+        Escalation {
+            to: "secondary on-call".into(),
+            after: mins(15),
+            severities: vec![1, 2, 3],
+            unless_acked: true,
+        },
+        Escalation {
+            to: "engineering lead".into(),
+            after: mins(30),
+            severities: vec![1, 2],
+            unless_acked: true,
+        },
+    ]
+}
+
+fn default_warn_before() -> Duration {
+    mins(5)
+}
+
+impl IncidentConfig {
+    /// The status-update interval for a severity.
+    pub fn update_interval(&self, severity: u8) -> Option<jiff::SignedDuration> {
+        self.update_every
+            .get(&format!("SEV{severity}"))
+            .map(|d| d.0)
     }
 }
 
@@ -126,6 +215,20 @@ impl Config {
     pub fn parse(path: &Path, text: &str) -> Result<Config, FileErrors> {
         let config: Config =
             toml::from_str(text).map_err(|e| FileError::from_toml(path, text, &e))?;
+        if let Some(bad) = config
+            .incident
+            .update_every
+            .keys()
+            .find(|k| crate::journal::parse_severity(k).is_none())
+        {
+            return Err(FileError::at(
+                path,
+                text,
+                text.find(bad.as_str()).map(|i| i..i + bad.len()),
+                format!("incident.update_every: `{bad}` is not a severity (SEV1 to SEV4)"),
+            )
+            .into());
+        }
         if config.logs.buffer_lines == 0 {
             return Err(
                 FileError::at(path, text, None, "logs.buffer_lines must be at least 1").into(),
@@ -159,5 +262,40 @@ mod tests {
         let c = Config::parse(Path::new("c.toml"), "").unwrap();
         assert_eq!(c.logs.buffer_lines, 50_000);
         assert_eq!(c.incident.auto_open, "critical");
+        assert_eq!(
+            c.incident.update_interval(1),
+            Some(jiff::SignedDuration::from_mins(30))
+        );
+        assert_eq!(c.incident.escalate.len(), 2);
+    }
+
+    #[test]
+    fn escalation_matrix_and_update_intervals_parse() {
+        let text = "[incident]\nwarn_before = \"2m\"\n[incident.update_every]\nSEV1 = \"20m\"\n[[incident.escalate]]\nto = \"lead\"\nafter = \"10m\"\nseverities = [1]\n";
+        let c = Config::parse(Path::new("c.toml"), text).unwrap();
+        assert_eq!(
+            c.incident.update_interval(1),
+            Some(jiff::SignedDuration::from_mins(20))
+        );
+        assert_eq!(
+            c.incident.update_interval(2),
+            None,
+            "a file's table replaces the defaults"
+        );
+        assert_eq!(c.incident.escalate[0].to, "lead");
+        let e = Config::parse(
+            Path::new("c.toml"),
+            "[incident.update_every]\nSEV9 = \"1m\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.starts_with("c.toml:2: incident.update_every: `SEV9`"),
+            "{e}"
+        );
+        let e = Config::parse(Path::new("c.toml"), "[incident]\nwarn_before = \"soon\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("c.toml:2: bad duration `soon`"), "{e}");
     }
 }

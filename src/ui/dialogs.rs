@@ -94,13 +94,18 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             let height = text.len() as u16 + 2;
             popup(frame, area, app, " confirm ", text, width, height);
         }
-        Some(Overlay::Note(editor)) => {
+        Some(Overlay::Note(editor, purpose)) => {
             let rect = centered(area, 72.min(area.width), 12.min(area.height));
             frame.render_widget(Clear, rect);
             let block = Block::bordered()
                 .border_type(BorderType::Double)
                 .border_style(app.theme.fg("border_focused"))
-                .title(" note · ctrl-s adds · esc keeps a draft ");
+                .title(match purpose {
+                    crate::app::NotePurpose::Note => " note · ctrl-s adds · esc keeps a draft ",
+                    crate::app::NotePurpose::StatusUpdate => {
+                        " status update · ctrl-s posts and copies · esc cancels "
+                    }
+                });
             let inner = block.inner(rect);
             frame.render_widget(block, rect);
             frame.render_widget(editor.as_ref(), inner);

@@ -84,6 +84,35 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 ),
                 None => Span::styled("waiting", theme.fg("warn")),
             });
+            for d in app.deadlines().iter().take(2) {
+                let left = d.due.duration_since(app.now);
+                let (text, role) = if left.is_negative() {
+                    (
+                        format!("{} overdue {}", d.label, format::age(-left)),
+                        "crit",
+                    )
+                } else {
+                    let role = if left <= app.warn_before() {
+                        "warn"
+                    } else {
+                        "muted"
+                    };
+                    (format!("{} in {}", d.label, format::age(left)), role)
+                };
+                let prefix = match d.kind {
+                    crate::app::clocks::DeadlineKind::StatusUpdate => "  ",
+                    crate::app::clocks::DeadlineKind::Escalation => "  escalate → ",
+                };
+                second.push(Span::styled(prefix, theme.fg("muted")));
+                second.push(Span::styled(
+                    text,
+                    theme.fg(role).add_modifier(Modifier::BOLD),
+                ));
+            }
+            for (role, who) in &inc.roles {
+                second.push(Span::styled(format!("  {role} "), theme.fg("muted")));
+                second.push(Span::styled(who.clone(), theme.fg("accent")));
+            }
             if let Some(t) = inc.mitigated_at {
                 second.push(Span::styled("  mitigated ", theme.fg("muted")));
                 second.push(Span::styled(

@@ -31,7 +31,17 @@ pub fn title_extra(app: &App, pane: Pane) -> Option<String> {
         }
         Pane::Gpus => (!app.gpus.is_empty()).then(|| format!("{} GPUs", app.gpus.len())),
         Pane::Logs => Some(logs::title(app)),
-        Pane::Timeline => app.incident.as_ref().map(|i| i.id.clone()),
+        Pane::Timeline => {
+            let id = app
+                .incident
+                .as_ref()
+                .map(|i| i.id.clone())
+                .unwrap_or_default();
+            match app.timeline_filter {
+                Some(k) => Some(format!("{id} · only {}", k.as_str())),
+                None => (!id.is_empty()).then_some(id),
+            }
+        }
         Pane::Runbook => runbook::title(app),
         Pane::Signals => None,
     }

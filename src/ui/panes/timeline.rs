@@ -41,12 +41,24 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         }
         _ => (area, None),
     };
+    let shown: Vec<&crate::journal::Entry> = app
+        .timeline
+        .iter()
+        .filter(|e| app.timeline_filter.is_none_or(|k| e.kind == k))
+        .collect();
+    if shown.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Span::styled("no entries of this kind", theme.fg("muted"))),
+            area,
+        );
+        return;
+    }
     let height = list_area.height as usize;
-    let len = app.timeline.len();
+    let len = shown.len();
     let last = selected.unwrap_or(len - 1).min(len - 1);
     let start = (last + 1).saturating_sub(height);
     let width = list_area.width as usize;
-    let lines: Vec<Line> = app.timeline[start..(start + height).min(len)]
+    let lines: Vec<Line> = shown[start..(start + height).min(len)]
         .iter()
         .enumerate()
         .map(|(i, e)| {
@@ -75,7 +87,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         .collect();
     frame.render_widget(Paragraph::new(lines), list_area);
     if let (Some(rect), Some(i)) = (detail_area, selected)
-        && let Some(e) = app.timeline.get(i)
+        && let Some(e) = shown.get(i)
     {
         let full = format!(
             "{} · {} · {}: {}",
