@@ -116,11 +116,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         rows,
         [
             Constraint::Min(12),
+            Constraint::Length(4),
+            Constraint::Length(11),
+            Constraint::Length(4),
             Constraint::Length(5),
-            Constraint::Length(14),
             Constraint::Length(6),
-            Constraint::Length(5),
-            Constraint::Length(7),
         ],
     )
     .header(header)
