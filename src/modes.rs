@@ -189,6 +189,10 @@ pub fn drill(global: &Global, spec: &str, args: &DrillArgs) -> anyhow::Result<Ex
             journal,
         };
         let mut tui = Tui::enter().context("cannot take over the terminal")?;
+        // Lets the end-to-end tests prove that a panic gives the terminal back.
+        if std::env::var_os("SITREP_TEST_PANIC").is_some() {
+            panic!("SITREP_TEST_PANIC is set: panicking on purpose");
+        }
         app.size = tui.size()?;
         let result = runtime::run(&mut tui, &mut app, EventStream::new(), tx, rx, plug).await;
         drop(tui);

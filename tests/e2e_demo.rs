@@ -120,3 +120,17 @@ fn bad_keymap_is_an_error_before_the_screen_is_taken() {
         "{s}"
     );
 }
+
+#[test]
+fn a_panic_restores_the_terminal_and_prints_the_message() {
+    let t = Tmux::start_with(
+        &["demo"],
+        &[("SITREP_TEST_PANIC", "1"), ("RUST_BACKTRACE", "0")],
+        120,
+        30,
+    );
+    let s = t.wait_for("EXITED", LONG);
+    assert!(s.contains("panicking on purpose"), "{s}");
+    assert!(!s.contains("EXITED 0"), "{s}");
+    t.wait_for("COOKED", LONG);
+}

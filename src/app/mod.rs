@@ -357,3 +357,33 @@ impl App {
 
 #[cfg(test)]
 mod tests;
+
+impl App {
+    /// Picks up an incident an earlier run left open in the journal: its state, its roles,
+    /// its timeline, so a restarted cockpit carries on instead of opening a new one.
+    pub fn resume_from(&mut self, inc: &crate::journal::Incident) {
+        let last_update = inc
+            .entries
+            .iter()
+            .rev()
+            .find(|e| e.kind == Kind::StatusUpdate)
+            .map(|e| e.at);
+        self.incident = Some(IncidentState {
+            id: inc.id().to_string(),
+            title: inc.title().to_string(),
+            severity: inc.severity(),
+            status: inc.status(),
+            opened_at: inc.started_at(),
+            acked_at: inc.acknowledged_at(),
+            mitigated_at: inc.mitigated_at(),
+            last_update,
+            roles: inc.roles().into_iter().collect(),
+        });
+        let skip = inc.entries.len().saturating_sub(TIMELINE_CAP);
+        self.timeline = inc.entries[skip..].to_vec();
+        if !self.known_incidents.iter().any(|k| k == inc.id()) {
+            self.known_incidents.push(inc.id().to_string());
+        }
+        self.dirty = true;
+    }
+}

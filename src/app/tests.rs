@@ -523,3 +523,53 @@ fn running_a_command_with_placeholders_asks_to_fill_them() {
     app.run(Command::Run(None));
     assert!(app.overlay.is_none());
 }
+
+#[test]
+fn a_restarted_cockpit_resumes_the_open_incident() {
+    let text = "\
+## INC-20261122-0412 · Checkout returns 5xx
+
+- opened at: 2026-11-22T04:12:03Z
+- mode: LIVE prod/checkout
+- severity: SEV2
+- opened by: alice
+
+- 2026-11-22T04:12:03Z · alice · opened · Checkout returns 5xx
+- 2026-11-22T04:13:00Z · alice · ack · HighErrorRate
+- 2026-11-22T04:14:00Z · alice · severity · SEV1 (was SEV2)
+- 2026-11-22T04:15:00Z · alice · role · ic alice
+- 2026-11-22T04:16:00Z · alice · status · identified (was investigating)
+- 2026-11-22T04:20:00Z · alice · status-update · [SEV1] checkout down
+";
+    let parsed = crate::journal::parse(text);
+    let inc = parsed.open_incident().expect("open incident");
+    let mut app = drill_app(0);
+    app.resume_from(inc);
+    let state = app.incident.clone().expect("resumed");
+    assert_eq!(state.id, "INC-20261122-0412");
+    assert_eq!(state.severity, 1);
+    assert_eq!(state.status, Status::Identified);
+    assert!(state.acked_at.is_some());
+    assert_eq!(
+        state
+            .roles
+            .get(&crate::journal::Role::Ic)
+            .map(String::as_str),
+        Some("alice")
+    );
+    assert_eq!(
+        state.last_update.map(|t| t.to_string()),
+        Some("2026-11-22T04:20:00Z".into())
+    );
+    assert_eq!(app.timeline.len(), 6);
+    // New entries go to the resumed incident, not a new one.
+    let effects = app.run(Command::Note(Some("still here".into())));
+    assert!(
+        effects
+            .iter()
+            .all(|e| !matches!(e, Effect::JournalBegin(_)))
+    );
+    assert!(
+        matches!(&effects[0], Effect::JournalAppend { incident, .. } if incident == "INC-20261122-0412")
+    );
+}

@@ -2,6 +2,7 @@
 //! drills and replays. The cockpit cannot tell them apart.
 
 pub mod sandbox;
+pub mod shell;
 
 use std::future::Future;
 use std::pin::Pin;

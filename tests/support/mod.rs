@@ -23,6 +23,11 @@ fn tmux_available() -> bool {
 impl Tmux {
     /// Starts `args` of the sitrep binary in a `w`×`h` terminal, in a fresh directory.
     pub fn start(args: &[&str], w: u16, h: u16) -> Tmux {
+        Tmux::start_with(args, &[], w, h)
+    }
+
+    /// Starts sitrep with extra environment variables.
+    pub fn start_with(args: &[&str], env: &[(&str, &str)], w: u16, h: u16) -> Tmux {
         assert!(
             tmux_available(),
             "tmux is needed for the end-to-end tests: run scripts/test, which installs it"
@@ -40,7 +45,12 @@ impl Tmux {
         let quoted: Vec<String> = args.iter().map(|a| shell_quote(a)).collect();
         // Keep the pane open after sitrep exits, so the test can read what it left behind.
         let script = format!(
-            "cd {dir} && SITREP_CONFIG_DIR={config} SITREP_DATA_DIR={data} TERM=xterm-256color {bin} {args}; echo \"EXITED $?\"; sleep 600",
+            "cd {dir} && {env} SITREP_CONFIG_DIR={config} SITREP_DATA_DIR={data} TERM=xterm-256color {bin} {args}; echo \"EXITED $?\"; stty -a | grep -q -- ' -icanon' || echo COOKED; sleep 600",
+            env = env
+                .iter()
+                .map(|(k, v)| format!("{k}={}", shell_quote(v)))
+                .collect::<Vec<_>>()
+                .join(" "),
             dir = shell_quote(&dir.path().display().to_string()),
             config = shell_quote(&config.display().to_string()),
             data = shell_quote(&data.display().to_string()),
