@@ -2,13 +2,14 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde::Deserialize;
 use toml::Spanned;
 
 use super::error::{FileError, FileErrors};
+use super::preset::{self, Preset};
 use crate::command::Command;
 
 /// The built-in keymaps, by name.
@@ -171,9 +172,10 @@ impl fmt::Display for Key {
     }
 }
 
+/// A keymap file as written.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct KeymapFile {
+pub(crate) struct KeymapFile {
     inherits: Option<Spanned<String>>,
     #[serde(default)]
     keys: BTreeMap<Spanned<String>, Spanned<String>>,
@@ -215,75 +217,34 @@ impl Keymap {
     /// Loads `spec` (a built-in name or a path), laying the user's file of the same name
     /// from `user_dir` over a built-in.
     pub fn load(spec: &str, user_dir: Option<&Path>) -> Result<Keymap, FileErrors> {
-        if spec.contains('/') || spec.ends_with(".toml") {
-            let path = PathBuf::from(spec);
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| FileError::at(&path, "", None, format!("cannot read keymap: {e}")))?;
-            return resolve(&path, &text, 0);
-        }
-        let mut map = builtin(spec)?;
-        if let Some(dir) = user_dir {
-            let path = dir.join("keymaps").join(format!("{spec}.toml"));
-            if let Ok(text) = std::fs::read_to_string(&path) {
-                let file = parse_file(&path, &text)?;
-                apply(&mut map, &path, &text, &file)?;
-            }
-        }
-        Ok(map)
+        preset::load(spec, user_dir)
     }
 }
 
-fn builtin(name: &str) -> Result<Keymap, FileErrors> {
-    let Some((_, text)) = BUILTIN.iter().find(|(n, _)| *n == name) else {
-        let names: Vec<&str> = BUILTIN.iter().map(|(n, _)| *n).collect();
-        return Err(FileError {
-            file: PathBuf::from(name),
-            line: None,
-            message: format!(
-                "no such keymap `{name}`; built-in keymaps: {}",
-                names.join(", ")
-            ),
-        }
-        .into());
-    };
-    resolve(
-        &PathBuf::from(format!("builtin:keymaps/{name}.toml")),
-        text,
-        0,
-    )
-}
+impl Preset for Keymap {
+    const KIND: &'static str = "keymap";
+    const BUILTIN: &'static [(&'static str, &'static str)] = BUILTIN;
+    type File = KeymapFile;
 
-fn parse_file(path: &Path, text: &str) -> Result<KeymapFile, FileErrors> {
-    toml::from_str(text).map_err(|e| FileError::from_toml(path, text, &e).into())
-}
+    fn inherits(file: &KeymapFile) -> Option<&Spanned<String>> {
+        file.inherits.as_ref()
+    }
 
-fn resolve(path: &Path, text: &str, depth: usize) -> Result<Keymap, FileErrors> {
-    let file = parse_file(path, text)?;
-    let mut map = match &file.inherits {
-        Some(base) if depth < 4 => builtin(base.get_ref()).map_err(|_| {
-            FileErrors::from(FileError::at(
-                path,
-                text,
-                Some(base.span()),
-                format!("inherits unknown keymap `{}`", base.get_ref()),
-            ))
-        })?,
-        Some(base) => {
-            return Err(
-                FileError::at(path, text, Some(base.span()), "keymaps inherit too deeply").into(),
-            );
-        }
-        None => Keymap {
+    fn empty() -> Keymap {
+        Keymap {
             name: String::new(),
             bindings: BTreeMap::new(),
-        },
-    };
-    apply(&mut map, path, text, &file)?;
-    map.name = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    Ok(map)
+        }
+    }
+
+    fn apply(&mut self, path: &Path, text: &str, file: &KeymapFile) -> Result<(), FileErrors> {
+        apply(self, path, text, file)
+    }
+
+    fn finish(&mut self, name: String, _path: &Path, _text: &str) -> Result<(), FileErrors> {
+        self.name = name;
+        Ok(())
+    }
 }
 
 fn apply(map: &mut Keymap, path: &Path, text: &str, file: &KeymapFile) -> Result<(), FileErrors> {

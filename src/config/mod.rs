@@ -2,6 +2,7 @@
 
 pub mod error;
 pub mod keymap;
+mod preset;
 pub mod theme;
 
 use std::collections::BTreeMap;

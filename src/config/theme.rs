@@ -1,7 +1,7 @@
 //! Colour themes: built-in presets compiled in, user files laid over them key by key.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::str::FromStr;
 
 use ratatui::style::{Color, Modifier, Style};
@@ -9,6 +9,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::error::{FileError, FileErrors};
+use super::preset::{self, Preset};
 
 /// The built-in themes, by name.
 pub const BUILTIN: &[(&str, &str)] = &[
@@ -41,9 +42,10 @@ pub const ROLES: &[(&str, &str)] = &[
     ("placeholder", "placeholders in runbook commands"),
 ];
 
+/// A theme file as written.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ThemeFile {
+pub(crate) struct ThemeFile {
     inherits: Option<Spanned<String>>,
     #[serde(default)]
     colors: BTreeMap<Spanned<String>, Spanned<String>>,
@@ -97,101 +99,50 @@ impl Theme {
     /// Loads `spec` (a built-in name or a path), laying the user's file of the same name
     /// from `user_dir` over a built-in, and strips colours when `no_color` is set.
     pub fn load(spec: &str, user_dir: Option<&Path>, no_color: bool) -> Result<Theme, FileErrors> {
-        let mut theme = if looks_like_path(spec) {
-            let path = PathBuf::from(spec);
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| FileError::at(&path, "", None, format!("cannot read theme: {e}")))?;
-            resolve(&path, &text, 0)?
-        } else {
-            let mut t = builtin(spec)?;
-            if let Some(dir) = user_dir {
-                let path = dir.join("themes").join(format!("{spec}.toml"));
-                if let Ok(text) = std::fs::read_to_string(&path) {
-                    let file = parse_file(&path, &text)?;
-                    apply(&mut t, &path, &text, &file)?;
-                }
-            }
-            t
-        };
+        let mut theme: Theme = preset::load(spec, user_dir)?;
         theme.monochrome = no_color;
         Ok(theme)
     }
 }
 
-fn looks_like_path(spec: &str) -> bool {
-    spec.contains('/') || spec.ends_with(".toml")
-}
+impl Preset for Theme {
+    const KIND: &'static str = "theme";
+    const BUILTIN: &'static [(&'static str, &'static str)] = BUILTIN;
+    type File = ThemeFile;
 
-fn builtin(name: &str) -> Result<Theme, FileErrors> {
-    let Some((_, text)) = BUILTIN.iter().find(|(n, _)| *n == name) else {
-        let names: Vec<&str> = BUILTIN.iter().map(|(n, _)| *n).collect();
-        return Err(FileError {
-            file: PathBuf::from(name),
-            line: None,
-            message: format!(
-                "no such theme `{name}`; built-in themes: {}",
-                names.join(", ")
-            ),
-        }
-        .into());
-    };
-    resolve(
-        &PathBuf::from(format!("builtin:themes/{name}.toml")),
-        text,
-        0,
-    )
-}
+    fn inherits(file: &ThemeFile) -> Option<&Spanned<String>> {
+        file.inherits.as_ref()
+    }
 
-fn parse_file(path: &Path, text: &str) -> Result<ThemeFile, FileErrors> {
-    toml::from_str(text).map_err(|e| FileError::from_toml(path, text, &e).into())
-}
-
-fn resolve(path: &Path, text: &str, depth: usize) -> Result<Theme, FileErrors> {
-    let file = parse_file(path, text)?;
-    let mut theme = match &file.inherits {
-        Some(base) if depth < 4 => builtin(base.get_ref()).map_err(|_| {
-            FileErrors::from(FileError::at(
-                path,
-                text,
-                Some(base.span()),
-                format!("inherits unknown theme `{}`", base.get_ref()),
-            ))
-        })?,
-        Some(base) => {
-            return Err(
-                FileError::at(path, text, Some(base.span()), "themes inherit too deeply").into(),
-            );
-        }
-        None => Theme {
+    fn empty() -> Theme {
+        Theme {
             name: String::new(),
             colors: BTreeMap::new(),
             pod_palette: Vec::new(),
             monochrome: false,
-        },
-    };
-    apply(&mut theme, path, text, &file)?;
-    theme.name = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let missing: Vec<&str> = ROLES
-        .iter()
-        .map(|(r, _)| *r)
-        .filter(|r| !theme.colors.contains_key(r))
-        .collect();
-    if !missing.is_empty() {
-        return Err(FileError::at(
-            path,
-            text,
-            None,
-            format!(
-                "theme sets no colour for: {} (or add `inherits = \"dark\"`)",
-                missing.join(", ")
-            ),
-        )
-        .into());
+        }
     }
-    Ok(theme)
+
+    fn apply(&mut self, path: &Path, text: &str, file: &ThemeFile) -> Result<(), FileErrors> {
+        apply(self, path, text, file)
+    }
+
+    fn finish(&mut self, name: String, path: &Path, text: &str) -> Result<(), FileErrors> {
+        self.name = name;
+        let missing: Vec<&str> = ROLES
+            .iter()
+            .map(|(r, _)| *r)
+            .filter(|r| !self.colors.contains_key(r))
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let msg = format!(
+            "theme sets no colour for: {} (or add `inherits = \"dark\"`)",
+            missing.join(", ")
+        );
+        Err(FileError::at(path, text, None, msg).into())
+    }
 }
 
 fn apply(theme: &mut Theme, path: &Path, text: &str, file: &ThemeFile) -> Result<(), FileErrors> {

@@ -10,9 +10,9 @@ use jiff::Timestamp;
 use super::export::{ExportOptions, Format, Series, export};
 use super::{Entry, Incident, Journal, Kind, Parsed, parse};
 
-/// `sitrep note`: append a note to an incident (deploy pipelines, teammates).
+/// Which journal file and which incident in it.
 #[derive(clap::Args, Debug)]
-pub struct NoteArgs {
+pub struct IncidentChoice {
     /// The journal file.
     #[arg(long, default_value = "INCIDENTS.md")]
     pub incidents: PathBuf,
@@ -22,6 +22,13 @@ pub struct NoteArgs {
     /// The last incident in the file.
     #[arg(long)]
     pub last: bool,
+}
+
+/// `sitrep note`: append a note to an incident (deploy pipelines, teammates).
+#[derive(clap::Args, Debug)]
+pub struct NoteArgs {
+    #[command(flatten)]
+    pub which: IncidentChoice,
     /// The note; words are joined with spaces. The actor is $SITREP_ACTOR, else $USER.
     #[arg(required = true)]
     pub text: Vec<String>,
@@ -30,15 +37,8 @@ pub struct NoteArgs {
 /// `sitrep export`: a postmortem draft or JSON from the journal.
 #[derive(clap::Args, Debug)]
 pub struct ExportArgs {
-    /// The journal file.
-    #[arg(long, default_value = "INCIDENTS.md")]
-    pub incidents: PathBuf,
-    /// The incident (default: the open incident, else the last one).
-    #[arg(long, conflicts_with = "last")]
-    pub id: Option<String>,
-    /// The last incident in the file.
-    #[arg(long)]
-    pub last: bool,
+    #[command(flatten)]
+    pub which: IncidentChoice,
     /// Output format.
     #[arg(long, value_enum, default_value = "md")]
     pub format: Format,
@@ -101,7 +101,7 @@ pub fn select<'a>(
 
 /// Runs `sitrep note`.
 pub fn run_note(args: &NoteArgs) -> anyhow::Result<ExitCode> {
-    let path = &args.incidents;
+    let path = &args.which.incidents;
     if !path.exists() {
         bail!(
             "{}: no such file, so no incident to add a note to",
@@ -114,10 +114,15 @@ pub fn run_note(args: &NoteArgs) -> anyhow::Result<ExitCode> {
     }
     let mut journal = Journal::open(path)?;
     report_problems(path, journal.parsed());
-    let id = select(journal.parsed(), path, args.id.as_deref(), args.last)?
-        .header
-        .id
-        .clone();
+    let id = select(
+        journal.parsed(),
+        path,
+        args.which.id.as_deref(),
+        args.which.last,
+    )?
+    .header
+    .id
+    .clone();
     let entry = Entry::new(Timestamp::now(), actor_from_env(), Kind::Note, text);
     journal.append(&id, &entry)?;
     println!("{id}: note added to {}", path.display());
@@ -126,11 +131,11 @@ pub fn run_note(args: &NoteArgs) -> anyhow::Result<ExitCode> {
 
 /// Runs `sitrep export`.
 pub fn run_export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
-    let path = &args.incidents;
+    let path = &args.which.incidents;
     let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
     let parsed = parse(&String::from_utf8_lossy(&bytes));
     report_problems(path, &parsed);
-    let incident = select(&parsed, path, args.id.as_deref(), args.last)?;
+    let incident = select(&parsed, path, args.which.id.as_deref(), args.which.last)?;
     let series: Vec<Series> = match &args.series {
         Some(file) => {
             let text = std::fs::read_to_string(file)

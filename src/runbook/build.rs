@@ -474,32 +474,12 @@ impl Builder {
                 step.commands.extend(cmds);
             }
             for g in groups {
-                let text = if g.comment.is_empty() {
-                    g.commands.first().cloned().unwrap_or_default()
-                } else {
-                    g.comment
-                };
-                self.push_step(Step {
-                    text,
-                    commands: g.commands,
-                    checked: false,
-                    depth: sub_depth,
-                });
+                self.push_step(step_of_group(g, sub_depth));
             }
             return;
         }
         for g in groups {
-            let text = if g.comment.is_empty() {
-                g.commands.first().cloned().unwrap_or_default()
-            } else {
-                g.comment
-            };
-            self.push_step(Step {
-                text,
-                commands: g.commands,
-                checked: false,
-                depth,
-            });
+            self.push_step(step_of_group(g, depth));
         }
     }
 }
@@ -542,6 +522,21 @@ fn step_from_inline(text: &str, codes: &[String], checked: Option<bool>, depth: 
         text: text.to_string(),
         commands,
         checked: checked.unwrap_or(false),
+        depth,
+    }
+}
+
+/// A shell block's command group as a step of its own: its comment says what it does.
+fn step_of_group(g: super::commands::CommandGroup, depth: u8) -> Step {
+    let text = if g.comment.is_empty() {
+        g.commands.first().cloned().unwrap_or_default()
+    } else {
+        g.comment
+    };
+    Step {
+        text,
+        commands: g.commands,
+        checked: false,
         depth,
     }
 }
