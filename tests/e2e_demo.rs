@@ -134,3 +134,66 @@ fn a_panic_restores_the_terminal_and_prints_the_message() {
     assert!(!s.contains("EXITED 0"), "{s}");
     t.wait_for("COOKED", LONG);
 }
+
+/// The timeline rows on screen: (time, kind) of each.
+fn timeline_rows(screen: &str) -> Vec<(String, String)> {
+    let kinds: Vec<&str> = sitrep::journal::Kind::ALL
+        .iter()
+        .map(|k| k.as_str())
+        .collect();
+    let mut rows = Vec::new();
+    for line in screen.lines() {
+        // The timeline is the right-hand column at 200x60.
+        let Some(cell) = line.rsplit('│').nth(1) else {
+            continue;
+        };
+        let words: Vec<&str> = cell.split_whitespace().collect();
+        if let [time, _actor, kind, ..] = words.as_slice()
+            && time.len() == 8
+            && time.chars().filter(|c| *c == ':').count() == 2
+            && kinds.contains(kind)
+        {
+            rows.push((time.to_string(), kind.to_string()));
+        }
+    }
+    rows
+}
+
+#[test]
+fn kill_9_keeps_every_entry_the_timeline_showed() {
+    let t = Tmux::start(&["demo", "--speed", "20"], 200, 60);
+    t.wait_until(
+        |s| timeline_rows(s).iter().any(|(_, k)| k == "alert-fired"),
+        "an alert in the timeline",
+        LONG,
+    );
+    t.keys(&["a"]);
+    t.keys(&[":"]);
+    t.text("note checking the rollout");
+    t.keys(&["Enter"]);
+    let screen = t.wait_until(
+        |s| timeline_rows(s).iter().any(|(_, k)| k == "note"),
+        "the note in the timeline",
+        LONG,
+    );
+    let shown = timeline_rows(&screen);
+    let pid = t.program_pid().expect("sitrep is running");
+    let killed = std::process::Command::new("kill")
+        .args(["-9", &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    t.wait_for("EXITED 137", LONG);
+    let text = std::fs::read_to_string(t.file("INCIDENTS.md")).expect("INCIDENTS.md");
+    let parsed = sitrep::journal::parse(&text);
+    assert!(parsed.problems.is_empty(), "{:?}\n{text}", parsed.problems);
+    let entries = &parsed.incidents.last().expect("an incident").entries;
+    for (time, kind) in &shown {
+        assert!(
+            entries
+                .iter()
+                .any(|e| e.at.strftime("%H:%M:%S").to_string() == *time && e.kind.as_str() == kind),
+            "the pane showed {time} {kind}, the file lacks it:\n{text}"
+        );
+    }
+}

@@ -131,6 +131,20 @@ impl Tmux {
         }
     }
 
+    /// The pid of the program running in the pane (the shell's child).
+    pub fn program_pid(&self) -> Option<u32> {
+        let out = self.tmux(&["list-panes", "-t", "e2e", "-F", "#{pane_pid}"]);
+        let shell = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let children = Command::new("pgrep").args(["-P", &shell]).output().ok()?;
+        String::from_utf8_lossy(&children.stdout)
+            .lines()
+            .filter_map(|l| l.trim().parse().ok())
+            .find(|pid: &u32| {
+                std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                    .is_ok_and(|c| c.trim() == "sitrep")
+            })
+    }
+
     /// The test's working directory, where sitrep runs.
     pub fn path(&self) -> &Path {
         self.dir.path()
