@@ -13,6 +13,7 @@ fn main() -> ExitCode {
         Some(Cmd::Demo(args)) => modes::drill(&cli.global, "snapbuilder-bad-rollout", &args),
         Some(Cmd::Drill { drill, args }) => modes::drill(&cli.global, &drill, &args),
         Some(Cmd::Check) => modes::check(&cli.global),
+        Some(Cmd::Snapshot { format }) => sitrep::snapshot::run(&cli.global, format),
         None => modes::live(&cli.global),
     };
     match result {

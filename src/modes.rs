@@ -34,13 +34,14 @@ pub fn setup(global: &Global) -> Result<Setup, FileErrors> {
         .clone()
         .or_else(|| default_config.filter(|p| p.exists()));
     let mut errors = Vec::new();
-    let config = match &config_path {
+    let mut config = match &config_path {
         Some(p) => Config::load(p).unwrap_or_else(|e| {
             errors.extend(e.0);
             Config::default()
         }),
         None => Config::default(),
     };
+    config.override_urls(global.prometheus.as_deref(), global.alertmanager.as_deref());
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme_spec = global
         .theme
@@ -84,6 +85,18 @@ fn actor(config: &Config) -> String {
 pub fn check(global: &Global) -> anyhow::Result<ExitCode> {
     match setup(global) {
         Ok(s) => {
+            // A query Prometheus cannot parse is a config error, named by its signal.
+            let problems = crate::sources::prometheus::check_queries_blocking(&s.config);
+            if !problems.is_empty() {
+                let file = s
+                    .config_path
+                    .as_ref()
+                    .map_or("config".into(), |p| p.display().to_string());
+                for p in problems {
+                    println!("{file}: {p}");
+                }
+                return Ok(ExitCode::from(1));
+            }
             let config = s
                 .config_path
                 .map_or("no config file (defaults)".to_string(), |p| {
@@ -107,21 +120,69 @@ pub fn check(global: &Global) -> anyhow::Result<ExitCode> {
 /// Plain `sitrep`: the live cockpit, once sources are configured.
 pub fn live(global: &Global) -> anyhow::Result<ExitCode> {
     let s = setup(global).map_err(|e| anyhow!("{e}"))?;
-    let where_ = s
-        .config_path
-        .map(|p| format!("{} configures no live sources yet", p.display()))
-        .or_else(|| {
-            s.dirs
+    if !s.config.has_live_sources() {
+        let where_ = s
+            .config_path
+            .map(|p| format!("{} configures no live sources yet", p.display()))
+            .or_else(|| {
+                s.dirs
+                    .config
+                    .map(|d| format!("no config at {}", d.join("config.toml").display()))
+            })
+            .unwrap_or_else(|| "no config".into());
+        eprintln!(
+            "sitrep: nothing to watch: {where_}.\n\
+             Set [prometheus] url (or pass --prometheus URL), or see everything working on a\n\
+             simulated cluster:  sitrep demo   (faster: sitrep demo --speed 10; keys: ? in the cockpit)"
+        );
+        return Ok(ExitCode::from(2));
+    }
+    let _log = crate::logging::init(s.dirs.data.as_deref());
+    let journal_path = global
+        .journal
+        .clone()
+        .or(s.config.journal.clone())
+        .unwrap_or_else(|| PathBuf::from("INCIDENTS.md"));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let now = jiff::Timestamp::now();
+        let mode = Mode::Live {
+            context: "-".into(),
+            namespace: s
                 .config
-                .map(|d| format!("no config at {}", d.join("config.toml").display()))
-        })
-        .unwrap_or_else(|| "no config".into());
-    eprintln!(
-        "sitrep: nothing to watch: {where_}.\n\
-         See everything working on a simulated cluster:  sitrep demo\n\
-         (faster: sitrep demo --speed 10; keys: ? in the cockpit)"
-    );
-    Ok(ExitCode::from(2))
+                .vars
+                .namespace
+                .clone()
+                .unwrap_or_else(|| "-".into()),
+        };
+        let actor = actor(&s.config);
+        let (tx, rx) = mpsc::channel(8192);
+        let journal = crate::journal_worker::spawn(journal_path, tx.clone());
+        let sources =
+            crate::sources::prometheus::spawn(&s.config, tx.clone()).map_err(|e| anyhow!("{e}"))?;
+        let am = crate::sources::alertmanager::Am::from_config(&s.config)
+            .transpose()
+            .map_err(|e| anyhow!("{e}"))?;
+        let executor = crate::executors::http::Http::new(am, actor.clone(), None);
+        let mut app = App::new(mode, s.config, s.keymap, s.theme, actor, now);
+        app.read_only = global.read_only;
+        let plug = Plug {
+            executor: Arc::new(executor),
+            drill: None,
+            journal,
+        };
+        let mut tui = Tui::enter().context("cannot take over the terminal")?;
+        app.size = tui.size()?;
+        let result = runtime::run(&mut tui, &mut app, EventStream::new(), tx, rx, plug).await;
+        drop(tui);
+        sources.iter().for_each(|t| t.abort());
+        result.context("the cockpit stopped")?;
+        Ok(ExitCode::SUCCESS)
+    })
 }
 
 /// `sitrep demo` and `sitrep drill`: a scripted incident on a simulated cluster.

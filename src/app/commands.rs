@@ -123,6 +123,8 @@ impl App {
                 }
             }
             Command::Copy => self.copy_selected_command(),
+            Command::Silence { minutes, comment } => self.silence_selected(minutes, comment),
+            Command::ExpireSilence(id) => self.expire_silence(id),
         }
     }
 
@@ -263,6 +265,13 @@ impl App {
             })
         };
         let mut lines = match action {
+            Action::Silence { .. } | Action::ExpireSilence { .. } => {
+                let mut lines = self.describe_silence(action);
+                if self.mode.is_simulated() {
+                    lines.push("Only the simulated Alertmanager changes.".to_string());
+                }
+                return Ok(lines);
+            }
             Action::Rollback {
                 deployment: name,
                 revision,

@@ -4,7 +4,9 @@ mod commands;
 mod input;
 pub mod logs;
 mod observe;
+pub use observe::severity_rank;
 pub mod sample;
+mod silence;
 pub mod state;
 
 use jiff::Timestamp;
@@ -147,6 +149,10 @@ pub struct App {
     pub note_draft: Option<Vec<String>>,
     /// Errors from sources, by source name, with when they began.
     pub source_errors: Vec<(String, String, Timestamp)>,
+    /// Health probes in the order first seen.
+    pub health: Vec<state::HealthEntry>,
+    /// Silences as the alert source last listed them.
+    pub silences: Vec<crate::event::SilenceStatus>,
     /// Set whenever something on screen changed; the loop draws and clears it.
     pub dirty: bool,
     effects: Vec<Effect>,
@@ -193,6 +199,8 @@ impl App {
             size: (80, 24),
             note_draft: None,
             source_errors: Vec::new(),
+            health: Vec::new(),
+            silences: Vec::new(),
             dirty: true,
             effects: Vec::new(),
         }

@@ -2,6 +2,7 @@
 
 pub mod error;
 pub mod keymap;
+pub mod live;
 pub mod theme;
 
 use std::collections::BTreeMap;
@@ -11,6 +12,7 @@ use serde::Deserialize;
 
 pub use error::{FileError, FileErrors};
 pub use keymap::Keymap;
+pub use live::{Endpoint, GpusConfig, HealthConfig, PromDuration, SignalConfig, SloConfig, Vars};
 pub use theme::Theme;
 
 /// Where sitrep keeps its files on this platform.
@@ -58,6 +60,22 @@ pub struct Config {
     pub runbooks: RunbooksConfig,
     #[serde(default)]
     pub incident: IncidentConfig,
+    /// `[prometheus]`: where signals and GPU metrics come from.
+    pub prometheus: Option<Endpoint>,
+    /// `[alertmanager]`: where alerts and silences live.
+    pub alertmanager: Option<Endpoint>,
+    /// `[vars]`: values for `{{namespace}}` and `{{service}}` in queries.
+    #[serde(default)]
+    pub vars: Vars,
+    /// `[[signals]]`
+    #[serde(default)]
+    pub signals: Vec<SignalConfig>,
+    /// `[gpus]`
+    #[serde(default)]
+    pub gpus: GpusConfig,
+    /// `[[health]]`
+    #[serde(default)]
+    pub health: Vec<HealthConfig>,
 }
 
 /// `[logs]`
@@ -131,7 +149,138 @@ impl Config {
                 FileError::at(path, text, None, "logs.buffer_lines must be at least 1").into(),
             );
         }
+        let errors = config.validate_live(path, text);
+        if !errors.is_empty() {
+            return Err(FileErrors(errors));
+        }
         Ok(config)
+    }
+
+    /// Whether any live source is configured.
+    pub fn has_live_sources(&self) -> bool {
+        self.prometheus_url().is_some()
+            || self.alertmanager_url().is_some()
+            || !self.health.is_empty()
+    }
+
+    /// The Prometheus base URL, when configured.
+    pub fn prometheus_url(&self) -> Option<&str> {
+        self.prometheus
+            .as_ref()?
+            .url
+            .as_deref()
+            .filter(|u| !u.is_empty())
+    }
+
+    /// The Alertmanager base URL, when configured.
+    pub fn alertmanager_url(&self) -> Option<&str> {
+        self.alertmanager
+            .as_ref()?
+            .url
+            .as_deref()
+            .filter(|u| !u.is_empty())
+    }
+
+    /// Lets `--prometheus` and `--alertmanager` win over the file.
+    pub fn override_urls(&mut self, prometheus: Option<&str>, alertmanager: Option<&str>) {
+        if let Some(url) = prometheus {
+            self.prometheus.get_or_insert_with(Endpoint::default).url = Some(url.to_string());
+        }
+        if let Some(url) = alertmanager {
+            self.alertmanager.get_or_insert_with(Endpoint::default).url = Some(url.to_string());
+        }
+    }
+
+    /// Checks what serde cannot: units, objectives, query placeholders, duplicate names.
+    fn validate_live(&self, path: &Path, text: &str) -> Vec<FileError> {
+        let mut errors = Vec::new();
+        // Point at the line naming the signal; good enough when names are unique.
+        let at = |name: &str, msg: String| {
+            let span = text.find(&format!("\"{name}\"")).map(|i| i..i + 1);
+            FileError::at(path, text, span, msg)
+        };
+        let mut seen = std::collections::BTreeSet::new();
+        for s in &self.signals {
+            if !seen.insert(s.name.as_str()) {
+                errors.push(at(&s.name, format!("signal `{}` is defined twice", s.name)));
+            }
+            if !live::UNITS.contains(&s.unit.as_str()) {
+                errors.push(at(
+                    &s.name,
+                    format!(
+                        "signal `{}`: unknown unit `{}`; one of: {}",
+                        s.name,
+                        s.unit,
+                        live::UNITS.join(", ")
+                    ),
+                ));
+            }
+            for (q, window) in self.signal_queries(s) {
+                let ns = s.namespace.as_deref().or(self.vars.namespace.as_deref());
+                let svc = s.service.as_deref().or(self.vars.service.as_deref());
+                if let Err(e) = live::expand(&q, window, ns, svc) {
+                    errors.push(at(&s.name, format!("signal `{}`: {e}", s.name)));
+                }
+            }
+            if let Some(slo) = &s.slo {
+                if !(slo.objective > 0.0 && slo.objective < 100.0) {
+                    errors.push(at(
+                        &s.name,
+                        format!(
+                            "signal `{}`: slo.objective is a percentage above 0 and below 100, got {}",
+                            s.name, slo.objective
+                        ),
+                    ));
+                }
+                let ok = matches!(
+                    (&slo.error_query, &slo.good_query, &slo.total_query),
+                    (Some(_), None, None) | (None, Some(_), Some(_))
+                );
+                if !ok {
+                    errors.push(at(
+                        &s.name,
+                        format!(
+                            "signal `{}`: [signals.slo] needs either error_query or both good_query and total_query",
+                            s.name
+                        ),
+                    ));
+                }
+            }
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for h in &self.health {
+            if !seen.insert(h.name.as_str()) {
+                errors.push(at(
+                    &h.name,
+                    format!("health probe `{}` is defined twice", h.name),
+                ));
+            }
+            if !(h.url.starts_with("http://") || h.url.starts_with("https://")) {
+                errors.push(at(
+                    &h.name,
+                    format!(
+                        "health probe `{}`: url must start with http:// or https://",
+                        h.name
+                    ),
+                ));
+            }
+        }
+        errors
+    }
+
+    /// Every query of a signal, with the `{{window}}` value it is evaluated at (none for the
+    /// instant value); SLO queries are checked at their shortest burn window.
+    pub fn signal_queries(&self, s: &SignalConfig) -> Vec<(String, Option<&'static str>)> {
+        let mut out = vec![(s.query.clone(), None)];
+        if let Some(slo) = &s.slo {
+            for q in [&slo.error_query, &slo.good_query, &slo.total_query]
+                .into_iter()
+                .flatten()
+            {
+                out.push((q.clone(), Some("5m")));
+            }
+        }
+        out
     }
 }
 
