@@ -89,7 +89,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         (cfg.temp_warn, cfg.temp_crit, cfg.mem_warn, cfg.mem_crit);
     // Below the table: what each XID means and what to do, and who uses the GPU.
     let notes = notes(app, area.width as usize);
-    let note_rows = notes.len().min(area.height.saturating_sub(3) as usize / 2);
+    let note_rows = notes.len().min(area.height as usize / 2);
     let table_area = Rect {
         height: area.height - note_rows as u16,
         ..area

@@ -48,7 +48,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             break;
         }
         let row = Rect::new(area.x, y, area.width, 1);
-        frame.render_widget(Paragraph::new(value_line(app, s, area.width as usize)), row);
+        let budget = if three_rows { None } else { s.slo.as_ref() };
+        frame.render_widget(
+            Paragraph::new(value_line(app, s, budget, area.width as usize)),
+            row,
+        );
         y += 1;
         if two_rows && y < area.bottom() {
             let row = Rect::new(area.x + 2, y, area.width.saturating_sub(2), 1);
@@ -78,11 +82,29 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     }
 }
 
+/// `budget 42%` and its colour: red when spent, amber under a quarter.
+fn budget_text(slo: &SloStatus) -> (String, &'static str) {
+    let role = match slo.budget_left {
+        Some(b) if b <= 0.0 => "crit",
+        Some(b) if b < 0.25 => "warn",
+        Some(_) => "ok",
+        None => "muted",
+    };
+    let left = slo
+        .budget_left
+        .map_or("?".into(), |b| format!("{:.0}%", b * 100.0));
+    (format!("budget {left}"), role)
+}
+
 /// `budget 42% · 1h/5m 15.1×/16.0× ▲ · 6h/30m 2.0×/2.2× ...`, firing pairs in red.
 fn burn_line(app: &App, slo: &SloStatus) -> Line<'static> {
     let theme = &app.theme;
     let rate = |r: Option<f64>| r.map_or("-".to_string(), |r| format!("{r:.1}×"));
-    let mut spans = vec![];
+    let (text, role) = budget_text(slo);
+    let mut spans = vec![Span::styled(
+        format!("{text} of {}%/{} · ", slo.objective, slo.window),
+        theme.fg(role),
+    )];
     for b in &slo.burn {
         let style = if b.firing {
             theme.fg("crit").add_modifier(Modifier::BOLD)
@@ -108,7 +130,14 @@ fn burn_line(app: &App, slo: &SloStatus) -> Line<'static> {
     Line::from(spans)
 }
 
-fn value_line(app: &App, s: &SignalState, width: usize) -> Line<'static> {
+/// The value, its gauge, then the thresholds; or, for an SLO signal without a burn row of
+/// its own, the error budget left, which matters more.
+fn value_line(
+    app: &App,
+    s: &SignalState,
+    budget: Option<&SloStatus>,
+    width: usize,
+) -> Line<'static> {
     let theme = &app.theme;
     let level = s.level();
     let style = theme.fg(level_role(level));
@@ -139,27 +168,12 @@ fn value_line(app: &App, s: &SignalState, width: usize) -> Line<'static> {
         (None, None) => String::new(),
     };
     let gauge_w = 10usize;
+    let budget = budget.map(budget_text);
+    // The budget, when shown, takes room from a long name rather than being cut off.
+    let extra = budget.as_ref().map_or(0, |(t, _)| t.chars().count() + 1);
     let name_w = width
-        .saturating_sub(value.chars().count() + gauge_w + 5)
+        .saturating_sub(value.chars().count().max(9) + gauge_w + 5 + extra)
         .min(24);
-    let budget = s.slo.as_ref().map(|slo| {
-        let left = slo.budget_left;
-        let role = match left {
-            Some(b) if b <= 0.0 => "crit",
-            Some(b) if b < 0.25 => "warn",
-            Some(_) => "ok",
-            None => "muted",
-        };
-        (
-            format!(
-                " budget {} of {}%/{}",
-                left.map_or("?".into(), |b| format!("{:.0}%", b * 100.0)),
-                slo.objective,
-                slo.window
-            ),
-            role,
-        )
-    });
     let mut spans = vec![
         Span::styled(format!("{icon} "), style),
         Span::styled(
@@ -170,14 +184,11 @@ fn value_line(app: &App, s: &SignalState, width: usize) -> Line<'static> {
         Span::styled(gauge(s, gauge_w), style),
     ];
     let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
-    let mut used = used;
-    if let Some((text, role)) = budget
-        && width > used + text.chars().count()
-    {
-        used += text.chars().count();
-        spans.push(Span::styled(text, theme.fg(role)));
-    }
-    if width > used + threshold.chars().count() {
+    if let Some((text, role)) = budget {
+        if width > used + text.chars().count() + 1 {
+            spans.push(Span::styled(format!(" {text}"), theme.fg(role)));
+        }
+    } else if width > used + threshold.chars().count() {
         spans.push(Span::styled(threshold, theme.fg("muted")));
     }
     Line::from(spans)
