@@ -374,9 +374,15 @@ pub fn markdown(s: &Snapshot) -> String {
         out.push_str(&parts.join(", "));
         out.push('\n');
     }
-    if !s.errors.is_empty() {
+    // Probes that got no answer are already on the health line.
+    let errors: Vec<&Failure> = s
+        .errors
+        .iter()
+        .filter(|e| !e.source.starts_with("health/"))
+        .collect();
+    if !errors.is_empty() {
         out.push_str("\n**Could not read:**\n");
-        for e in &s.errors {
+        for e in errors {
             out.push_str(&format!("- {}: {}\n", e.source, e.error));
         }
     }

@@ -289,6 +289,25 @@ async fn panes_and_snapshot_show_what_promql_returns() {
     ));
     assert_eq!(snap["health"].as_array().map(Vec::len), Some(2));
 
+    // `--format md`: a status update a person would paste.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sitrep"))
+        .args(["snapshot", "--format", "md", "--config"])
+        .arg(example_config())
+        .args(["--prometheus", &stack.prometheus, "--alertmanager", &am])
+        .env("SITREP_CONFIG_DIR", stack.dir.path())
+        .output()
+        .expect("sitrep snapshot runs");
+    let md = String::from_utf8_lossy(&out.stdout);
+    for text in [
+        "**Alerts firing:** 1",
+        "SnapbuilderHigh5xx",
+        "5xx rate: 10% CRIT",
+        "XID 48",
+        "1h/5m at",
+    ] {
+        assert!(md.contains(text), "{text} in:\n{md}");
+    }
+
     // Silence the alert through the executor, as the confirmed `S` does, then expire it.
     let am_client = sitrep::sources::alertmanager::Am::from_config(&c)
         .expect("am")

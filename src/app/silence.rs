@@ -135,3 +135,53 @@ mod tests {
         assert!(!matches(&s(&["job=~ap"]), &labels), "regexes are anchored");
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod app_tests {
+    use crate::app::sample::drill_app;
+    use crate::app::{Effect, Overlay};
+    use crate::command::Command;
+    use crate::event::{Action, Event};
+
+    #[test]
+    fn silence_confirms_with_matchers_then_marks_the_alert() {
+        let mut app = drill_app(120);
+        assert!(!app.alerts.is_empty(), "the drill has fired alerts by now");
+        let name = app.alerts[0].status.name.clone();
+        app.run(Command::parse("silence 2h rollback under way").unwrap());
+        let Some(Overlay::Confirm { action, lines, .. }) = &app.overlay else {
+            panic!("a confirmation: {:?}", app.overlay)
+        };
+        assert!(
+            lines[0].contains(&format!("Silence {name} for 120m")),
+            "{lines:?}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains(&format!("alertname=\"{name}\""))),
+            "{lines:?}"
+        );
+        let Action::Silence { matchers, .. } = action.clone() else {
+            panic!("{action:?}")
+        };
+        // The sandbox's world answers with its silences; the alert shows as silenced.
+        let mut world = crate::drill::silences::Silences::default();
+        let (_, obs) = world.apply(action, app.now).unwrap();
+        app.update(Event::Observed(app.now, obs));
+        assert!(app.silence_of(&app.alerts[0]).is_some());
+        assert!(matchers.iter().any(|(k, v)| k == "alertname" && *v == name));
+        // Expiring asks for confirmation too, naming the silence.
+        app.overlay = None;
+        let effects = app.run(Command::parse("expire-silence").unwrap());
+        assert!(effects.iter().all(|e| !matches!(e, Effect::Execute(_))));
+        assert!(matches!(
+            &app.overlay,
+            Some(Overlay::Confirm {
+                action: Action::ExpireSilence { .. },
+                ..
+            })
+        ));
+    }
+}

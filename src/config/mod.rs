@@ -304,6 +304,45 @@ mod tests {
     }
 
     #[test]
+    fn live_sections_are_validated_with_file_and_line() {
+        let text = "[prometheus]\nurl = \"http://p:9090\"\n\n[[signals]]\nname = \"lat\"\nquery = \"x[{{window}}]\"\nunit = \"furlongs\"\n[signals.slo]\nobjective = 150\nerror_query = \"y\"\n";
+        let e = Config::parse(Path::new("c.toml"), text)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("c.toml:5: signal `lat`: unknown unit `furlongs`"),
+            "{e}"
+        );
+        assert!(e.contains("`{{window}}` has no value"), "{e}");
+        assert!(e.contains("slo.objective is a percentage"), "{e}");
+        let e = Config::parse(
+            Path::new("c.toml"),
+            "[prometheus]\nurl = \"u\"\ntimeout = \"5 s\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("c.toml:3: invalid duration `5 s`"), "{e}");
+        let e = Config::parse(
+            Path::new("c.toml"),
+            "[gpus]\nenabled = true\ntemp_limit = 3\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("c.toml:3: unknown field `temp_limit`"), "{e}");
+    }
+
+    #[test]
+    fn the_example_config_loads_and_urls_can_be_overridden() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/examples/snapbuilder.toml");
+        let mut c = Config::load(&path).unwrap();
+        assert_eq!(c.signals.len(), 4);
+        assert!(c.gpus.enabled);
+        c.override_urls(Some("http://other:9090"), None);
+        assert_eq!(c.prometheus_url(), Some("http://other:9090"));
+        assert_eq!(c.alertmanager_url(), Some("http://127.0.0.1:9093"));
+    }
+
+    #[test]
     fn empty_config_is_all_defaults() {
         let c = Config::parse(Path::new("c.toml"), "").unwrap();
         assert_eq!(c.logs.buffer_lines, 50_000);

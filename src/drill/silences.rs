@@ -59,3 +59,40 @@ impl Silences {
         Ok((detail, Observation::Silences(self.list.clone())))
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn silences_are_kept_and_expire() {
+        let mut s = Silences::default();
+        let now = Timestamp::from_second(1_795_000_000).unwrap();
+        let silence = Action::Silence {
+            alert: "HighErrorRate".into(),
+            matchers: vec![("alertname".into(), "HighErrorRate".into())],
+            minutes: 30,
+            comment: "rollback in progress".into(),
+        };
+        let (detail, obs) = s.apply(&silence, now).unwrap();
+        assert!(
+            detail.contains("silenced HighErrorRate for 30m"),
+            "{detail}"
+        );
+        let Observation::Silences(list) = obs else {
+            panic!("{obs:?}")
+        };
+        assert_eq!(list[0].state, "active");
+        assert_eq!(list[0].matchers, vec!["alertname=HighErrorRate"]);
+        let expire = Action::ExpireSilence {
+            id: list[0].id.clone(),
+        };
+        let (_, obs) = s.apply(&expire, now).unwrap();
+        assert!(matches!(obs, Observation::Silences(l) if l[0].state == "expired"));
+        assert!(
+            s.apply(&expire, now).is_err(),
+            "an expired silence cannot expire again"
+        );
+    }
+}
