@@ -32,6 +32,12 @@ pub struct Global {
     /// Hide every command that changes the world
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// Prometheus (or Thanos, Mimir, VictoriaMetrics) base URL, over the config's
+    #[arg(long, global = true, value_name = "URL")]
+    pub prometheus: Option<String>,
+    /// Alertmanager base URL, over the config's
+    #[arg(long, global = true, value_name = "URL")]
+    pub alertmanager: Option<String>,
 }
 
 /// What to do.
@@ -54,6 +60,19 @@ pub enum Cmd {
     Note(crate::journal::cli::NoteArgs),
     /// Export an incident from INCIDENTS.md as a postmortem draft (md), JSON or HTML
     Export(crate::journal::cli::ExportArgs),
+    /// Fetch every configured source once and print what the panes would show
+    Snapshot {
+        /// json for scripts, md for a status update in the incident channel
+        #[arg(long, value_enum, default_value_t = SnapshotFormat::Json)]
+        format: SnapshotFormat,
+    },
+}
+
+/// Output formats of `sitrep snapshot`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SnapshotFormat {
+    Json,
+    Md,
 }
 
 /// Options of drills.

@@ -141,6 +141,13 @@ pub enum Command {
     Update,
     /// Show only timeline entries of one kind (`None`: all); `next` cycles.
     Timeline(TimelineFilter),
+    /// Silence the selected alert in Alertmanager for `minutes` (default 60).
+    Silence {
+        minutes: Option<u64>,
+        comment: Option<String>,
+    },
+    /// Expire a silence (default: the one muting the selected alert).
+    ExpireSilence(Option<String>),
 }
 
 /// What the timeline shows.
@@ -249,11 +256,6 @@ pub const COMMANDS: &[CommandSpec] = &[
         "show another runbook section",
     ),
     spec(
-        "section",
-        "next|prev|auto|<title>",
-        "show another runbook section",
-    ),
-    spec(
         "role",
         "<ic|scribe|comms> <name>",
         "record who holds an incident role",
@@ -267,6 +269,16 @@ pub const COMMANDS: &[CommandSpec] = &[
         "timeline",
         "all|next|<kind>",
         "show only timeline entries of one kind",
+    ),
+    world(
+        "silence",
+        "[duration] [comment]",
+        "silence the selected alert (default 1h)",
+    ),
+    world(
+        "expire-silence",
+        "[id]",
+        "end a silence (default: the selected alert's)",
     ),
 ];
 
@@ -443,6 +455,26 @@ impl Command {
                 [] => err("usage: section next|prev|auto|<title or anchor>"),
                 _ => Ok(Command::Section(rest.to_string())),
             },
+            "silence" => {
+                let (minutes, comment) =
+                    match args.first().map(|a| crate::config::PromDuration::parse(a)) {
+                        Some(Ok(d)) => {
+                            let m = (d.secs() / 60.0).ceil() as u64;
+                            if m == 0 {
+                                return err("a silence lasts at least a minute");
+                            }
+                            let comment = rest[args[0].len()..].trim();
+                            (Some(m), (!comment.is_empty()).then(|| comment.to_string()))
+                        }
+                        _ => (None, text()),
+                    };
+                Ok(Command::Silence { minutes, comment })
+            }
+            "expire-silence" => match args.as_slice() {
+                [] => Ok(Command::ExpireSilence(None)),
+                [id] => Ok(Command::ExpireSilence(Some(id.to_string()))),
+                _ => err("usage: expire-silence [id]"),
+            },
             "incident" => match rest.split_once(char::is_whitespace) {
                 Some(("open", title)) if !title.trim().is_empty() => {
                     Ok(Command::IncidentOpen(title.trim().to_string()))
@@ -476,6 +508,8 @@ impl Command {
                 | Command::Restart { .. }
                 | Command::Scale { .. }
                 | Command::Run(_)
+                | Command::Silence { .. }
+                | Command::ExpireSilence(_)
         )
     }
 
@@ -611,6 +645,20 @@ mod tests {
         );
         assert_eq!(Command::parse("severity SEV1"), Ok(Command::Severity(1)));
         assert_eq!(
+            Command::parse("silence 2h known issue, fix deploying"),
+            Ok(Command::Silence {
+                minutes: Some(120),
+                comment: Some("known issue, fix deploying".into())
+            })
+        );
+        assert_eq!(
+            Command::parse("silence noisy"),
+            Ok(Command::Silence {
+                minutes: None,
+                comment: Some("noisy".into())
+            })
+        );
+        assert_eq!(
             Command::parse("focus logs"),
             Ok(Command::Focus(FocusTarget::Pane(Pane::Logs)))
         );
@@ -630,6 +678,7 @@ mod tests {
             ("rollbak x", "did you mean rollback"),
             ("quit now", "takes no arguments"),
             ("kill-switch x maybe", "expected on or off"),
+            ("expire-silence a b", "usage: expire-silence"),
         ] {
             let e = Command::parse(line).expect_err(line);
             assert!(e.0.contains(want), "{line}: {e}");

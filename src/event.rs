@@ -46,6 +46,22 @@ pub enum Observation {
     KillSwitch(KillSwitchStatus),
     /// A source failed; its pane shows the error and when it went stale.
     SourceError { source: String, error: String },
+    /// A source that had failed answers again; its pane drops the stale mark.
+    SourceRecovered { source: String },
+    /// Timestamped points of a signal for its sparkline; `reset` replaces what was kept.
+    SignalSeries {
+        name: String,
+        points: Vec<(Timestamp, f64)>,
+        reset: bool,
+    },
+    /// A signal's error budget and burn rates.
+    Slo(SloStatus),
+    /// One health probe's result.
+    Health(HealthStatus),
+    /// The silences Alertmanager holds now (the whole list, replacing the last one).
+    Silences(Vec<SilenceStatus>),
+    /// The GPUs a source reports now (the whole list; GPUs not in it are gone).
+    GpuList(Vec<GpuStatus>),
     /// The drill engine paused or resumed its clock.
     ClockPaused(bool),
 }
@@ -62,7 +78,7 @@ pub enum Direction {
 }
 
 /// A signal's name, unit and thresholds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct SignalDef {
     /// Name shown in the signals pane.
     pub name: String,
@@ -213,6 +229,71 @@ pub struct AlertStatus {
     pub runbook_url: Option<String>,
     /// The value that made it fire and its threshold, as text (`5xx 4.1% > 3%`).
     pub detail: String,
+    /// The `description` annotation.
+    #[serde(default)]
+    pub description: String,
+    /// Every label, for silences' matchers.
+    #[serde(default)]
+    pub labels: std::collections::BTreeMap<String, String>,
+    /// IDs of the silences that mute it.
+    #[serde(default)]
+    pub silenced_by: Vec<String>,
+}
+
+/// One pair of the multi-window burn-rate alerts of the SRE workbook.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BurnPair {
+    /// The long and short windows, in PromQL spelling (`1h`, `5m`).
+    pub long: String,
+    pub short: String,
+    /// The burn rate both windows must exceed.
+    pub factor: f64,
+    /// Burn rates (error ratio over the budget) in each window; `None` without data.
+    pub long_rate: Option<f64>,
+    pub short_rate: Option<f64>,
+    /// Both windows burn above `factor`.
+    pub firing: bool,
+}
+
+/// A signal's SLO: objective, budget left and burn rates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SloStatus {
+    /// The signal's name.
+    pub name: String,
+    /// Objective in percent.
+    pub objective: f64,
+    /// The SLO window, in PromQL spelling (`30d`).
+    pub window: String,
+    /// Fraction of the error budget left over the window (negative when overspent).
+    pub budget_left: Option<f64>,
+    pub burn: Vec<BurnPair>,
+}
+
+/// One health probe's latest result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HealthStatus {
+    pub name: String,
+    pub url: String,
+    /// HTTP status, when an answer came.
+    pub status: Option<u16>,
+    pub latency_ms: Option<f64>,
+    pub ok: bool,
+    /// Why the probe failed, when it did.
+    pub error: Option<String>,
+}
+
+/// A silence in Alertmanager.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SilenceStatus {
+    pub id: String,
+    /// `name=value` (or `name=~regex`) matchers as text.
+    pub matchers: Vec<String>,
+    pub starts_at: Timestamp,
+    pub ends_at: Timestamp,
+    pub created_by: String,
+    pub comment: String,
+    /// active, pending or expired.
+    pub state: String,
 }
 
 /// One line of a container's log.
@@ -250,6 +331,15 @@ pub enum Action {
     KillSwitch { name: String, on: bool },
     /// Run a runbook command in a shell on the operator's machine (echoed, never run, in drills).
     Shell { command: String },
+    /// Silence an alert in Alertmanager: equality matchers on its labels, for `minutes`.
+    Silence {
+        alert: String,
+        matchers: Vec<(String, String)>,
+        minutes: u64,
+        comment: String,
+    },
+    /// End a silence early.
+    ExpireSilence { id: String },
 }
 
 impl Action {
@@ -273,6 +363,15 @@ impl Action {
                 format!("kill-switch {name} {}", if *on { "on" } else { "off" })
             }
             Action::Shell { command } => format!("run {command}"),
+            Action::Silence {
+                alert,
+                minutes,
+                comment,
+                ..
+            } => format!("silence {alert} {minutes}m {comment}")
+                .trim_end()
+                .to_string(),
+            Action::ExpireSilence { id } => format!("expire-silence {id}"),
         }
     }
 }

@@ -34,13 +34,14 @@ pub fn setup(global: &Global) -> Result<Setup, FileErrors> {
         .clone()
         .or_else(|| default_config.filter(|p| p.exists()));
     let mut errors = Vec::new();
-    let config = match &config_path {
+    let mut config = match &config_path {
         Some(p) => Config::load(p).unwrap_or_else(|e| {
             errors.extend(e.0);
             Config::default()
         }),
         None => Config::default(),
     };
+    config.override_urls(global.prometheus.as_deref(), global.alertmanager.as_deref());
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme_spec = global
         .theme
@@ -97,6 +98,18 @@ fn actor(config: &Config) -> String {
 pub fn check(global: &Global) -> anyhow::Result<ExitCode> {
     match setup(global) {
         Ok(s) => {
+            // A query Prometheus cannot parse is a config error, named by its signal.
+            let problems = crate::sources::prometheus::check_queries_blocking(&s.config);
+            if !problems.is_empty() {
+                let file = s
+                    .config_path
+                    .as_ref()
+                    .map_or("config".into(), |p| p.display().to_string());
+                for p in problems {
+                    println!("{file}: {p}");
+                }
+                return Ok(ExitCode::from(1));
+            }
             let config = s
                 .config_path
                 .map_or("no config file (defaults)".to_string(), |p| {
@@ -117,24 +130,141 @@ pub fn check(global: &Global) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// What a mode plugs into the cockpit once the event channel exists.
+struct Wiring {
+    executor: Arc<dyn crate::executors::Executor>,
+    drill: Option<mpsc::Sender<crate::sources::drill::Control>>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+/// Where the journal lives: `--journal`, the config, or `./INCIDENTS.md`.
+fn open_journal(global: &Global, config: &Config) -> anyhow::Result<crate::journal::Journal> {
+    let path = global
+        .journal
+        .clone()
+        .or(config.journal.clone())
+        .unwrap_or_else(|| PathBuf::from("INCIDENTS.md"));
+    crate::journal::Journal::open(&path).map_err(|e| anyhow!("{e}"))
+}
+
+/// A cockpit for `mode` from what was read at set-up.
+fn cockpit(
+    s: Setup,
+    global: &Global,
+    mode: Mode,
+    books: Vec<crate::runbook::Runbook>,
+    journal: &crate::journal::Journal,
+) -> App {
+    let actor = actor(&s.config);
+    let mut app = App::new(
+        mode,
+        s.config,
+        s.keymap,
+        s.theme,
+        actor,
+        jiff::Timestamp::now(),
+    );
+    app.read_only = global.read_only;
+    app.checklist = crate::app::checklist::Checklist::new(books);
+    app.known_incidents = journal
+        .parsed()
+        .ids()
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    app
+}
+
+/// Takes over the terminal and runs the cockpit until the operator quits; the journal
+/// has every queued entry on disk before this returns.
+fn run_cockpit(
+    mut app: App,
+    journal: crate::journal::Journal,
+    wire: impl FnOnce(&mpsc::Sender<crate::event::Event>) -> anyhow::Result<Wiring>,
+) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let (tx, rx) = mpsc::channel(8192);
+        let (sink, journal_thread) = crate::journal_worker::spawn(journal, tx.clone())?;
+        let wiring = wire(&tx)?;
+        let plug = Plug {
+            executor: wiring.executor,
+            drill: wiring.drill,
+            journal: sink,
+        };
+        let mut tui = Tui::enter().context("cannot take over the terminal")?;
+        // Lets the end-to-end tests prove that a panic gives the terminal back.
+        if std::env::var_os("SITREP_TEST_PANIC").is_some() {
+            panic!("SITREP_TEST_PANIC is set: panicking on purpose");
+        }
+        app.size = tui.size()?;
+        let result = runtime::run(&mut tui, &mut app, EventStream::new(), tx, rx, plug).await;
+        drop(tui);
+        wiring.tasks.iter().for_each(|t| t.abort());
+        // Every entry the cockpit queued reaches the file before sitrep exits.
+        journal_thread.finish();
+        result.context("the cockpit stopped")?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
 /// Plain `sitrep`: the live cockpit, once sources are configured.
 pub fn live(global: &Global) -> anyhow::Result<ExitCode> {
     let s = setup(global).map_err(|e| anyhow!("{e}"))?;
-    let where_ = s
-        .config_path
-        .map(|p| format!("{} configures no live sources yet", p.display()))
-        .or_else(|| {
-            s.dirs
-                .config
-                .map(|d| format!("no config at {}", d.join("config.toml").display()))
+    if !s.config.has_live_sources() {
+        let where_ = s
+            .config_path
+            .map(|p| format!("{} configures no live sources yet", p.display()))
+            .or_else(|| {
+                s.dirs
+                    .config
+                    .map(|d| format!("no config at {}", d.join("config.toml").display()))
+            })
+            .unwrap_or_else(|| "no config".into());
+        eprintln!(
+            "sitrep: nothing to watch: {where_}.\n\
+             Set [prometheus] url (or pass --prometheus URL), or see everything working on a\n\
+             simulated cluster:  sitrep demo   (faster: sitrep demo --speed 10; keys: ? in the cockpit)"
+        );
+        return Ok(ExitCode::from(2));
+    }
+    let books = load_runbooks(&s.config)?;
+    let _log = crate::logging::init(s.dirs.data.as_deref());
+    let journal = open_journal(global, &s.config)?;
+    let mode = Mode::Live {
+        context: "-".into(),
+        namespace: s
+            .config
+            .vars
+            .namespace
+            .clone()
+            .unwrap_or_else(|| "-".into()),
+    };
+    let config = s.config.clone();
+    let mut app = cockpit(s, global, mode, books, &journal);
+    // A restarted cockpit carries on with the incident it left open.
+    if let Some(inc) = journal.open_incident().filter(|i| !i.header.drill) {
+        app.resume_from(inc);
+    }
+    let actor = app.actor.clone();
+    run_cockpit(app, journal, |tx| {
+        let tasks =
+            crate::sources::prometheus::spawn(&config, tx.clone()).map_err(|e| anyhow!("{e}"))?;
+        let am = crate::sources::alertmanager::Am::from_config(&config)
+            .transpose()
+            .map_err(|e| anyhow!("{e}"))?;
+        let shell = Arc::new(crate::executors::shell::Shell::new(None));
+        let executor = crate::executors::http::Http::new(am, actor, Some(shell));
+        Ok(Wiring {
+            executor: Arc::new(executor),
+            drill: None,
+            tasks,
         })
-        .unwrap_or_else(|| "no config".into());
-    eprintln!(
-        "sitrep: nothing to watch: {where_}.\n\
-         See everything working on a simulated cluster:  sitrep demo\n\
-         (faster: sitrep demo --speed 10; keys: ? in the cockpit)"
-    );
-    Ok(ExitCode::from(2))
+    })
 }
 
 /// `sitrep demo` and `sitrep drill`: a scripted incident on a simulated cluster.
@@ -146,60 +276,26 @@ pub fn drill(global: &Global, spec: &str, args: &DrillArgs) -> anyhow::Result<Ex
         books.insert(0, rb);
     }
     let _log = crate::logging::init(s.dirs.data.as_deref());
-    let journal_path = global
-        .journal
-        .clone()
-        .or(s.config.journal.clone())
-        .unwrap_or_else(|| PathBuf::from("INCIDENTS.md"));
-    let journal = crate::journal::Journal::open(&journal_path).map_err(|e| anyhow!("{e}"))?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    runtime.block_on(async move {
-        let now = jiff::Timestamp::now();
-        let world = World::new(scenario.clone(), now);
-        let mode = Mode::Drill {
-            name: scenario.drill.name.clone(),
-            speed: args.speed,
-        };
-        let actor = actor(&s.config);
-        let mut app = App::new(mode, s.config, s.keymap, s.theme, actor, now);
-        app.read_only = global.read_only;
-        app.known_incidents = journal
-            .parsed()
-            .ids()
-            .into_iter()
-            .map(str::to_string)
-            .collect();
-        app.checklist = crate::app::checklist::Checklist::new(books);
-        let (tx, rx) = mpsc::channel(8192);
+    let journal = open_journal(global, &s.config)?;
+    let mode = Mode::Drill {
+        name: scenario.drill.name.clone(),
+        speed: args.speed,
+    };
+    let app = cockpit(s, global, mode, books, &journal);
+    let world = World::new(scenario, app.now);
+    let speed = args.speed;
+    run_cockpit(app, journal, |tx| {
         let (control_tx, control_rx) = mpsc::channel(64);
-        let (journal, journal_thread) = crate::journal_worker::spawn(journal, tx.clone())?;
         let engine = tokio::spawn(crate::sources::drill::run(
             world,
-            args.speed,
+            speed,
             tx.clone(),
             control_rx,
         ));
-        let plug = Plug {
+        Ok(Wiring {
             executor: Arc::new(Sandbox::new(control_tx.clone())),
             drill: Some(control_tx),
-            journal,
-        };
-        let mut tui = Tui::enter().context("cannot take over the terminal")?;
-        // Lets the end-to-end tests prove that a panic gives the terminal back.
-        if std::env::var_os("SITREP_TEST_PANIC").is_some() {
-            panic!("SITREP_TEST_PANIC is set: panicking on purpose");
-        }
-        app.size = tui.size()?;
-        let result = runtime::run(&mut tui, &mut app, EventStream::new(), tx, rx, plug).await;
-        drop(tui);
-        engine.abort();
-        // Every entry the cockpit queued reaches the file before sitrep exits.
-        journal_thread.finish();
-        result.context("the cockpit stopped")?;
-        Ok(ExitCode::SUCCESS)
+            tasks: vec![engine],
+        })
     })
 }

@@ -163,6 +163,8 @@ impl App {
                 };
                 self.timeline_selected = None;
             }
+            Command::Silence { minutes, comment } => self.silence_selected(minutes, comment),
+            Command::ExpireSilence(id) => self.expire_silence(id),
         }
     }
 
@@ -305,6 +307,13 @@ impl App {
             })
         };
         let mut lines = match action {
+            Action::Silence { .. } | Action::ExpireSilence { .. } => {
+                let mut lines = self.describe_silence(action);
+                if self.mode.is_simulated() {
+                    lines.push("Only the simulated Alertmanager changes.".to_string());
+                }
+                return Ok(lines);
+            }
             Action::Rollback {
                 deployment: name,
                 revision,

@@ -6,7 +6,9 @@ mod commands;
 mod input;
 pub mod logs;
 mod observe;
+pub use observe::severity_rank;
 pub mod sample;
+mod silence;
 pub mod state;
 mod status_update;
 
@@ -172,6 +174,10 @@ pub struct App {
     pub timeline_filter: Option<Kind>,
     /// Incident ids already in the journal, so a new one never repeats them.
     pub known_incidents: Vec<String>,
+    /// Health probes in the order first seen.
+    pub health: Vec<state::HealthEntry>,
+    /// Silences as the alert source last listed them.
+    pub silences: Vec<crate::event::SilenceStatus>,
     /// Set whenever something on screen changed; the loop draws and clears it.
     pub dirty: bool,
     effects: Vec<Effect>,
@@ -222,6 +228,8 @@ impl App {
             known_incidents: Vec::new(),
             deadlines_passed: Default::default(),
             timeline_filter: None,
+            health: Vec::new(),
+            silences: Vec::new(),
             dirty: true,
             effects: Vec::new(),
         }

@@ -4,7 +4,14 @@ use crate::event::{ActionOutcome, ActionReport, AlertState, Level, Observation};
 use crate::journal::{Kind, Outcome};
 
 use super::App;
-use super::state::{AlertEntry, SIGNAL_HISTORY, SignalState};
+use super::state::{AlertEntry, HealthEntry, SIGNAL_HISTORY, SignalState};
+
+fn push_point(s: &mut SignalState, at: jiff::Timestamp, v: f64) {
+    if s.history.len() == SIGNAL_HISTORY {
+        s.history.pop_front();
+    }
+    s.history.push_back((at, v));
+}
 
 /// How long a resolved alert stays on the alerts pane.
 const RESOLVED_SHOWN: jiff::SignedDuration = jiff::SignedDuration::from_mins(15);
@@ -28,22 +35,73 @@ impl App {
                 } else {
                     self.signals.push(SignalState {
                         def,
-                        value: None,
-                        history: Default::default(),
-                        stale: None,
+                        ..SignalState::default()
                     });
                 }
             }
             Observation::Signal { name, value } => {
+                let now = self.now;
                 if let Some(s) = self.signals.iter_mut().find(|s| s.def.name == name) {
                     s.value = value;
                     s.stale = None;
-                    if let Some(v) = value {
-                        if s.history.len() == SIGNAL_HISTORY {
-                            s.history.pop_front();
-                        }
-                        s.history.push_back(v);
+                    if let Some(v) = value
+                        && !s.series_fed
+                    {
+                        push_point(s, now, v);
                     }
+                }
+            }
+            Observation::SignalSeries {
+                name,
+                points,
+                reset,
+            } => {
+                if let Some(s) = self.signals.iter_mut().find(|s| s.def.name == name) {
+                    s.series_fed = true;
+                    if reset {
+                        s.history.clear();
+                    }
+                    for (at, v) in points {
+                        if s.history.back().is_none_or(|(last, _)| at > *last) {
+                            push_point(s, at, v);
+                        }
+                    }
+                }
+            }
+            Observation::Slo(slo) => {
+                if let Some(s) = self.signals.iter_mut().find(|s| s.def.name == slo.name) {
+                    s.slo = Some(slo);
+                }
+            }
+            Observation::Health(h) => {
+                let now = self.now;
+                match self.health.iter_mut().find(|e| e.status.name == h.name) {
+                    Some(e) => {
+                        if e.status.ok != h.ok || e.status.status != h.status {
+                            e.changed_at = now;
+                        }
+                        e.status = h;
+                    }
+                    None => self.health.push(HealthEntry {
+                        status: h,
+                        changed_at: now,
+                    }),
+                }
+            }
+            Observation::Silences(list) => self.silences = list,
+            Observation::GpuList(list) => {
+                self.gpus = list
+                    .into_iter()
+                    .map(|g| ((g.host.clone(), g.index), g))
+                    .collect();
+                self.gpus_selected = self.gpus_selected.min(self.gpus.len().saturating_sub(1));
+            }
+            Observation::SourceRecovered { source } => {
+                self.source_errors.retain(|(s, _, _)| *s != source);
+                if let Some(name) = source.strip_prefix("signals/")
+                    && let Some(s) = self.signals.iter_mut().find(|s| s.def.name == name)
+                {
+                    s.stale = None;
                 }
             }
             Observation::Deployment(d) => {
@@ -82,9 +140,21 @@ impl App {
             }
             Observation::SourceError { source, error } => {
                 let now = self.now;
-                match self.source_errors.iter_mut().find(|(s, _, _)| *s == source) {
-                    Some(e) => e.1 = error,
-                    None => self.source_errors.push((source, error, now)),
+                let since = match self.source_errors.iter_mut().find(|(s, _, _)| *s == source) {
+                    Some(e) => {
+                        e.1 = error.clone();
+                        e.2
+                    }
+                    None => {
+                        self.source_errors
+                            .push((source.clone(), error.clone(), now));
+                        now
+                    }
+                };
+                if let Some(name) = source.strip_prefix("signals/")
+                    && let Some(s) = self.signals.iter_mut().find(|s| s.def.name == name)
+                {
+                    s.stale = Some((error, since));
                 }
             }
             Observation::ClockPaused(p) => self.paused = p,
@@ -222,7 +292,13 @@ impl App {
                 Some(outcome),
             ),
         }
+        let silence = matches!(
+            report.action,
+            crate::event::Action::Silence { .. } | crate::event::Action::ExpireSilence { .. }
+        );
+        // Muting an alert is not mitigation.
         if report.outcome == ActionOutcome::Ok
+            && !silence
             && let Some(inc) = &mut self.incident
             && inc.status < crate::command::Status::Mitigating
         {

@@ -6,20 +6,33 @@ use jiff::Timestamp;
 
 use crate::command::Status;
 use crate::event::{
-    AlertStatus, DeploymentStatus, GpuStatus, KillSwitchStatus, Level, PodStatus, SignalDef,
+    AlertStatus, DeploymentStatus, GpuStatus, HealthStatus, KillSwitchStatus, Level, PodStatus,
+    SignalDef, SloStatus,
 };
 
-/// Samples kept per signal for its sparkline.
-pub const SIGNAL_HISTORY: usize = 240;
+/// Samples kept per signal for its sparkline (an hour at Prometheus's 15 s step, plus slack).
+pub const SIGNAL_HISTORY: usize = 256;
 
 /// One signal and its recent history.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct SignalState {
     pub def: SignalDef,
     pub value: Option<f64>,
-    pub history: VecDeque<f64>,
+    /// Timestamped samples, oldest first.
+    pub history: VecDeque<(Timestamp, f64)>,
     /// The source's last error and when values stopped coming.
     pub stale: Option<(String, Timestamp)>,
+    /// Error budget and burn rates, when the signal has an SLO.
+    pub slo: Option<SloStatus>,
+    /// The history comes from range queries, so single values are not appended to it.
+    pub series_fed: bool,
+}
+
+/// A health probe's latest result and when its verdict last changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HealthEntry {
+    pub status: HealthStatus,
+    pub changed_at: Timestamp,
 }
 
 impl SignalState {

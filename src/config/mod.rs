@@ -2,6 +2,7 @@
 
 pub mod error;
 pub mod keymap;
+pub mod live;
 mod preset;
 pub mod theme;
 
@@ -12,6 +13,7 @@ use serde::Deserialize;
 
 pub use error::{FileError, FileErrors};
 pub use keymap::Keymap;
+pub use live::{Endpoint, GpusConfig, HealthConfig, PromDuration, SignalConfig, SloConfig, Vars};
 pub use theme::Theme;
 
 /// Where sitrep keeps its files on this platform.
@@ -59,6 +61,22 @@ pub struct Config {
     pub runbooks: RunbooksConfig,
     #[serde(default)]
     pub incident: IncidentConfig,
+    /// `[prometheus]`: where signals and GPU metrics come from.
+    pub prometheus: Option<Endpoint>,
+    /// `[alertmanager]`: where alerts and silences live.
+    pub alertmanager: Option<Endpoint>,
+    /// `[vars]`: values for `{{namespace}}` and `{{service}}` in queries.
+    #[serde(default)]
+    pub vars: Vars,
+    /// `[[signals]]`
+    #[serde(default)]
+    pub signals: Vec<SignalConfig>,
+    /// `[gpus]`
+    #[serde(default)]
+    pub gpus: GpusConfig,
+    /// `[[health]]`
+    #[serde(default)]
+    pub health: Vec<HealthConfig>,
 }
 
 /// `[logs]`
@@ -235,7 +253,138 @@ impl Config {
                 FileError::at(path, text, None, "logs.buffer_lines must be at least 1").into(),
             );
         }
+        let errors = config.validate_live(path, text);
+        if !errors.is_empty() {
+            return Err(FileErrors(errors));
+        }
         Ok(config)
+    }
+
+    /// Whether any live source is configured.
+    pub fn has_live_sources(&self) -> bool {
+        self.prometheus_url().is_some()
+            || self.alertmanager_url().is_some()
+            || !self.health.is_empty()
+    }
+
+    /// The Prometheus base URL, when configured.
+    pub fn prometheus_url(&self) -> Option<&str> {
+        self.prometheus
+            .as_ref()?
+            .url
+            .as_deref()
+            .filter(|u| !u.is_empty())
+    }
+
+    /// The Alertmanager base URL, when configured.
+    pub fn alertmanager_url(&self) -> Option<&str> {
+        self.alertmanager
+            .as_ref()?
+            .url
+            .as_deref()
+            .filter(|u| !u.is_empty())
+    }
+
+    /// Lets `--prometheus` and `--alertmanager` win over the file.
+    pub fn override_urls(&mut self, prometheus: Option<&str>, alertmanager: Option<&str>) {
+        if let Some(url) = prometheus {
+            self.prometheus.get_or_insert_with(Endpoint::default).url = Some(url.to_string());
+        }
+        if let Some(url) = alertmanager {
+            self.alertmanager.get_or_insert_with(Endpoint::default).url = Some(url.to_string());
+        }
+    }
+
+    /// Checks what serde cannot: units, objectives, query placeholders, duplicate names.
+    fn validate_live(&self, path: &Path, text: &str) -> Vec<FileError> {
+        let mut errors = Vec::new();
+        // Point at the line naming the signal; good enough when names are unique.
+        let at = |name: &str, msg: String| {
+            let span = text.find(&format!("\"{name}\"")).map(|i| i..i + 1);
+            FileError::at(path, text, span, msg)
+        };
+        let mut seen = std::collections::BTreeSet::new();
+        for s in &self.signals {
+            if !seen.insert(s.name.as_str()) {
+                errors.push(at(&s.name, format!("signal `{}` is defined twice", s.name)));
+            }
+            if !live::UNITS.contains(&s.unit.as_str()) {
+                errors.push(at(
+                    &s.name,
+                    format!(
+                        "signal `{}`: unknown unit `{}`; one of: {}",
+                        s.name,
+                        s.unit,
+                        live::UNITS.join(", ")
+                    ),
+                ));
+            }
+            for (q, window) in self.signal_queries(s) {
+                let ns = s.namespace.as_deref().or(self.vars.namespace.as_deref());
+                let svc = s.service.as_deref().or(self.vars.service.as_deref());
+                if let Err(e) = live::expand(&q, window, ns, svc) {
+                    errors.push(at(&s.name, format!("signal `{}`: {e}", s.name)));
+                }
+            }
+            if let Some(slo) = &s.slo {
+                if !(slo.objective > 0.0 && slo.objective < 100.0) {
+                    errors.push(at(
+                        &s.name,
+                        format!(
+                            "signal `{}`: slo.objective is a percentage above 0 and below 100, got {}",
+                            s.name, slo.objective
+                        ),
+                    ));
+                }
+                let ok = matches!(
+                    (&slo.error_query, &slo.good_query, &slo.total_query),
+                    (Some(_), None, None) | (None, Some(_), Some(_))
+                );
+                if !ok {
+                    errors.push(at(
+                        &s.name,
+                        format!(
+                            "signal `{}`: [signals.slo] needs either error_query or both good_query and total_query",
+                            s.name
+                        ),
+                    ));
+                }
+            }
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for h in &self.health {
+            if !seen.insert(h.name.as_str()) {
+                errors.push(at(
+                    &h.name,
+                    format!("health probe `{}` is defined twice", h.name),
+                ));
+            }
+            if !(h.url.starts_with("http://") || h.url.starts_with("https://")) {
+                errors.push(at(
+                    &h.name,
+                    format!(
+                        "health probe `{}`: url must start with http:// or https://",
+                        h.name
+                    ),
+                ));
+            }
+        }
+        errors
+    }
+
+    /// Every query of a signal, with the `{{window}}` value it is evaluated at (none for the
+    /// instant value); SLO queries are checked at their shortest burn window.
+    pub fn signal_queries(&self, s: &SignalConfig) -> Vec<(String, Option<&'static str>)> {
+        let mut out = vec![(s.query.clone(), None)];
+        if let Some(slo) = &s.slo {
+            for q in [&slo.error_query, &slo.good_query, &slo.total_query]
+                .into_iter()
+                .flatten()
+            {
+                out.push((q.clone(), Some("5m")));
+            }
+        }
+        out
     }
 }
 
@@ -256,6 +405,45 @@ mod tests {
             e.starts_with("c.toml:3: unknown field `buffer_line`"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn live_sections_are_validated_with_file_and_line() {
+        let text = "[prometheus]\nurl = \"http://p:9090\"\n\n[[signals]]\nname = \"lat\"\nquery = \"x[{{window}}]\"\nunit = \"furlongs\"\n[signals.slo]\nobjective = 150\nerror_query = \"y\"\n";
+        let e = Config::parse(Path::new("c.toml"), text)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("c.toml:5: signal `lat`: unknown unit `furlongs`"),
+            "{e}"
+        );
+        assert!(e.contains("`{{window}}` has no value"), "{e}");
+        assert!(e.contains("slo.objective is a percentage"), "{e}");
+        let e = Config::parse(
+            Path::new("c.toml"),
+            "[prometheus]\nurl = \"u\"\ntimeout = \"5 s\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("c.toml:3: invalid duration `5 s`"), "{e}");
+        let e = Config::parse(
+            Path::new("c.toml"),
+            "[gpus]\nenabled = true\ntemp_limit = 3\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("c.toml:3: unknown field `temp_limit`"), "{e}");
+    }
+
+    #[test]
+    fn the_example_config_loads_and_urls_can_be_overridden() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/examples/snapbuilder.toml");
+        let mut c = Config::load(&path).unwrap();
+        assert_eq!(c.signals.len(), 4);
+        assert!(c.gpus.enabled);
+        c.override_urls(Some("http://other:9090"), None);
+        assert_eq!(c.prometheus_url(), Some("http://other:9090"));
+        assert_eq!(c.alertmanager_url(), Some("http://127.0.0.1:9093"));
     }
 
     #[test]

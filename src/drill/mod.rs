@@ -1,6 +1,7 @@
 //! Drills: scripted incidents on a simulated cluster, played at any speed and scored.
 
 pub mod scenario;
+pub mod silences;
 pub mod world;
 
 pub use scenario::Scenario;

@@ -75,6 +75,8 @@ pub struct World {
     faults: Vec<(f64, Option<SignedDuration>)>,
     next_event: usize,
     alerts: Vec<AlertSim>,
+    /// Silences made in the drill, as Alertmanager would keep them.
+    silences: crate::drill::silences::Silences,
     kill_switches: Vec<bool>,
     /// Replicas a scale kill switch replaced, to restore when it goes off.
     scaled_from: Vec<Option<u32>>,
@@ -142,6 +144,7 @@ impl World {
         World {
             faults: vec![(0.0, None); scenario.faults.len()],
             alerts: vec![AlertSim::default(); scenario.alerts.len()],
+            silences: Default::default(),
             kill_switches: scenario.kill_switches.iter().map(|k| k.on).collect(),
             scaled_from: vec![None; scenario.kill_switches.len()],
             signal_values: scenario.signals.iter().map(|s| s.baseline).collect(),
@@ -429,6 +432,13 @@ impl World {
                             }
                         }
                     },
+                    description: String::new(),
+                    labels: [
+                        ("alertname".to_string(), spec.name.clone()),
+                        ("severity".to_string(), spec.severity.clone()),
+                    ]
+                    .into(),
+                    silenced_by: Vec::new(),
                 }));
                 if state == AlertState::Resolved {
                     a.firing_since = None;
@@ -729,6 +739,15 @@ impl World {
                     }
                 }
                 format!("{name} is now {}", if *on { "on" } else { "off" })
+            }
+            Action::Silence { .. } | Action::ExpireSilence { .. } => {
+                let (detail, obs) = self.silences.apply(action, now)?;
+                self.actions.push((self.t, action.clone()));
+                return Ok(Applied {
+                    detail,
+                    revisions: None,
+                    observations: vec![obs],
+                });
             }
         };
         self.actions.push((self.t, action.clone()));

@@ -6,7 +6,39 @@ use std::time::Duration;
 use tokio::io::AsyncReadExt;
 use tokio::process::Command;
 
+use std::sync::Arc;
+
+use super::{Executor, Pending};
 use crate::event::{Action, ActionOutcome, ActionReport};
+
+/// Runs `run` actions on this machine; every other action goes to `next`.
+pub struct Shell {
+    next: Option<Arc<dyn Executor>>,
+}
+
+impl Shell {
+    /// A shell executor in front of `next`.
+    pub fn new(next: Option<Arc<dyn Executor>>) -> Shell {
+        Shell { next }
+    }
+}
+
+impl Executor for Shell {
+    fn execute(&self, action: Action) -> Pending {
+        match (action, &self.next) {
+            (Action::Shell { command }, _) => Box::pin(run(command, TIMEOUT)),
+            (action, Some(next)) => next.execute(action),
+            (action, None) => Box::pin(async move {
+                ActionReport {
+                    action,
+                    outcome: ActionOutcome::Refused,
+                    detail: "nothing in this configuration can carry out that action".into(),
+                    revisions: None,
+                }
+            }),
+        }
+    }
+}
 
 /// Output kept from a command; the rest is cut, and the cut is said.
 pub const MAX_OUTPUT: usize = 64 * 1024;

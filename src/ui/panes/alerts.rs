@@ -14,15 +14,26 @@ use crate::ui::{format, truncate};
 /// Draws the alert list; the selected alert also shows its summary and runbook match.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let theme = &app.theme;
-    if app.alerts.is_empty() {
-        frame.render_widget(
-            Paragraph::new(Span::styled("nothing firing", theme.fg("ok"))),
-            area,
-        );
-        return;
-    }
     let width = area.width as usize;
     let mut lines = Vec::new();
+    if let Some((_, error, since)) = app.source_errors.iter().find(|(s, _, _)| s == "alerts") {
+        lines.push(Line::from(Span::styled(
+            truncate(
+                &format!(
+                    "stale since {}: {}",
+                    format::time_of_day(*since),
+                    sanitize(error)
+                ),
+                width,
+            ),
+            theme.fg("crit"),
+        )));
+    }
+    if app.alerts.is_empty() {
+        lines.push(Line::from(Span::styled("nothing firing", theme.fg("ok"))));
+        frame.render_widget(Paragraph::new(lines), area);
+        return;
+    }
     for (i, a) in app.alerts.iter().enumerate() {
         let firing = a.status.state == AlertState::Firing;
         let sev_role = match a.status.severity.as_str() {
@@ -36,7 +47,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             theme.fg("muted")
         };
         let since = format::age(app.now.duration_since(a.status.since));
-        let ack = if a.acked {
+        let silenced = app.silence_of(a).is_some();
+        let ack = if silenced {
+            "~"
+        } else if a.acked {
             "✓"
         } else if firing {
             "!"
@@ -64,6 +78,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             Span::styled(format!("{} ", a.status.severity), theme.fg(sev_role)),
             Span::styled(since, theme.fg("muted")),
         ];
+        if silenced {
+            spans.push(Span::styled(" silenced", theme.fg("muted")));
+        }
         if i == app.alerts_selected {
             spans = spans
                 .into_iter()
@@ -85,6 +102,27 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 format!("    {}", truncate(&detail, width.saturating_sub(4))),
                 theme.fg("muted"),
             )));
+            if i == app.alerts_selected && !a.status.description.is_empty() {
+                lines.push(Line::from(Span::styled(
+                    format!(
+                        "    {}",
+                        truncate(&sanitize(&a.status.description), width.saturating_sub(4))
+                    ),
+                    theme.fg("muted"),
+                )));
+            }
+            if i == app.alerts_selected
+                && a.runbook.is_none()
+                && let Some(url) = &a.status.runbook_url
+            {
+                lines.push(Line::from(Span::styled(
+                    format!(
+                        "    runbook: {}",
+                        truncate(&sanitize(url), width.saturating_sub(13))
+                    ),
+                    theme.fg("info"),
+                )));
+            }
             if i == app.alerts_selected
                 && let Some((_, _, rule)) = &a.runbook
             {

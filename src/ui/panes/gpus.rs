@@ -6,16 +6,55 @@ use ratatui::style::Modifier;
 use ratatui::text::Span;
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
-use crate::app::App;
-use crate::event::GpuStatus;
-use crate::ui::format;
+use ratatui::text::Line;
 
-/// Temperature (°C) past which a GPU is in warning, and critical.
-const TEMP_WARN: f64 = 80.0;
-const TEMP_CRIT: f64 = 87.0;
-/// Frame-buffer use past which a GPU is in warning, and critical.
-const MEM_WARN: f64 = 0.90;
-const MEM_CRIT: f64 = 0.97;
+use crate::app::App;
+use crate::app::logs::sanitize;
+use crate::event::GpuStatus;
+use crate::gpu::xid;
+use crate::ui::{format, truncate};
+
+/// One line per GPU with an XID (meaning → action, pod), then the selected GPU's pod.
+fn notes(app: &App, width: usize) -> Vec<Line<'static>> {
+    let theme = &app.theme;
+    let gpus = sorted(app);
+    let mut out = Vec::new();
+    for g in gpus.iter().filter(|g| g.xid.is_some()) {
+        let code = g.xid.unwrap_or(0);
+        let what = xid::lookup(code).map_or_else(
+            || "not in the XID catalog: see NVIDIA's XID documentation".to_string(),
+            |x| format!("{} → {}", x.meaning, x.action),
+        );
+        let pod = g
+            .pod
+            .as_deref()
+            .map(|p| format!(" · pod {}", sanitize(p)))
+            .unwrap_or_default();
+        let text = format!("{}/{} XID {code}: {what}{pod}", sanitize(&g.host), g.index);
+        out.push(Line::from(Span::styled(
+            truncate(&text, width),
+            theme.fg("crit"),
+        )));
+    }
+    if app.focus == crate::command::Pane::Gpus
+        && let Some(g) = gpus.get(app.gpus_selected)
+        && g.xid.is_none()
+        && let Some(pod) = &g.pod
+    {
+        let text = format!(
+            "{}/{} {} · pod {}",
+            sanitize(&g.host),
+            g.index,
+            sanitize(&g.model),
+            sanitize(pod)
+        );
+        out.push(Line::from(Span::styled(
+            truncate(&text, width),
+            theme.fg("muted"),
+        )));
+    }
+    out
+}
 
 /// GPUs in the order the pane lists them: hottest, then fullest.
 pub fn sorted(app: &App) -> Vec<&GpuStatus> {
@@ -45,6 +84,21 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         );
         return;
     }
+    let cfg = &app.config.gpus;
+    let (temp_warn, temp_crit, mem_warn, mem_crit) =
+        (cfg.temp_warn, cfg.temp_crit, cfg.mem_warn, cfg.mem_crit);
+    // Below the table: what each XID means and what to do, and who uses the GPU.
+    let notes = notes(app, area.width as usize);
+    let note_rows = notes.len().min(area.height as usize / 2);
+    let table_area = Rect {
+        height: area.height - note_rows as u16,
+        ..area
+    };
+    if note_rows > 0 {
+        let notes_area = Rect::new(area.x, table_area.bottom(), area.width, note_rows as u16);
+        frame.render_widget(Paragraph::new(notes[..note_rows].to_vec()), notes_area);
+    }
+    let area = table_area;
     let height = area.height.saturating_sub(1) as usize;
     let offset = app.gpus_selected.saturating_sub(height.saturating_sub(1));
     let rows: Vec<Row> = sorted(app)
@@ -54,15 +108,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         .take(height)
         .map(|(i, g)| {
             let temp_role = match g.temp_c {
-                Some(t) if t >= TEMP_CRIT => "crit",
-                Some(t) if t >= TEMP_WARN => "warn",
+                Some(t) if t >= temp_crit => "crit",
+                Some(t) if t >= temp_warn => "warn",
                 Some(_) => "ok",
                 None => "muted",
             };
             let frac = mem_frac(g);
-            let mem_role = if frac >= MEM_CRIT {
+            let mem_role = if frac >= mem_crit {
                 "crit"
-            } else if frac >= MEM_WARN {
+            } else if frac >= mem_warn {
                 "warn"
             } else {
                 "ok"

@@ -1,8 +1,10 @@
 //! One file per pane.
 
 pub mod alerts;
+pub mod changes;
 pub mod gpus;
 pub mod header;
+pub mod health;
 pub mod logs;
 pub mod pods;
 pub mod runbook;

@@ -7,13 +7,30 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Sparkline};
 
 use crate::app::App;
+use jiff::Timestamp;
+
 use crate::app::state::SignalState;
-use crate::event::{Direction, Level};
+use crate::event::{Direction, Level, SloStatus};
 use crate::ui::{format, level_role, truncate};
 
-/// Draws every signal: two rows each when there is room, one otherwise.
+use super::{changes, health};
+
+/// Draws every signal (value; sparkline with change marks; SLO burn pairs when there is
+/// room), then the health probes' strip.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let theme = &app.theme;
+    let health_rows = u16::from(!app.health.is_empty());
+    let area = Rect {
+        height: area.height.saturating_sub(health_rows),
+        ..area
+    };
+    if health_rows > 0 {
+        let strip = Rect::new(area.x, area.bottom(), area.width, 1);
+        frame.render_widget(
+            Paragraph::new(health::strip(app, area.width as usize)),
+            strip,
+        );
+    }
     if app.signals.is_empty() {
         frame.render_widget(
             Paragraph::new(Span::styled("no signals yet", theme.fg("muted"))),
@@ -21,24 +38,106 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         );
         return;
     }
+    let slos = app.signals.iter().filter(|s| s.slo.is_some()).count();
     let two_rows = area.height as usize >= app.signals.len() * 2;
+    let three_rows = area.height as usize >= app.signals.len() * 2 + slos;
+    let changes = changes::marks(app);
     let mut y = area.y;
     for s in &app.signals {
         if y >= area.bottom() {
             break;
         }
         let row = Rect::new(area.x, y, area.width, 1);
-        frame.render_widget(Paragraph::new(value_line(app, s, area.width as usize)), row);
+        let budget = if three_rows { None } else { s.slo.as_ref() };
+        frame.render_widget(
+            Paragraph::new(value_line(app, s, budget, area.width as usize)),
+            row,
+        );
         y += 1;
         if two_rows && y < area.bottom() {
-            let spark = Rect::new(area.x + 2, y, area.width.saturating_sub(2), 1);
-            draw_sparkline(frame, spark, app, s);
+            let row = Rect::new(area.x + 2, y, area.width.saturating_sub(2), 1);
+            match &s.stale {
+                Some((error, since)) => frame.render_widget(
+                    Paragraph::new(Span::styled(
+                        truncate(
+                            &format!("stale since {}: {error}", format::time_of_day(*since)),
+                            row.width as usize,
+                        ),
+                        theme.fg("crit"),
+                    )),
+                    row,
+                ),
+                None => draw_sparkline(frame, row, app, s, &changes),
+            }
+            y += 1;
+        }
+        if three_rows
+            && y < area.bottom()
+            && let Some(slo) = &s.slo
+        {
+            let row = Rect::new(area.x + 2, y, area.width.saturating_sub(2), 1);
+            frame.render_widget(Paragraph::new(burn_line(app, slo)), row);
             y += 1;
         }
     }
 }
 
-fn value_line(app: &App, s: &SignalState, width: usize) -> Line<'static> {
+/// `budget 42%` and its colour: red when spent, amber under a quarter.
+fn budget_text(slo: &SloStatus) -> (String, &'static str) {
+    let role = match slo.budget_left {
+        Some(b) if b <= 0.0 => "crit",
+        Some(b) if b < 0.25 => "warn",
+        Some(_) => "ok",
+        None => "muted",
+    };
+    let left = slo
+        .budget_left
+        .map_or("?".into(), |b| format!("{:.0}%", b * 100.0));
+    (format!("budget {left}"), role)
+}
+
+/// `budget 42% · 1h/5m 15.1×/16.0× ▲ · 6h/30m 2.0×/2.2× ...`, firing pairs in red.
+fn burn_line(app: &App, slo: &SloStatus) -> Line<'static> {
+    let theme = &app.theme;
+    let rate = |r: Option<f64>| r.map_or("-".to_string(), |r| format!("{r:.1}×"));
+    let (text, role) = budget_text(slo);
+    let mut spans = vec![Span::styled(
+        format!("{text} of {}%/{} · ", slo.objective, slo.window),
+        theme.fg(role),
+    )];
+    for b in &slo.burn {
+        let style = if b.firing {
+            theme.fg("crit").add_modifier(Modifier::BOLD)
+        } else {
+            theme.fg("muted")
+        };
+        spans.push(Span::styled(
+            format!(
+                "{}/{} {}/{}{} ",
+                b.long,
+                b.short,
+                rate(b.long_rate),
+                rate(b.short_rate),
+                if b.firing {
+                    format!(" >{}× ▲", b.factor)
+                } else {
+                    String::new()
+                }
+            ),
+            style,
+        ));
+    }
+    Line::from(spans)
+}
+
+/// The value, its gauge, then the thresholds; or, for an SLO signal without a burn row of
+/// its own, the error budget left, which matters more.
+fn value_line(
+    app: &App,
+    s: &SignalState,
+    budget: Option<&SloStatus>,
+    width: usize,
+) -> Line<'static> {
     let theme = &app.theme;
     let level = s.level();
     let style = theme.fg(level_role(level));
@@ -69,8 +168,11 @@ fn value_line(app: &App, s: &SignalState, width: usize) -> Line<'static> {
         (None, None) => String::new(),
     };
     let gauge_w = 10usize;
+    let budget = budget.map(budget_text);
+    // The budget, when shown, takes room from a long name rather than being cut off.
+    let extra = budget.as_ref().map_or(0, |(t, _)| t.chars().count() + 1);
     let name_w = width
-        .saturating_sub(value.chars().count() + gauge_w + 5)
+        .saturating_sub(value.chars().count().max(9) + gauge_w + 5 + extra)
         .min(24);
     let mut spans = vec![
         Span::styled(format!("{icon} "), style),
@@ -82,7 +184,11 @@ fn value_line(app: &App, s: &SignalState, width: usize) -> Line<'static> {
         Span::styled(gauge(s, gauge_w), style),
     ];
     let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
-    if width > used + threshold.chars().count() {
+    if let Some((text, role)) = budget {
+        if width > used + text.chars().count() + 1 {
+            spans.push(Span::styled(format!(" {text}"), theme.fg(role)));
+        }
+    } else if width > used + threshold.chars().count() {
         spans.push(Span::styled(threshold, theme.fg("muted")));
     }
     Line::from(spans)
@@ -110,31 +216,81 @@ fn gauge(s: &SignalState, width: usize) -> String {
     format!("{}{}", "█".repeat(filled), "░".repeat(width - filled))
 }
 
-fn draw_sparkline(frame: &mut Frame, area: Rect, app: &App, s: &SignalState) {
-    let width = area.width as usize;
-    let start = s.history.len().saturating_sub(width);
-    let points: Vec<f64> = s.history.iter().skip(start).copied().collect();
-    let lo = points.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = points
-        .iter()
-        .copied()
-        .chain(s.def.crit)
-        .fold(f64::NEG_INFINITY, f64::max);
+/// Columns of the sparkline: each a time span and the last value in it. Live series are
+/// laid over the last hour (one column per `hour / width`); drills show their last samples.
+fn columns(app: &App, s: &SignalState, width: usize) -> Vec<(Timestamp, Option<f64>)> {
+    if width == 0 {
+        return Vec::new();
+    }
+    if !s.series_fed {
+        let start = s.history.len().saturating_sub(width);
+        return s
+            .history
+            .iter()
+            .skip(start)
+            .map(|(t, v)| (*t, Some(*v)))
+            .collect();
+    }
+    let span = crate::sources::prometheus::SPARK_SPAN.as_secs_f64();
+    let bucket = span / width as f64;
+    let start = app.now.as_second() as f64 - span;
+    let mut cols: Vec<(Timestamp, Option<f64>)> = (0..width)
+        .map(|i| {
+            let t = start + bucket * i as f64;
+            (Timestamp::from_second(t as i64).unwrap_or(app.now), None)
+        })
+        .collect();
+    for (t, v) in &s.history {
+        let i = ((t.as_second() as f64 - start) / bucket).floor();
+        if i >= 0.0 && (i as usize) < width {
+            cols[i as usize].1 = Some(*v);
+        }
+    }
+    cols
+}
+
+fn draw_sparkline(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    s: &SignalState,
+    marks: &[(Timestamp, char, String)],
+) {
+    let cols = columns(app, s, area.width as usize);
+    let values = || cols.iter().filter_map(|(_, v)| *v);
+    let lo = values().fold(f64::INFINITY, f64::min);
+    let hi = values().chain(s.def.crit).fold(f64::NEG_INFINITY, f64::max);
     if !lo.is_finite() || !hi.is_finite() {
         return;
     }
     let floor = lo.min(hi) * 0.9;
     let span = (hi - floor).max(f64::EPSILON);
-    let data: Vec<u64> = points
+    let data: Vec<Option<u64>> = cols
         .iter()
-        .map(|v| (((v - floor) / span) * 100.0).round() as u64 + 1)
+        .map(|(_, v)| v.map(|v| (((v - floor) / span) * 100.0).round() as u64 + 1))
         .collect();
     let level = s.level();
     frame.render_widget(
         Sparkline::default()
-            .data(&data)
+            .data(data)
             .max(100)
+            .absent_value_symbol(" ")
             .style(app.theme.fg(level_role(level))),
         area,
     );
+    // Changes land on the column whose time span holds them, so cause lines up with effect.
+    let Some(first) = cols.first() else {
+        return;
+    };
+    for (at, mark, _) in marks {
+        if *at < first.0 || *at > app.now {
+            continue;
+        }
+        let col = cols.iter().rposition(|(t, _)| t <= at).unwrap_or(0);
+        let x = area.x + col as u16;
+        if let Some(cell) = frame.buffer_mut().cell_mut((x, area.y)) {
+            cell.set_char(*mark)
+                .set_style(app.theme.fg("info").add_modifier(Modifier::BOLD));
+        }
+    }
 }

@@ -1,0 +1,139 @@
+//! HTTP clients for live sources: timeouts, auth, CA and headers from an `Endpoint`, and
+//! error text an on-call engineer can act on. Credentials never reach logs or the journal.
+
+use std::time::Duration;
+
+use base64::Engine;
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
+
+use crate::config::Endpoint;
+
+/// Builds a client for `endpoint` (auth and headers sent with every request).
+pub fn client(endpoint: &Endpoint) -> Result<reqwest::Client, String> {
+    let mut headers = HeaderMap::new();
+    for (k, v) in &endpoint.headers {
+        let name =
+            HeaderName::from_bytes(k.as_bytes()).map_err(|e| format!("header `{k}`: {e}"))?;
+        let value = HeaderValue::from_str(v).map_err(|e| format!("header `{k}`: {e}"))?;
+        headers.insert(name, value);
+    }
+    if let Some(auth) = authorization(endpoint)? {
+        let mut value = HeaderValue::from_str(&auth)
+            .map_err(|_| "the credentials hold characters HTTP cannot carry".to_string())?;
+        value.set_sensitive(true);
+        headers.insert(AUTHORIZATION, value);
+    }
+    let mut builder = reqwest::Client::builder()
+        .timeout(endpoint.timeout())
+        .connect_timeout(endpoint.timeout().min(Duration::from_secs(3)))
+        .default_headers(headers);
+    if let Some(ca) = &endpoint.ca_file {
+        let pem = std::fs::read(ca).map_err(|e| format!("ca_file {}: {e}", ca.display()))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem)
+            .map_err(|e| format!("ca_file {}: {e}", ca.display()))?;
+        builder = builder.tls_certs_merge(certs);
+    }
+    builder.build().map_err(|e| chain(&e))
+}
+
+/// The `Authorization` header value, from an env var, a file or basic credentials.
+fn authorization(endpoint: &Endpoint) -> Result<Option<String>, String> {
+    let read_file = |p: &std::path::Path| {
+        std::fs::read_to_string(p)
+            .map(|s| s.trim().to_string())
+            .map_err(|e| format!("cannot read {}: {e}", p.display()))
+    };
+    let read_env =
+        |k: &str| std::env::var(k).map_err(|_| format!("environment variable {k} is not set"));
+    if let Some(var) = &endpoint.bearer_token_env {
+        return Ok(Some(format!("Bearer {}", read_env(var)?.trim())));
+    }
+    if let Some(file) = &endpoint.bearer_token_file {
+        return Ok(Some(format!("Bearer {}", read_file(file)?)));
+    }
+    if let Some(basic) = &endpoint.basic {
+        let password = match (&basic.password_env, &basic.password_file) {
+            (Some(var), _) => read_env(var)?,
+            (None, Some(file)) => read_file(file)?,
+            (None, None) => String::new(),
+        };
+        let raw = format!("{}:{password}", basic.username);
+        let b64 = base64::engine::general_purpose::STANDARD.encode(raw);
+        return Ok(Some(format!("Basic {b64}")));
+    }
+    Ok(None)
+}
+
+/// An error and its causes on one line: `error sending request: connection refused`.
+pub fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let s_text = s.to_string();
+        if !out.contains(&s_text) {
+            out.push_str(": ");
+            out.push_str(&s_text);
+        }
+        source = s.source();
+    }
+    if out.contains("operation timed out") || out.contains("TimedOut") {
+        out = format!("timed out ({out})");
+    }
+    out
+}
+
+/// A base URL joined with an API path, without doubled slashes.
+pub fn join(base: &str, path: &str) -> String {
+    format!(
+        "{}/{}",
+        base.trim_end_matches('/'),
+        path.trim_start_matches('/')
+    )
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::config::live::BasicAuth;
+
+    #[test]
+    fn basic_auth_is_base64_of_user_and_password() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("pw");
+        std::fs::write(&p, "s3cret\n").unwrap();
+        let e = Endpoint {
+            basic: Some(BasicAuth {
+                username: "ops".into(),
+                password_env: None,
+                password_file: Some(p),
+            }),
+            ..Endpoint::default()
+        };
+        assert_eq!(
+            authorization(&e).unwrap().unwrap(),
+            "Basic b3BzOnMzY3JldA=="
+        );
+    }
+
+    #[test]
+    fn a_missing_token_variable_is_named() {
+        let e = Endpoint {
+            bearer_token_env: Some("SITREP_TEST_SURELY_UNSET".into()),
+            ..Endpoint::default()
+        };
+        assert!(
+            authorization(&e)
+                .unwrap_err()
+                .contains("SITREP_TEST_SURELY_UNSET")
+        );
+    }
+
+    #[test]
+    fn urls_join_with_one_slash() {
+        assert_eq!(
+            join("http://a:9093/", "/api/v2/alerts"),
+            "http://a:9093/api/v2/alerts"
+        );
+    }
+}
