@@ -49,7 +49,7 @@ impl App {
             out.push(Deadline {
                 kind: DeadlineKind::Escalation,
                 label: e.to.clone(),
-                due: inc.opened_at + e.after.0,
+                due: inc.opened_at + e.after.signed(),
             });
         }
         out.sort_by_key(|d| d.due);
@@ -58,7 +58,7 @@ impl App {
 
     /// How long before a deadline its countdown warns.
     pub fn warn_before(&self) -> SignedDuration {
-        self.config.incident.warn_before.0
+        self.config.incident.warn_before.signed()
     }
 
     /// Journals every deadline that has passed and was not journaled yet.

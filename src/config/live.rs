@@ -50,6 +50,12 @@ impl PromDuration {
     }
 
     /// Seconds, as PromQL and the APIs want them.
+    /// The same span as a signed duration, for arithmetic on timestamps.
+    pub fn signed(self) -> jiff::SignedDuration {
+        jiff::SignedDuration::try_from(self.0).unwrap_or(jiff::SignedDuration::MAX)
+    }
+
+    /// Seconds, with fractions.
     pub fn secs(self) -> f64 {
         self.0.as_secs_f64()
     }

@@ -121,13 +121,13 @@ pub struct IncidentConfig {
     pub auto_open: String,
     /// How often a status update is due, by severity (`SEV1` = "30m"); none when absent.
     #[serde(default = "default_update_every")]
-    pub update_every: BTreeMap<String, Duration>,
+    pub update_every: BTreeMap<String, PromDuration>,
     /// Who is paged when, by severity.
     #[serde(default = "default_escalations")]
     pub escalate: Vec<Escalation>,
     /// How long before a deadline its countdown turns to the warning colour.
     #[serde(default = "default_warn_before")]
-    pub warn_before: Duration,
+    pub warn_before: PromDuration,
 }
 
 impl Default for IncidentConfig {
@@ -148,7 +148,7 @@ pub struct Escalation {
     /// Who to bring in: `secondary on-call`, `engineering lead`.
     pub to: String,
     /// Time after the incident opened.
-    pub after: Duration,
+    pub after: PromDuration,
     /// Severities this step applies to (1 = SEV1).
     pub severities: Vec<u8>,
     /// Only when nobody has acknowledged an alert by then.
@@ -160,28 +160,11 @@ fn yes() -> bool {
     true
 }
 
-/// A duration written as `90s`, `15m`, `1h 30m`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Duration(pub jiff::SignedDuration);
-
-impl<'de> Deserialize<'de> for Duration {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        s.parse::<jiff::SignedDuration>()
-            .map(Duration)
-            .map_err(|e| {
-                serde::de::Error::custom(format!(
-                    "bad duration `{s}` (write e.g. 90s, 15m, 1h 30m): {e}"
-                ))
-            })
-    }
+fn mins(m: u64) -> PromDuration {
+    PromDuration(std::time::Duration::from_secs(m * 60))
 }
 
-fn mins(m: i64) -> Duration {
-    Duration(jiff::SignedDuration::from_mins(m))
-}
-
-fn default_update_every() -> BTreeMap<String, Duration> {
+fn default_update_every() -> BTreeMap<String, PromDuration> {
     [("SEV1", 30), ("SEV2", 60), ("SEV3", 240)]
         .into_iter()
         .map(|(k, m)| (k.to_string(), mins(m)))
@@ -205,7 +188,7 @@ fn default_escalations() -> Vec<Escalation> {
     ]
 }
 
-fn default_warn_before() -> Duration {
+fn default_warn_before() -> PromDuration {
     mins(5)
 }
 
@@ -214,7 +197,7 @@ impl IncidentConfig {
     pub fn update_interval(&self, severity: u8) -> Option<jiff::SignedDuration> {
         self.update_every
             .get(&format!("SEV{severity}"))
-            .map(|d| d.0)
+            .map(|d| d.signed())
     }
 }
 
@@ -485,6 +468,6 @@ mod tests {
         let e = Config::parse(Path::new("c.toml"), "[incident]\nwarn_before = \"soon\"\n")
             .unwrap_err()
             .to_string();
-        assert!(e.starts_with("c.toml:2: bad duration `soon`"), "{e}");
+        assert!(e.starts_with("c.toml:2: invalid duration `soon`"), "{e}");
     }
 }
