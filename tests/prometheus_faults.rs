@@ -6,7 +6,7 @@ mod promstack;
 use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
-use promstack::{Stack, free_port};
+use promstack::Stack;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use sitrep::app::{App, Mode};
@@ -15,12 +15,14 @@ use sitrep::event::{Event, Observation};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 
-/// A stand-in Prometheus on `port` that answers every query after `delay`.
-async fn fake_prometheus(port: u16, delay: Duration) -> tokio::task::JoinHandle<()> {
+/// A stand-in Prometheus on `port` (0: any free port) that answers every query after
+/// `delay`; returns its task and port.
+async fn fake_prometheus(port: u16, delay: Duration) -> (tokio::task::JoinHandle<()>, u16) {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
         .expect("bind");
-    tokio::spawn(async move {
+    let port = listener.local_addr().expect("bound").port();
+    let task = tokio::spawn(async move {
         loop {
             let Ok((mut sock, _)) = listener.accept().await else {
                 return;
@@ -53,7 +55,8 @@ async fn fake_prometheus(port: u16, delay: Duration) -> tokio::task::JoinHandle<
                 let _ = sock.write_all(resp.as_bytes()).await;
             });
         }
-    })
+    });
+    (task, port)
 }
 
 fn config(prometheus: &str, timeout: &str, extra: &str) -> Config {
@@ -117,6 +120,7 @@ async fn until(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stopped_prometheus_goes_stale_and_recovery_clears_it() {
+    let _serial = promstack::serial().await;
     let mut stack = Stack::start(false).await;
     let c = config(&stack.prometheus, "1s", "");
     let mut app = app(&c);
@@ -159,7 +163,7 @@ async fn a_stopped_prometheus_goes_stale_and_recovery_clears_it() {
         .next()
         .and_then(|p| p.parse().ok())
         .expect("port");
-    let fake = fake_prometheus(port, Duration::ZERO).await;
+    let (fake, _) = fake_prometheus(port, Duration::ZERO).await;
     until(
         &mut app,
         &mut rx,
@@ -203,10 +207,9 @@ async fn a_stopped_prometheus_goes_stale_and_recovery_clears_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_prometheus_times_out_while_other_sources_keep_reporting() {
-    let port = free_port();
-    let slow = fake_prometheus(port, Duration::from_secs(30)).await;
-    let health_port = free_port();
-    let fast = fake_prometheus(health_port, Duration::ZERO).await;
+    let _serial = promstack::serial().await;
+    let (slow, port) = fake_prometheus(0, Duration::from_secs(30)).await;
+    let (fast, health_port) = fake_prometheus(0, Duration::ZERO).await;
     let extra = format!(
         "\n[[health]]\nname = \"ready\"\nurl = \"http://127.0.0.1:{health_port}/health/ready\"\ninterval = \"200ms\"\n"
     );

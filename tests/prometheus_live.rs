@@ -60,6 +60,7 @@ fn close(a: f64, b: f64, rel: f64) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn panes_and_snapshot_show_what_promql_returns() {
+    let _serial = promstack::serial().await;
     let stack = Stack::start(true).await;
     let c = config(&stack);
     let am = stack.alertmanager.clone().expect("alertmanager");
@@ -365,6 +366,7 @@ async fn panes_and_snapshot_show_what_promql_returns() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn check_asks_prometheus_to_parse_and_names_the_signal() {
+    let _serial = promstack::serial().await;
     let stack = Stack::start(false).await;
     let path = stack.dir.path().join("bad.toml");
     std::fs::write(

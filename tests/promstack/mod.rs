@@ -19,6 +19,13 @@ impl Drop for Proc {
 }
 
 /// A port nothing listens on right now.
+/// Tests of one binary that start servers run one at a time: a port found free can be taken
+/// by a neighbour's server before ours binds it.
+pub async fn serial() -> tokio::sync::MutexGuard<'static, ()> {
+    static LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    LOCK.lock().await
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
