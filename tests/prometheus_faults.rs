@@ -7,8 +7,6 @@ use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
 use promstack::Stack;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use sitrep::app::{App, Mode};
 use sitrep::config::{Config, Keymap, Theme};
 use sitrep::event::{Event, Observation};
@@ -86,14 +84,7 @@ fn app(c: &Config) -> App {
 }
 
 fn screen(app: &App) -> String {
-    let mut term = Terminal::new(TestBackend::new(160, 40)).expect("terminal");
-    term.draw(|f| sitrep::ui::draw(f, app)).expect("draw");
-    term.backend()
-        .buffer()
-        .content()
-        .chunks(160)
-        .map(|row| row.iter().map(|c| c.symbol()).collect::<String>() + "\n")
-        .collect()
+    sitrep::ui::render_text(app, 160, 40)
 }
 
 /// Folds events into `app` until `done` says so; panics after `limit`.

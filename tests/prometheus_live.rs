@@ -9,8 +9,6 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use promstack::{Stack, eventually, example_config, promql};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use sitrep::app::{App, Mode};
 use sitrep::command::{Command, FocusTarget, Pane};
 use sitrep::config::{Config, Keymap, Theme};
@@ -44,14 +42,7 @@ fn queries(c: &Config) -> Vec<(String, String)> {
 }
 
 fn render(app: &App) -> String {
-    let mut term = Terminal::new(TestBackend::new(200, 60)).expect("terminal");
-    term.draw(|f| sitrep::ui::draw(f, app)).expect("draw");
-    term.backend()
-        .buffer()
-        .content()
-        .chunks(200)
-        .map(|row| row.iter().map(|c| c.symbol()).collect::<String>() + "\n")
-        .collect()
+    sitrep::ui::render_text(app, 200, 60)
 }
 
 fn close(a: f64, b: f64, rel: f64) -> bool {

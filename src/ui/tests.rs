@@ -1,27 +1,12 @@
 //! Rendering every pane with `TestBackend`, at 80x24 and 200x60.
 
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-
 use crate::app::App;
 use crate::app::sample::{drill_app, large_app};
 use crate::command::{Command, Pane};
 
 fn render(app: &mut App, w: u16, h: u16) -> String {
     app.size = (w, h);
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("a test terminal");
-    terminal.draw(|f| super::draw(f, app)).expect("draws");
-    let buf = terminal.backend().buffer();
-    (0..h)
-        .map(|y| {
-            (0..w)
-                .map(|x| buf[(x, y)].symbol())
-                .collect::<String>()
-                .trim_end()
-                .to_string()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    super::render_text(app, w, h)
 }
 
 /// What each pane must show, two minutes into the bundled drill.
