@@ -32,6 +32,12 @@ pub struct Global {
     /// Hide every command that changes the world
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// Kubernetes context to use (default: the kubeconfig's current context)
+    #[arg(long, global = true, value_name = "NAME")]
+    pub context: Option<String>,
+    /// Kubernetes namespace to watch; repeat for several (default: from config or context)
+    #[arg(long = "namespace", short = 'n', global = true, value_name = "NS")]
+    pub namespaces: Vec<String>,
 }
 
 /// What to do.

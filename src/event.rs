@@ -18,6 +18,9 @@ pub enum Event {
     Journaled(crate::journal::Entry),
     /// The journal could not write; the operator must see it.
     JournalFailed(String),
+    /// An executor's dry run of an action awaiting confirmation: lines to show, or why
+    /// the server would refuse it.
+    Previewed(Action, Result<Vec<String>, String>),
     /// The drill engine judged the response (journaled as an automatic entry).
     DrillVerdict(Timestamp, crate::journal::Kind, String),
 }

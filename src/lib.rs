@@ -14,6 +14,7 @@ pub mod event;
 pub mod executors;
 pub mod journal;
 pub mod journal_worker;
+pub mod live;
 pub mod logging;
 pub mod modes;
 pub mod runbook;

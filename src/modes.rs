@@ -107,6 +107,11 @@ pub fn check(global: &Global) -> anyhow::Result<ExitCode> {
 /// Plain `sitrep`: the live cockpit, once sources are configured.
 pub fn live(global: &Global) -> anyhow::Result<ExitCode> {
     let s = setup(global).map_err(|e| anyhow!("{e}"))?;
+    if let Some(kube) = crate::live::kubernetes_config(global, &s.config) {
+        let journal = global.journal.clone().or(s.config.journal.clone());
+        let actor = actor(&s.config);
+        return crate::live::run(global, s, kube, journal, actor);
+    }
     let where_ = s
         .config_path
         .map(|p| format!("{} configures no live sources yet", p.display()))

@@ -111,6 +111,15 @@ fn apply(
             }
         }
         Effect::Clipboard(text) => screen.clipboard(&text)?,
+        Effect::Preview(action) => {
+            if let Some(pending) = plug.executor.preview(action.clone()) {
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    let result = pending.await;
+                    let _ = tx.send(Event::Previewed(action, result)).await;
+                });
+            }
+        }
     }
     Ok(false)
 }

@@ -7,6 +7,9 @@ use crate::journal::Kind;
 use super::logs::LogFilter;
 use super::{App, Effect, LineInput, Overlay};
 
+/// The confirmation's placeholder until the server's dry run answers.
+const DRY_RUN_PENDING: &str = "Server dry run (dryRun=All): asking the API server…";
+
 impl App {
     pub(super) fn run_command(&mut self, cmd: Command) {
         if cmd.is_world_changing() && self.read_only {
@@ -234,21 +237,52 @@ impl App {
                 return;
             }
         };
+        let typed_at = self
+            .config
+            .kubernetes
+            .as_ref()
+            .map_or(2, |k| k.typed_confirm_severity);
         let typed_required = match (&action, &self.incident) {
             (
                 Action::Rollback { deployment, .. }
                 | Action::Restart { deployment }
                 | Action::Scale { deployment, .. },
                 Some(inc),
-            ) if inc.severity <= 2 && !self.mode.is_simulated() => Some(deployment.clone()),
+            ) if inc.severity <= typed_at && !self.mode.is_simulated() => Some(deployment.clone()),
             _ => None,
         };
+        let mut lines = lines;
+        if !self.mode.is_simulated() {
+            lines.push(DRY_RUN_PENDING.to_string());
+            self.emit(Effect::Preview(action.clone()));
+        }
         self.overlay = Some(Overlay::Confirm {
             action,
             lines,
             typed_required,
             typed: String::new(),
         });
+    }
+
+    /// Puts a dry run's answer into the confirmation it was asked for, if still open.
+    pub(super) fn on_previewed(&mut self, action: &Action, result: Result<Vec<String>, String>) {
+        let Some(Overlay::Confirm {
+            action: open,
+            lines,
+            ..
+        }) = &mut self.overlay
+        else {
+            return;
+        };
+        if open != action {
+            return;
+        }
+        lines.retain(|l| l != DRY_RUN_PENDING);
+        match result {
+            Ok(more) => lines.extend(more),
+            Err(why) => lines.push(format!("⚠ {why}")),
+        }
+        self.dirty = true;
     }
 
     /// What an action will change, or why it cannot be done.

@@ -106,6 +106,8 @@ pub enum Effect {
     SetPaused(bool),
     /// Put text on the clipboard (OSC 52).
     Clipboard(String),
+    /// Ask the executor for a server-side dry run of an action awaiting confirmation.
+    Preview(Action),
 }
 
 /// A message on the status line.
@@ -223,6 +225,7 @@ impl App {
                 self.timeline.push(entry);
                 self.dirty = true;
             }
+            Event::Previewed(action, result) => self.on_previewed(&action, result),
             Event::JournalFailed(msg) => self.flash(Level::Crit, format!("journal: {msg}")),
             Event::DrillVerdict(at, kind, text) => {
                 if at > self.now {

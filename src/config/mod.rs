@@ -2,6 +2,7 @@
 
 pub mod error;
 pub mod keymap;
+pub mod kube;
 pub mod theme;
 
 use std::collections::BTreeMap;
@@ -58,6 +59,10 @@ pub struct Config {
     pub runbooks: RunbooksConfig,
     #[serde(default)]
     pub incident: IncidentConfig,
+    /// The live cluster; live mode watches it when this section is present.
+    pub kubernetes: Option<kube::KubernetesConfig>,
+    #[serde(default)]
+    pub kill_switches: Vec<kube::KillSwitchConfig>,
 }
 
 /// `[logs]`
@@ -130,6 +135,9 @@ impl Config {
             return Err(
                 FileError::at(path, text, None, "logs.buffer_lines must be at least 1").into(),
             );
+        }
+        if let Some(problem) = config.kill_switches.iter().find_map(|k| k.problem()) {
+            return Err(FileError::at(path, text, None, problem).into());
         }
         Ok(config)
     }

@@ -1,3 +1,6 @@
 //! Sources: owned tasks that turn the world into observations on the one channel.
 
 pub mod drill;
+pub mod kube;
+pub mod kube_convert;
+pub mod kube_switches;
