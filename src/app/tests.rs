@@ -380,3 +380,46 @@ fn kill_switch_menu_flips_after_confirmation() {
         })]
     );
 }
+
+#[test]
+fn live_confirmations_ask_for_a_server_dry_run_and_show_its_answer() {
+    let mut app = drill_app(10);
+    app.mode = super::Mode::Live {
+        context: "c".into(),
+        namespace: "n".into(),
+    };
+    let effects = app.run(Command::KillSwitch {
+        name: Some("ai-disabled".into()),
+        on: Some(true),
+    });
+    let action = Action::KillSwitch {
+        name: "ai-disabled".into(),
+        on: true,
+    };
+    assert_eq!(effects, [Effect::Preview(action.clone())]);
+    let lines = |app: &App| match &app.overlay {
+        Some(Overlay::Confirm { lines, .. }) => lines.clone(),
+        _ => panic!("no confirmation"),
+    };
+    assert!(
+        lines(&app)
+            .last()
+            .is_some_and(|l| l.contains("asking the API server"))
+    );
+    // An answer for another action is ignored.
+    let other = Action::Restart {
+        deployment: "x".into(),
+    };
+    app.update(Event::Previewed(other, Ok(vec!["wrong".into()])));
+    assert!(!lines(&app).iter().any(|l| l == "wrong"));
+    app.update(Event::Previewed(
+        action.clone(),
+        Err("Server dry run (dryRun=All) as viewer: forbidden".into()),
+    ));
+    let shown = lines(&app);
+    assert!(!shown.iter().any(|l| l.contains("asking the API server")));
+    assert!(
+        shown.last().is_some_and(|l| l.contains("⚠ Server dry run")),
+        "{shown:?}"
+    );
+}

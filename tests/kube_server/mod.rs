@@ -183,7 +183,9 @@ impl KubeServer {
             _ => "unknown",
         };
         let reader = self.state.lock().unwrap().readers.contains(&user);
-        if reader && (r.sub.is_some() || !matches!(verb, "get" | "list" | "watch")) {
+        // Every authenticated user may ask who they are (system:basic-user).
+        let whoami = r.resource == "selfsubjectreviews";
+        if reader && !whoami && (r.sub.is_some() || !matches!(verb, "get" | "list" | "watch")) {
             return forbidden(&r, verb, &user);
         }
         if r.resource == "selfsubjectreviews" {
