@@ -45,6 +45,8 @@ pub enum Observation {
     Alert(AlertStatus),
     /// A log line from one container.
     Log(LogLine),
+    /// Log lines a source had to drop under back-pressure since its last report.
+    LogsDropped(u64),
     /// A kill switch's current state as read from the world.
     KillSwitch(KillSwitchStatus),
     /// A source failed; its pane shows the error and when it went stale.

@@ -77,10 +77,17 @@ pub fn run(
             s.config.kill_switches.clone(),
             tx.clone(),
         )));
+        let (logs, tailer) = crate::sources::kube_logs::spawn(
+            conn.client.clone(),
+            kube.log_since_seconds,
+            tx.clone(),
+        );
+        tasks.push(tailer);
         let plug = Plug {
             executor: Arc::new(executor),
             drill: None,
             journal,
+            logs: Some(logs),
         };
         let mut tui = Tui::enter().context("cannot take over the terminal")?;
         app.size = tui.size()?;

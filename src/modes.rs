@@ -167,6 +167,7 @@ pub fn drill(global: &Global, spec: &str, args: &DrillArgs) -> anyhow::Result<Ex
             executor: Arc::new(Sandbox::new(control_tx.clone())),
             drill: Some(control_tx),
             journal,
+            logs: None,
         };
         let mut tui = Tui::enter().context("cannot take over the terminal")?;
         app.size = tui.size()?;

@@ -412,7 +412,10 @@ impl App {
         };
         match self.focus {
             Pane::Alerts => self.alerts_selected = step(self.alerts_selected, self.alerts.len()),
-            Pane::Pods => self.pods.selected = step(self.pods.selected, self.pods.row_count()),
+            Pane::Pods => {
+                self.pods.selected = step(self.pods.selected, self.pods.row_count());
+                self.retarget_logs();
+            }
             Pane::Gpus => self.gpus_selected = step(self.gpus_selected, self.gpus.len()),
             Pane::Logs => self.logs.scroll_by(-delta.clamp(-1_000_000, 1_000_000)),
             Pane::Timeline => {
@@ -422,6 +425,26 @@ impl App {
             }
             Pane::Runbook => self.move_runbook_selection(delta),
             Pane::Signals => {}
+        }
+    }
+
+    /// In live mode, points the log tail at the selected workload or pod.
+    pub(super) fn retarget_logs(&mut self) {
+        if self.mode.is_simulated() {
+            return;
+        }
+        let target = self.pods.selected_target();
+        if target.is_none() || target == self.pods.tailing {
+            return;
+        }
+        self.pods.tailing = target.clone();
+        // Lines of the previous selection would only confuse; keep the view settings.
+        let mut fresh = super::logs::LogBuffer::new(self.config.logs.buffer_lines);
+        fresh.set_filter(self.logs.filter().cloned());
+        fresh.wrap = self.logs.wrap;
+        self.logs = fresh;
+        if let Some(t) = target {
+            self.emit(Effect::TailLogs(t));
         }
     }
 

@@ -106,8 +106,19 @@ pub enum Effect {
     SetPaused(bool),
     /// Put text on the clipboard (OSC 52).
     Clipboard(String),
+    /// Tail the logs of a workload's pods (or of one pod), replacing the current tail.
+    TailLogs(LogTarget),
     /// Ask the executor for a server-side dry run of an action awaiting confirmation.
     Preview(Action),
+}
+
+/// What the logs pane tails in live mode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogTarget {
+    pub namespace: String,
+    pub workload: String,
+    /// One pod of the workload, or all of them when `None`.
+    pub pod: Option<String>,
 }
 
 /// A message on the status line.

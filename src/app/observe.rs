@@ -52,6 +52,10 @@ impl App {
                 }
                 let name = d.name.clone();
                 self.pods.workloads.entry(name).or_default().deployment = Some(d);
+                if self.pods.tailing.is_none() {
+                    // The first workload seen is tailed until the operator picks another.
+                    self.retarget_logs();
+                }
             }
             Observation::Pod(p) => {
                 self.pods
@@ -73,6 +77,7 @@ impl App {
             }
             Observation::Alert(a) => self.observe_alert(a),
             Observation::Log(line) => self.logs.push(line),
+            Observation::LogsDropped(n) => self.logs.dropped += n,
             Observation::KillSwitch(k) => {
                 if let Some(existing) = self.kill_switches.iter_mut().find(|e| e.name == k.name) {
                     *existing = k;

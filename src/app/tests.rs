@@ -423,3 +423,35 @@ fn live_confirmations_ask_for_a_server_dry_run_and_show_its_answer() {
         "{shown:?}"
     );
 }
+
+#[test]
+fn live_selection_picks_what_the_logs_pane_tails() {
+    let mut app = drill_app(10);
+    app.mode = super::Mode::Live {
+        context: "c".into(),
+        namespace: "n".into(),
+    };
+    app.focus = Pane::Pods;
+    app.pods.selected = 0;
+    let first = app.pods.selected_target();
+    assert!(first.as_ref().is_some_and(|t| t.pod.is_none()));
+    let effects = app.run(Command::Down);
+    let tails: Vec<_> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::TailLogs(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(tails.len(), 1, "{effects:?}");
+    assert_eq!(
+        Some(&tails[0].workload),
+        first.as_ref().map(|t| &t.workload)
+    );
+    assert!(tails[0].pod.is_some(), "a pod row tails that pod");
+    assert!(app.logs.is_empty(), "the old selection's lines are gone");
+    // Selecting the same row again does not restart the tail.
+    app.retarget_logs();
+    let now = app.now;
+    assert!(app.update(Event::Tick(now)).is_empty());
+}

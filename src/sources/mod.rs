@@ -3,4 +3,5 @@
 pub mod drill;
 pub mod kube;
 pub mod kube_convert;
+pub mod kube_logs;
 pub mod kube_switches;
