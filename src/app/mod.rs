@@ -6,6 +6,7 @@ pub mod logs;
 mod observe;
 pub mod sample;
 pub mod state;
+pub mod verify;
 
 use jiff::Timestamp;
 use ratatui_textarea::TextArea;
@@ -162,6 +163,10 @@ pub struct App {
     pub source_errors: Vec<(String, String, Timestamp)>,
     /// Set whenever something on screen changed; the loop draws and clears it.
     pub dirty: bool,
+    /// A change whose effect is being watched ("did it work?").
+    pub verifying: Option<verify::Verification>,
+    /// The last change's verdict, for the header.
+    pub verdict: Option<String>,
     effects: Vec<Effect>,
 }
 
@@ -207,6 +212,8 @@ impl App {
             note_draft: None,
             source_errors: Vec::new(),
             dirty: true,
+            verifying: None,
+            verdict: None,
             effects: Vec::new(),
         }
     }
@@ -220,12 +227,14 @@ impl App {
                     self.now = at;
                 }
                 self.observe(obs);
+                self.check_verification();
                 self.dirty = true;
             }
             Event::Tick(at) => {
                 if at > self.now {
                     self.now = at;
                 }
+                self.check_verification();
                 self.dirty = true;
             }
             Event::ActionDone(report) => self.on_action_done(report),

@@ -190,6 +190,9 @@ impl App {
             _ => format!("{line}: {}", report.detail),
         };
         self.journal(kind, text, Some(outcome));
+        if report.outcome == ActionOutcome::Ok {
+            self.start_verification(&report.action);
+        }
         if report.outcome == ActionOutcome::Ok
             && let Some(inc) = &mut self.incident
             && inc.status < crate::command::Status::Mitigating
