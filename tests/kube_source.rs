@@ -202,3 +202,35 @@ async fn many_pod_changes_are_coalesced() {
         t.abort();
     }
 }
+
+#[tokio::test]
+async fn the_snapshot_lists_pods_and_deployments() {
+    let server = KubeServer::start().await;
+    fixtures::shop(&server);
+    let dir = tempfile::tempdir().unwrap();
+    let conn = connect(&server, dir.path()).await;
+    let now = jiff::Timestamp::now();
+    let snap = sitrep::sources::kube_snapshot::kube_snapshot(&conn, now)
+        .await
+        .unwrap();
+    let deployments = snap["deployments"].as_array().unwrap();
+    let checkout = deployments
+        .iter()
+        .find(|d| d["name"] == "checkout")
+        .unwrap();
+    assert_eq!(
+        checkout,
+        &serde_json::json!({"namespace": NS, "name": "checkout", "revision": 2, "replicas": 3,
+            "ready": 3, "updated": 3, "available": 3})
+    );
+    let pods = snap["pods"].as_array().unwrap();
+    assert_eq!(pods.len(), 4);
+    let p = pods
+        .iter()
+        .find(|p| p["name"] == "ingest-5d4c3b2a1-j7k8l")
+        .unwrap();
+    assert_eq!(p["workload"], "ingest");
+    assert_eq!(p["node"], "node-1");
+    assert_eq!(p["reason"], serde_json::Value::Null);
+    assert!(p["age_s"].as_i64().unwrap() < 60);
+}

@@ -150,3 +150,36 @@ impl KillSwitchConfig {
         })
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::config::Config;
+
+    #[test]
+    fn the_snapbuilder_example_loads_with_its_three_switches() {
+        let text = include_str!("../../assets/examples/snapbuilder.toml");
+        let c = Config::parse(Path::new("snapbuilder.toml"), text).unwrap();
+        let k = c.kubernetes.unwrap();
+        assert_eq!(k.namespaces, ["snapbuilder"]);
+        assert_eq!(k.verify_seconds, 300);
+        let names: Vec<&str> = c.kill_switches.iter().map(|k| k.name.as_str()).collect();
+        assert_eq!(names, ["moderation-strict", "ai-disabled", "block-traffic"]);
+        assert_eq!(c.kill_switches[2].kind, KillSwitchKind::Scale);
+    }
+
+    #[test]
+    fn a_switch_missing_what_its_kind_needs_is_an_error() {
+        let text = "[[kill_switches]]\nname = \"x\"\nkind = \"configmap\"\nconfigmap = \"f\"\n";
+        let e = Config::parse(Path::new("c.toml"), text)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "c.toml: kill switch `x` of kind `configmap` needs data_key, on_value, off_value"
+        );
+    }
+}

@@ -4,4 +4,5 @@ pub mod drill;
 pub mod kube;
 pub mod kube_convert;
 pub mod kube_logs;
+pub mod kube_snapshot;
 pub mod kube_switches;
