@@ -136,6 +136,9 @@ pub struct DeploymentStatus {
     /// Whether the deployment's pods use GPUs.
     #[serde(default)]
     pub gpu: bool,
+    /// Rollout trouble from its conditions: `ProgressDeadlineExceeded: ...`, `ReplicaFailure`.
+    #[serde(default)]
+    pub problems: Vec<String>,
 }
 
 /// One revision of a deployment (a ReplicaSet).

@@ -234,3 +234,90 @@ async fn the_snapshot_lists_pods_and_deployments() {
     assert_eq!(p["reason"], serde_json::Value::Null);
     assert!(p["age_s"].as_i64().unwrap() < 60);
 }
+
+#[tokio::test]
+async fn the_pods_pane_shows_the_cluster_in_live_mode() {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use sitrep::app::{App, Mode};
+    use sitrep::config::{Config, Keymap, Theme};
+
+    let server = KubeServer::start().await;
+    fixtures::shop(&server);
+    let mut stuck = serde_json::json!({"status": {"conditions": [{"type": "Progressing",
+        "status": "False", "reason": "ProgressDeadlineExceeded",
+        "message": "ReplicaSet has timed out progressing."}],
+        "replicas": 1, "updatedReplicas": 1, "readyReplicas": 0, "availableReplicas": 0}});
+    server.with(|s| {
+        let mut d = s.get("deployments", NS, "ingest").cloned().unwrap();
+        d["status"] = stuck["status"].take();
+        s.put("deployments", d);
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let conn = connect(&server, dir.path()).await;
+    let (tx, mut rx) = mpsc::channel(1024);
+    let tasks = sitrep::sources::kube::spawn(&conn, tx);
+    let mode = Mode::Live {
+        context: conn.context.clone(),
+        namespace: NS.into(),
+    };
+    let theme = Theme::load("dark", None, true).unwrap();
+    let keymap = Keymap::load("default", None).unwrap();
+    let mut app = App::new(
+        mode,
+        Config::default(),
+        keymap,
+        theme,
+        "op".into(),
+        jiff::Timestamp::now(),
+    );
+    app.size = (240, 40);
+    let mut effects = Vec::new();
+    while app
+        .pods
+        .workloads
+        .values()
+        .map(|w| w.pods.len())
+        .sum::<usize>()
+        < 4
+        || app
+            .pods
+            .workloads
+            .values()
+            .filter(|w| w.deployment.is_some())
+            .count()
+            < 2
+    {
+        let ev = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        effects.extend(app.update(ev));
+    }
+    // The first workload seen becomes the log tail's target.
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, sitrep::app::Effect::TailLogs(t) if t.namespace == NS))
+    );
+    let mut terminal = Terminal::new(TestBackend::new(240, 40)).unwrap();
+    terminal.draw(|f| sitrep::ui::draw(f, &app)).unwrap();
+    let screen: String = terminal
+        .backend()
+        .buffer()
+        .content()
+        .chunks(240)
+        .map(|row| row.iter().map(|c| c.symbol()).collect::<String>() + "\n")
+        .collect();
+    assert!(screen.contains("LIVE test/acme"), "{screen}");
+    assert!(screen.contains("checkout 3/3 ready rev 2"), "{screen}");
+    assert!(
+        screen.contains(
+            "ingest 0/1 ready rev 1 rollout upd 1 avail 0 unavail 1 ProgressDeadlineExceeded"
+        ),
+        "{screen}"
+    );
+    for t in tasks {
+        t.abort();
+    }
+}

@@ -482,6 +482,7 @@ mod verdicts {
             image: "web:1".into(),
             history: Vec::new(),
             gpu: false,
+            problems: Vec::new(),
         })
     }
 

@@ -212,6 +212,7 @@ pub fn deployment_status<'a>(
         image: first_image(Some(&spec.template)),
         history,
         gpu: wants_gpu(&spec.template),
+        problems: rollout_problems(d),
     }
 }
 
