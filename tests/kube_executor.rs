@@ -274,3 +274,113 @@ async fn a_conflict_is_retried_on_fresh_state_and_a_timeout_is_reported() {
     );
     assert!(started.elapsed() < Duration::from_secs(4));
 }
+
+/// A feature-flag service: POST /flags/no-ai with body on|off, GET /flags/no-ai/status.
+async fn flag_service() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use http_body_util::{BodyExt, Full};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let calls = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let state = std::sync::Arc::new(std::sync::Mutex::new(false));
+    let seen = calls.clone();
+    tokio::spawn(async move {
+        loop {
+            let (stream, _) = listener.accept().await.unwrap();
+            let (seen, state) = (seen.clone(), state.clone());
+            tokio::spawn(async move {
+                let svc = hyper::service::service_fn(
+                    move |req: hyper::Request<hyper::body::Incoming>| {
+                        let (seen, state) = (seen.clone(), state.clone());
+                        async move {
+                            let line = format!(
+                                "{} {} {}",
+                                req.method(),
+                                req.uri().path(),
+                                req.headers()
+                                    .get("x-token")
+                                    .map_or("", |v| v.to_str().unwrap())
+                            );
+                            let body = req.into_body().collect().await.unwrap().to_bytes();
+                            let body = String::from_utf8_lossy(&body).to_string();
+                            seen.lock().unwrap().push(format!("{line} {body}"));
+                            let answer = if line.starts_with("GET") {
+                                format!(r#"{{"enabled": {}}}"#, state.lock().unwrap())
+                            } else {
+                                *state.lock().unwrap() = body == "on";
+                                "ok".into()
+                            };
+                            Ok::<_, std::convert::Infallible>(hyper::Response::new(Full::new(
+                                bytes::Bytes::from(answer),
+                            )))
+                        }
+                    },
+                );
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), svc)
+                    .await;
+            });
+        }
+    });
+    (url, calls)
+}
+
+#[tokio::test]
+async fn an_http_kill_switch_calls_the_flag_service_and_reads_its_state() {
+    let (flags, calls) = flag_service().await;
+    let server = KubeServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        r#"
+        [[kill_switches]]
+        name = "no-ai"
+        kind = "http"
+        status_url = "{flags}/flags/no-ai/status"
+        on = {{ url = "{flags}/flags/no-ai", body = "on", headers = {{ x-token = "t1" }} }}
+        off = {{ method = "put", url = "{flags}/flags/no-ai", body = "off" }}
+        "#
+    );
+    let cfg: sitrep::config::Config = toml::from_str(&text).unwrap();
+    let kube_cfg = KubernetesConfig {
+        kubeconfig: Some(server.kubeconfig(dir.path(), "admin")),
+        ..toml::from_str("").unwrap()
+    };
+    let conn = sitrep::sources::kube::connect(&kube_cfg).await.unwrap();
+    let exec = KubeExecutor::new(
+        conn.client,
+        conn.namespaces,
+        cfg.kill_switches.clone(),
+        Duration::from_secs(2),
+    );
+    let ks = &cfg.kill_switches[0];
+    assert_eq!(exec.kill_switch_state(ks).await, Some(false));
+    let on = Action::KillSwitch {
+        name: "no-ai".into(),
+        on: true,
+    };
+    let lines = exec.preview(on.clone()).unwrap().await.unwrap();
+    assert!(lines.iter().any(|l| l.contains("not called")), "{lines:?}");
+    assert!(
+        !calls.lock().unwrap().iter().any(|c| c.starts_with("POST")),
+        "the preview calls nothing"
+    );
+    let r = exec.execute(on).await;
+    assert_eq!(r.outcome, ActionOutcome::Ok, "{}", r.detail);
+    assert_eq!(exec.kill_switch_state(ks).await, Some(true));
+    let r = exec
+        .execute(Action::KillSwitch {
+            name: "no-ai".into(),
+            on: false,
+        })
+        .await;
+    assert_eq!(r.outcome, ActionOutcome::Ok, "{}", r.detail);
+    let calls = calls.lock().unwrap().clone();
+    assert!(
+        calls.contains(&"POST /flags/no-ai t1 on".to_string()),
+        "{calls:?}"
+    );
+    assert!(
+        calls.contains(&"PUT /flags/no-ai  off".to_string()),
+        "{calls:?}"
+    );
+    assert_eq!(exec.kill_switch_state(ks).await, Some(false));
+}

@@ -34,6 +34,7 @@ pub struct KubeExecutor {
     switches: Vec<KillSwitchConfig>,
     timeout: Duration,
     user: std::sync::Arc<OnceCell<String>>,
+    http: reqwest::Client,
 }
 
 /// Why a change did not happen, already in words for the timeline.
@@ -74,6 +75,12 @@ impl KubeExecutor {
             switches,
             timeout,
             user: Default::default(),
+            // Falls back to a default client only if TLS roots cannot be loaded; calls then
+            // fail with a plain error rather than sitrep refusing to start.
+            http: reqwest::Client::builder()
+                .timeout(timeout)
+                .build()
+                .unwrap_or_default(),
         }
     }
 
@@ -344,10 +351,19 @@ impl KubeExecutor {
                     pods: now.abs_diff(to),
                 })
             }
-            KillSwitchKind::Http => Err(Attempt::Failed(failed(format!(
-                "{}: http kill switches are not supported by this build",
-                ks.name
-            )))),
+            KillSwitchKind::Http => {
+                let call = if on { &ks.on } else { &ks.off };
+                let Some(call) = call else {
+                    return Err(Attempt::Failed(failed(format!(
+                        "{}: no `{word}` call",
+                        ks.name
+                    ))));
+                };
+                super::http_switch::call(&self.http, &ks.name, word, call, dry_run)
+                    .await
+                    .map(|detail| Done { detail, pods: 0 })
+                    .map_err(Attempt::Failed)
+            }
         }
     }
 
@@ -393,7 +409,9 @@ impl KubeExecutor {
                 let d = api.get(ks.deployment.as_deref()?).await.ok()?;
                 Some(d.annotations().contains_key(PREVIOUS_REPLICAS))
             }
-            KillSwitchKind::Http => None,
+            KillSwitchKind::Http => {
+                super::http_switch::state(&self.http, ks.status_url.as_deref()?).await
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 //! Executors carry out confirmed actions: on the real cluster live, on the simulated one in
 //! drills and replays. The cockpit cannot tell them apart.
 
+pub mod http_switch;
 pub mod kube;
 pub mod sandbox;
 
