@@ -191,6 +191,11 @@ impl App {
         };
         self.journal(kind, text, Some(outcome));
         if report.outcome == ActionOutcome::Ok {
+            if let crate::event::Action::KillSwitch { name, on } = &report.action
+                && let Some(ks) = self.kill_switches.iter_mut().find(|k| &k.name == name)
+            {
+                ks.on = Some(*on);
+            }
             self.start_verification(&report.action);
         }
         if report.outcome == ActionOutcome::Ok

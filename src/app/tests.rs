@@ -588,3 +588,29 @@ mod verdicts {
         );
     }
 }
+
+#[test]
+fn a_kill_switch_that_went_through_shows_its_new_state_at_once() {
+    let mut app = drill_app(10);
+    let name = app.kill_switches[0].name.clone();
+    let was = app.kill_switches[0].on.unwrap_or(false);
+    app.update(Event::ActionDone(ActionReport {
+        action: Action::KillSwitch {
+            name: name.clone(),
+            on: !was,
+        },
+        outcome: ActionOutcome::Ok,
+        detail: "done".into(),
+    }));
+    assert_eq!(app.kill_switches[0].on, Some(!was));
+    app.update(Event::ActionDone(ActionReport {
+        action: Action::KillSwitch { name, on: was },
+        outcome: ActionOutcome::Refused,
+        detail: "forbidden".into(),
+    }));
+    assert_eq!(
+        app.kill_switches[0].on,
+        Some(!was),
+        "a refusal changes nothing"
+    );
+}

@@ -8,7 +8,8 @@ use crate::config::kube::KillSwitchConfig;
 use crate::event::{Event, KillSwitchStatus, Observation};
 use crate::executors::kube::KubeExecutor;
 
-/// How often the switches are read; flipping one reads it again at once.
+/// How often the switches are read; a flip that went through shows at once anyway, because
+/// the cockpit takes the executor's word for it until the next read.
 const PERIOD: Duration = Duration::from_secs(10);
 
 /// Announces each switch, then its state from the cluster, until the channel closes.
