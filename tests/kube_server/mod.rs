@@ -5,6 +5,7 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 pub mod fixtures;
+mod logs;
 pub mod store;
 
 use std::convert::Infallible;
@@ -23,7 +24,7 @@ use tokio::sync::watch;
 pub use store::{Recorded, State};
 use store::{kind_of, merge_patch};
 
-type Body = BoxBody<Bytes, Infallible>;
+pub(crate) type Body = BoxBody<Bytes, Infallible>;
 
 /// A running test server.
 #[derive(Clone)]
@@ -317,100 +318,6 @@ impl KubeServer {
         stream_response(rx)
     }
 
-    fn logs(&self, r: &Route, q: &Query) -> Response<Body> {
-        let name = r.name.clone().unwrap_or_default();
-        let s = self.state.lock().unwrap();
-        let Some(pod) = s.get("pods", &r.namespace, &name) else {
-            return not_found(&Route {
-                resource: "pods".into(),
-                ..r.clone()
-            });
-        };
-        let containers: Vec<String> = pod["spec"]["containers"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|c| c["name"].as_str().map(str::to_string))
-            .collect();
-        let container = match q.get("container") {
-            Some(c) => c.to_string(),
-            None if containers.len() == 1 => containers[0].clone(),
-            None => {
-                let msg = format!(
-                    "a container name must be specified for pod {name}, choose one of: [{}]",
-                    containers.join(" ")
-                );
-                return status(400, "BadRequest", &msg, None);
-            }
-        };
-        let key = (
-            r.namespace.clone(),
-            name.clone(),
-            container,
-            q.get("previous") == Some("true"),
-        );
-        let follow = q.get("follow") == Some("true");
-        let stamps = q.get("timestamps") == Some("true");
-        let since = q
-            .get("sinceSeconds")
-            .and_then(|v| v.parse::<i64>().ok())
-            .map(|s| jiff::Timestamp::now() - jiff::SignedDuration::from_secs(s));
-        let tail: Option<usize> = q.get("tailLines").and_then(|v| v.parse().ok());
-        drop(s);
-        let (mut tx, rx) = futures::channel::mpsc::channel::<Result<Frame<Bytes>, Infallible>>(256);
-        let (state, mut changed) = (self.state.clone(), self.changed.subscribe());
-        let (ns, pod_name) = (r.namespace.clone(), name);
-        tokio::spawn(async move {
-            let lines_from = |i: usize| {
-                let s = state.lock().unwrap();
-                let all = s.logs.get(&key).cloned().unwrap_or_default();
-                let alive = s.get("pods", &ns, &pod_name).is_some();
-                (all.into_iter().skip(i).collect::<Vec<_>>(), alive)
-            };
-            let (first, _) = lines_from(0);
-            let mut sent = first.len();
-            let mut first: Vec<_> = first
-                .into_iter()
-                .filter(|(at, _)| since.is_none_or(|s| *at >= s))
-                .collect();
-            if let Some(t) = tail {
-                first = first.split_off(first.len().saturating_sub(t));
-            }
-            let fmt = |(at, text): (jiff::Timestamp, String)| {
-                let l = if stamps {
-                    format!("{at} {text}\n")
-                } else {
-                    format!("{text}\n")
-                };
-                Ok(Frame::data(Bytes::from(l)))
-            };
-            for l in first {
-                if tx.send(fmt(l)).await.is_err() {
-                    return;
-                }
-            }
-            if !follow {
-                return;
-            }
-            loop {
-                if changed.changed().await.is_err() {
-                    return;
-                }
-                let (more, alive) = lines_from(sent);
-                sent += more.len();
-                for l in more {
-                    if tx.send(fmt(l)).await.is_err() {
-                        return;
-                    }
-                }
-                if !alive {
-                    return;
-                }
-            }
-        });
-        stream_response(rx)
-    }
-
     async fn write(
         &self,
         r: &Route,
@@ -535,7 +442,7 @@ impl Route {
 pub struct Query(String);
 
 impl Query {
-    fn get(&self, key: &str) -> Option<&str> {
+    pub fn get(&self, key: &str) -> Option<&str> {
         self.0
             .split('&')
             .find_map(|p| p.strip_prefix(key)?.strip_prefix('='))
@@ -568,7 +475,7 @@ fn resource_word(r: &Route) -> String {
     }
 }
 
-fn not_found(r: &Route) -> Response<Body> {
+pub(crate) fn not_found(r: &Route) -> Response<Body> {
     let msg = format!(
         "{} \"{}\" not found",
         resource_word(r),
@@ -592,7 +499,12 @@ fn forbidden(r: &Route, verb: &str, user: &str) -> Response<Body> {
     status(403, "Forbidden", &msg, Some(details(r)))
 }
 
-fn status(code: u16, reason: &str, message: &str, details: Option<Value>) -> Response<Body> {
+pub(crate) fn status(
+    code: u16,
+    reason: &str,
+    message: &str,
+    details: Option<Value>,
+) -> Response<Body> {
     let mut s = json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
         "message": message, "reason": reason, "code": code});
     if let Some(d) = details {
@@ -609,7 +521,7 @@ fn respond(code: u16, v: &Value) -> Response<Body> {
         .unwrap()
 }
 
-fn stream_response(
+pub(crate) fn stream_response(
     rx: futures::channel::mpsc::Receiver<Result<Frame<Bytes>, Infallible>>,
 ) -> Response<Body> {
     Response::builder()
