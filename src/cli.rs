@@ -38,6 +38,12 @@ pub struct Global {
     /// Alertmanager base URL, over the config's
     #[arg(long, global = true, value_name = "URL")]
     pub alertmanager: Option<String>,
+    /// Kubernetes context to use (default: the kubeconfig's current context)
+    #[arg(long, global = true, value_name = "NAME")]
+    pub context: Option<String>,
+    /// Kubernetes namespace to watch; repeat for several (default: from config or context)
+    #[arg(long = "namespace", short = 'n', global = true, value_name = "NS")]
+    pub namespaces: Vec<String>,
 }
 
 /// What to do.

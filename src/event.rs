@@ -18,6 +18,9 @@ pub enum Event {
     Journaled(crate::journal::Entry),
     /// The journal could not write; the operator must see it.
     JournalFailed(String),
+    /// An executor's dry run of an action awaiting confirmation: lines to show, or why
+    /// the server would refuse it.
+    Previewed(Action, Result<Vec<String>, String>),
     /// The drill engine judged the response (journaled as an automatic entry).
     DrillVerdict(Timestamp, crate::journal::Verdict, String),
 }
@@ -42,6 +45,8 @@ pub enum Observation {
     Alert(AlertStatus),
     /// A log line from one container.
     Log(LogLine),
+    /// Log lines a source had to drop under back-pressure since its last report.
+    LogsDropped(u64),
     /// A kill switch's current state as read from the world.
     KillSwitch(KillSwitchStatus),
     /// A source failed; its pane shows the error and when it went stale.
@@ -147,6 +152,9 @@ pub struct DeploymentStatus {
     /// Whether the deployment's pods use GPUs.
     #[serde(default)]
     pub gpu: bool,
+    /// Rollout trouble from its conditions: `ProgressDeadlineExceeded: ...`, `ReplicaFailure`.
+    #[serde(default)]
+    pub problems: Vec<String>,
 }
 
 /// One revision of a deployment (a ReplicaSet).

@@ -134,7 +134,11 @@ pub fn check(global: &Global) -> anyhow::Result<ExitCode> {
 struct Wiring {
     executor: Arc<dyn crate::executors::Executor>,
     drill: Option<mpsc::Sender<crate::sources::drill::Control>>,
+    /// Where the log tailer takes its orders (live clusters only).
+    logs: Option<mpsc::Sender<crate::app::LogTarget>>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// The mode as the sources found it (the cluster's context and namespaces).
+    mode: Option<Mode>,
 }
 
 /// Where the journal lives: `--journal`, the config, or `./INCIDENTS.md`.
@@ -177,11 +181,15 @@ fn cockpit(
 
 /// Takes over the terminal and runs the cockpit until the operator quits; the journal
 /// has every queued entry on disk before this returns.
-fn run_cockpit(
+fn run_cockpit<F, W>(
     mut app: App,
     journal: crate::journal::Journal,
-    wire: impl FnOnce(&mpsc::Sender<crate::event::Event>) -> anyhow::Result<Wiring>,
-) -> anyhow::Result<ExitCode> {
+    wire: W,
+) -> anyhow::Result<ExitCode>
+where
+    W: FnOnce(mpsc::Sender<crate::event::Event>) -> F,
+    F: std::future::Future<Output = anyhow::Result<Wiring>>,
+{
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -190,11 +198,15 @@ fn run_cockpit(
     runtime.block_on(async move {
         let (tx, rx) = mpsc::channel(8192);
         let (sink, journal_thread) = crate::journal_worker::spawn(journal, tx.clone())?;
-        let wiring = wire(&tx)?;
+        let wiring = wire(tx.clone()).await?;
+        if let Some(mode) = wiring.mode {
+            app.mode = mode;
+        }
         let plug = Plug {
             executor: wiring.executor,
             drill: wiring.drill,
             journal: sink,
+            logs: wiring.logs,
         };
         let mut tui = Tui::enter().context("cannot take over the terminal")?;
         // Lets the end-to-end tests prove that a panic gives the terminal back.
@@ -212,10 +224,33 @@ fn run_cockpit(
     })
 }
 
-/// Plain `sitrep`: the live cockpit, once sources are configured.
+/// The Kubernetes settings live mode uses: `[kubernetes]` with `--context`/`--namespace`
+/// laid over it, or the current kubeconfig when there is one and no section.
+pub fn kubernetes_config(
+    global: &Global,
+    config: &Config,
+) -> Option<crate::config::kube::KubernetesConfig> {
+    let flags = global.context.is_some() || !global.namespaces.is_empty();
+    let mut k = match &config.kubernetes {
+        Some(k) => k.clone(),
+        // An empty section, so the defaults are the documented ones.
+        None if flags || crate::sources::kube::kubeconfig_present() => toml::from_str("").ok()?,
+        None => return None,
+    };
+    if global.context.is_some() {
+        k.context = global.context.clone();
+    }
+    if !global.namespaces.is_empty() {
+        k.namespaces = global.namespaces.clone();
+    }
+    Some(k)
+}
+
+/// Plain `sitrep`: the live cockpit on the configured cluster and monitoring stack.
 pub fn live(global: &Global) -> anyhow::Result<ExitCode> {
     let s = setup(global).map_err(|e| anyhow!("{e}"))?;
-    if !s.config.has_live_sources() {
+    let kube = kubernetes_config(global, &s.config);
+    if kube.is_none() && !s.config.has_live_sources() {
         let where_ = s
             .config_path
             .map(|p| format!("{} configures no live sources yet", p.display()))
@@ -227,8 +262,8 @@ pub fn live(global: &Global) -> anyhow::Result<ExitCode> {
             .unwrap_or_else(|| "no config".into());
         eprintln!(
             "sitrep: nothing to watch: {where_}.\n\
-             Set [prometheus] url (or pass --prometheus URL), or see everything working on a\n\
-             simulated cluster:  sitrep demo   (faster: sitrep demo --speed 10; keys: ? in the cockpit)"
+             Set [prometheus] url (or pass --prometheus URL) or [kubernetes] (or --context), or see\n\
+             everything working on a simulated cluster:  sitrep demo   (faster: sitrep demo --speed 10)"
         );
         return Ok(ExitCode::from(2));
     }
@@ -251,18 +286,49 @@ pub fn live(global: &Global) -> anyhow::Result<ExitCode> {
         app.resume_from(inc);
     }
     let actor = app.actor.clone();
-    run_cockpit(app, journal, |tx| {
-        let tasks =
+    run_cockpit(app, journal, move |tx| async move {
+        let mut tasks =
             crate::sources::prometheus::spawn(&config, tx.clone()).map_err(|e| anyhow!("{e}"))?;
         let am = crate::sources::alertmanager::Am::from_config(&config)
             .transpose()
             .map_err(|e| anyhow!("{e}"))?;
-        let shell = Arc::new(crate::executors::shell::Shell::new(None));
+        let (mut cluster, mut logs, mut mode) = (None, None, None);
+        if let Some(kube) = kube {
+            let conn = crate::sources::kube::connect(&kube).await?;
+            mode = Some(Mode::Live {
+                context: conn.context.clone(),
+                namespace: conn.namespaces.join(","),
+            });
+            let executor = crate::executors::kube::KubeExecutor::new(
+                conn.client.clone(),
+                conn.namespaces.clone(),
+                config.kill_switches.clone(),
+                std::time::Duration::from_secs(kube.timeout_seconds),
+            );
+            tasks.extend(crate::sources::kube::spawn(&conn, tx.clone()));
+            tasks.push(tokio::spawn(crate::sources::kube_switches::run(
+                executor.clone(),
+                config.kill_switches.clone(),
+                tx.clone(),
+            )));
+            let (orders, tailer) = crate::sources::kube_logs::spawn(
+                conn.client.clone(),
+                kube.log_since_seconds,
+                tx.clone(),
+            );
+            tasks.push(tailer);
+            logs = Some(orders);
+            cluster = Some(Arc::new(executor) as Arc<dyn crate::executors::Executor>);
+        }
+        // Silences go to Alertmanager, `run` to a local shell, the rest to the cluster.
+        let shell = Arc::new(crate::executors::shell::Shell::new(cluster));
         let executor = crate::executors::http::Http::new(am, actor, Some(shell));
         Ok(Wiring {
             executor: Arc::new(executor),
             drill: None,
+            logs,
             tasks,
+            mode,
         })
     })
 }
@@ -284,18 +350,15 @@ pub fn drill(global: &Global, spec: &str, args: &DrillArgs) -> anyhow::Result<Ex
     let app = cockpit(s, global, mode, books, &journal);
     let world = World::new(scenario, app.now);
     let speed = args.speed;
-    run_cockpit(app, journal, |tx| {
+    run_cockpit(app, journal, move |tx| async move {
         let (control_tx, control_rx) = mpsc::channel(64);
-        let engine = tokio::spawn(crate::sources::drill::run(
-            world,
-            speed,
-            tx.clone(),
-            control_rx,
-        ));
+        let engine = tokio::spawn(crate::sources::drill::run(world, speed, tx, control_rx));
         Ok(Wiring {
             executor: Arc::new(Sandbox::new(control_tx.clone())),
             drill: Some(control_tx),
+            logs: None,
             tasks: vec![engine],
+            mode: None,
         })
     })
 }

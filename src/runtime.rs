@@ -29,6 +29,8 @@ pub struct Plug {
     pub drill: Option<mpsc::Sender<Control>>,
     /// The journal worker.
     pub journal: crate::journal_worker::JournalSink,
+    /// The log tailer, in live mode: takes what to tail next.
+    pub logs: Option<mpsc::Sender<crate::app::LogTarget>>,
 }
 
 /// Never draw more often than this.
@@ -111,6 +113,21 @@ fn apply(
             }
         }
         Effect::Clipboard(text) => screen.clipboard(&text)?,
+        Effect::TailLogs(target) => {
+            if let Some(logs) = &plug.logs {
+                // Latest wins: a full queue means a newer selection is on its way anyway.
+                let _ = logs.try_send(target);
+            }
+        }
+        Effect::Preview(action) => {
+            if let Some(pending) = plug.executor.preview(action.clone()) {
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    let result = pending.await;
+                    let _ = tx.send(Event::Previewed(action, result)).await;
+                });
+            }
+        }
     }
     Ok(false)
 }

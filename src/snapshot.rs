@@ -71,6 +71,9 @@ pub struct Snapshot {
     pub gpus: Vec<GpuRow>,
     pub alerts: Vec<AlertRow>,
     pub health: Vec<HealthStatus>,
+    /// Pods and deployments of the configured namespaces, when a cluster is configured.
+    pub pods: Vec<serde_json::Value>,
+    pub deployments: Vec<serde_json::Value>,
     /// Sources that failed (signals carry their own error too).
     pub errors: Vec<Failure>,
     /// Sources asked, for the exit status.
@@ -105,6 +108,8 @@ pub async fn take(config: &Config) -> Snapshot {
         gpus: Vec::new(),
         alerts: Vec::new(),
         health: Vec::new(),
+        pods: Vec::new(),
+        deployments: Vec::new(),
         errors: Vec::new(),
         sources: 0,
     };
@@ -266,6 +271,24 @@ pub fn markdown(s: &Snapshot) -> String {
         "**Status at {}** (sitrep snapshot)\n",
         s.taken_at.strftime("%Y-%m-%d %H:%M:%S UTC")
     );
+    if !s.deployments.is_empty() {
+        out.push_str("\n**Deployments:**\n");
+        for d in &s.deployments {
+            let f = |k: &str| {
+                d.get(k)
+                    .map(|v| v.to_string().trim_matches('"').to_string())
+                    .unwrap_or_default()
+            };
+            out.push_str(&format!(
+                "- {}/{}: {}/{} ready, revision {}\n",
+                f("namespace"),
+                f("name"),
+                f("ready"),
+                f("replicas"),
+                f("revision")
+            ));
+        }
+    }
     let firing: Vec<&AlertRow> = s
         .alerts
         .iter()
@@ -395,15 +418,42 @@ pub fn run(
     format: crate::cli::SnapshotFormat,
 ) -> anyhow::Result<std::process::ExitCode> {
     let s = crate::modes::setup(global).map_err(|e| anyhow::anyhow!("{e}"))?;
-    if !s.config.has_live_sources() {
+    let kube = crate::modes::kubernetes_config(global, &s.config);
+    if !s.config.has_live_sources() && kube.is_none() {
         anyhow::bail!(
-            "nothing to snapshot: configure [prometheus], [alertmanager] or [[health]], or pass --prometheus URL"
+            "nothing to snapshot: configure [prometheus], [alertmanager], [[health]] or [kubernetes], or pass --prometheus URL"
         );
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let snap = runtime.block_on(take(&s.config));
+    let snap = runtime.block_on(async {
+        let mut snap = take(&s.config).await;
+        if let Some(kube) = kube {
+            snap.sources += 1;
+            let cluster = async {
+                let conn = crate::sources::kube::connect(&kube).await?;
+                crate::sources::kube_snapshot::kube_snapshot(&conn, snap.taken_at).await
+            };
+            match cluster.await {
+                Ok(v) => {
+                    let list = |k: &str| {
+                        v.get(k)
+                            .and_then(|x| x.as_array())
+                            .cloned()
+                            .unwrap_or_default()
+                    };
+                    snap.pods = list("pods");
+                    snap.deployments = list("deployments");
+                }
+                Err(e) => snap.errors.push(Failure {
+                    source: "kubernetes".into(),
+                    error: format!("{e:#}"),
+                }),
+            }
+        }
+        snap
+    });
     match format {
         crate::cli::SnapshotFormat::Json => println!("{}", serde_json::to_string_pretty(&snap)?),
         crate::cli::SnapshotFormat::Md => print!("{}", markdown(&snap)),

@@ -7,6 +7,9 @@ use crate::journal::{Entry, Kind};
 use super::logs::LogFilter;
 use super::{App, Effect, LineInput, Overlay};
 
+/// The confirmation's placeholder until the server's dry run answers.
+const DRY_RUN_PENDING: &str = "Server dry run (dryRun=All): asking the API server…";
+
 impl App {
     pub(super) fn run_command(&mut self, cmd: Command) {
         if cmd.is_world_changing() && self.read_only {
@@ -278,21 +281,52 @@ impl App {
                 return;
             }
         };
+        let typed_at = self
+            .config
+            .kubernetes
+            .as_ref()
+            .map_or(2, |k| k.typed_confirm_severity);
         let typed_required = match (&action, &self.incident) {
             (
                 Action::Rollback { deployment, .. }
                 | Action::Restart { deployment }
                 | Action::Scale { deployment, .. },
                 Some(inc),
-            ) if inc.severity <= 2 && !self.mode.is_simulated() => Some(deployment.clone()),
+            ) if inc.severity <= typed_at && !self.mode.is_simulated() => Some(deployment.clone()),
             _ => None,
         };
+        let mut lines = lines;
+        if !self.mode.is_simulated() {
+            lines.push(DRY_RUN_PENDING.to_string());
+            self.emit(Effect::Preview(action.clone()));
+        }
         self.overlay = Some(Overlay::Confirm {
             action,
             lines,
             typed_required,
             typed: String::new(),
         });
+    }
+
+    /// Puts a dry run's answer into the confirmation it was asked for, if still open.
+    pub(super) fn on_previewed(&mut self, action: &Action, result: Result<Vec<String>, String>) {
+        let Some(Overlay::Confirm {
+            action: open,
+            lines,
+            ..
+        }) = &mut self.overlay
+        else {
+            return;
+        };
+        if open != action {
+            return;
+        }
+        lines.retain(|l| l != DRY_RUN_PENDING);
+        match result {
+            Ok(more) => lines.extend(more),
+            Err(why) => lines.push(format!("⚠ {why}")),
+        }
+        self.dirty = true;
     }
 
     /// What an action will change, or why it cannot be done.
@@ -454,7 +488,10 @@ impl App {
                     c.rule = format!("{}: {rule}", a.status.name);
                 }
             }
-            Pane::Pods => self.pods.selected = step(self.pods.selected, self.pods.row_count()),
+            Pane::Pods => {
+                self.pods.selected = step(self.pods.selected, self.pods.row_count());
+                self.retarget_logs();
+            }
             Pane::Gpus => self.gpus_selected = step(self.gpus_selected, self.gpus.len()),
             Pane::Logs => self.logs.scroll_by(-delta.clamp(-1_000_000, 1_000_000)),
             Pane::Timeline => {
@@ -469,6 +506,26 @@ impl App {
             }
             Pane::Runbook => self.move_runbook_cursor(delta),
             Pane::Signals => {}
+        }
+    }
+
+    /// In live mode, points the log tail at the selected workload or pod.
+    pub(super) fn retarget_logs(&mut self) {
+        if self.mode.is_simulated() {
+            return;
+        }
+        let target = self.pods.selected_target();
+        if target.is_none() || target == self.pods.tailing {
+            return;
+        }
+        self.pods.tailing = target.clone();
+        // Lines of the previous selection would only confuse; keep the view settings.
+        let mut fresh = super::logs::LogBuffer::new(self.config.logs.buffer_lines);
+        fresh.set_filter(self.logs.filter().cloned());
+        fresh.wrap = self.logs.wrap;
+        self.logs = fresh;
+        if let Some(t) = target {
+            self.emit(Effect::TailLogs(t));
         }
     }
 }

@@ -27,6 +27,8 @@ pub struct StoredLine {
     pub level: LogLevel,
     /// Colour slot of the pod, stable for the pod's lifetime.
     pub pod_slot: usize,
+    /// Whether the active filter keeps this line.
+    pub kept: bool,
 }
 
 /// An include or exclude regex over log text.
@@ -77,6 +79,9 @@ pub struct LogBuffer {
     pub scroll: usize,
     pub wrap: bool,
     pod_slots: BTreeMap<String, usize>,
+    /// The farthest a late line has been inserted from the end, so lookups by sequence
+    /// number know how far a line may sit from its slot.
+    max_shift: usize,
 }
 
 impl LogBuffer {
@@ -94,6 +99,7 @@ impl LogBuffer {
             scroll: 0,
             wrap: false,
             pod_slots: BTreeMap::new(),
+            max_shift: 0,
         }
     }
 
@@ -114,7 +120,8 @@ impl LogBuffer {
             self.pod_slots.clear();
         }
         let text = sanitize(&line.text);
-        let stored = StoredLine {
+        let mut stored = StoredLine {
+            kept: false,
             seq: self.next_seq,
             at: line.at,
             level: level_of(&text),
@@ -127,6 +134,7 @@ impl LogBuffer {
         if let Some(f) = &self.filter
             && f.keeps(&stored)
         {
+            stored.kept = true;
             self.matches.push_back(stored.seq);
             if !self.follow {
                 self.scroll += 1;
@@ -146,9 +154,15 @@ impl LogBuffer {
             self.lines.push_back(stored);
         } else {
             let at = self.lines.len() - pos;
+            self.max_shift = self.max_shift.max(pos);
+            let kept = stored.kept;
+            let seq = stored.seq;
             self.lines.insert(at, stored);
-            if self.filter.is_some() {
-                self.rebuild_matches();
+            if kept {
+                // Matches are in view order: the new one goes before the kept lines after it.
+                let later = self.lines.range(at + 1..).filter(|l| l.kept).count();
+                self.matches.pop_back();
+                self.matches.insert(self.matches.len() - later, seq);
             }
         }
     }
@@ -167,13 +181,11 @@ impl LogBuffer {
 
     fn rebuild_matches(&mut self) {
         self.matches.clear();
-        if let Some(f) = &self.filter {
-            self.matches = self
-                .lines
-                .iter()
-                .filter(|l| f.keeps(l))
-                .map(|l| l.seq)
-                .collect();
+        for l in &mut self.lines {
+            l.kept = self.filter.as_ref().is_some_and(|f| f.keeps(l));
+            if l.kept {
+                self.matches.push_back(l.seq);
+            }
         }
     }
 
@@ -198,10 +210,11 @@ impl LogBuffer {
 
     fn by_seq(&self, seq: u64) -> Option<&StoredLine> {
         let first = self.lines.front()?.seq;
-        // Out-of-order inserts shift a line by a few places at most; look near its slot.
-        let guess = seq.checked_sub(first)? as usize;
-        let lo = guess.saturating_sub(64);
-        let hi = (guess + 64).min(self.lines.len());
+        // Out-of-order inserts shift a line by at most `max_shift` places; look near its slot.
+        let guess = seq.saturating_sub(first) as usize;
+        let reach = self.max_shift + 64;
+        let lo = guess.saturating_sub(reach);
+        let hi = (guess + reach).min(self.lines.len());
         self.lines.range(lo..hi).find(|l| l.seq == seq)
     }
 
@@ -370,6 +383,23 @@ mod tests {
             ["INFO fine"]
         );
         assert!(LogFilter::parse("(").is_err());
+    }
+
+    #[test]
+    fn late_lines_far_back_stay_visible_through_a_filter() {
+        let mut b = LogBuffer::new(10_000);
+        b.set_filter(Some(LogFilter::parse("ERROR").unwrap()));
+        // 30 pods hand over 40 lines each in turn: pod p's line n is at n*30 + p.
+        for p in 0..30 {
+            for n in 0..40 {
+                let text = if n % 3 == 0 { "ERROR x" } else { "INFO y" };
+                b.push(line(n * 30 + p, &format!("pod{p}"), text));
+            }
+        }
+        let shown: Vec<Timestamp> = b.window(10_000).iter().map(|l| l.at).collect();
+        assert_eq!(shown.len(), 30 * 14);
+        assert!(shown.windows(2).all(|w| w[0] <= w[1]), "in timestamp order");
+        assert!(b.window(10_000).iter().all(|l| l.text == "ERROR x"));
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod sample;
 mod silence;
 pub mod state;
 mod status_update;
+pub mod verify;
 
 use jiff::Timestamp;
 use ratatui_textarea::TextArea;
@@ -125,6 +126,19 @@ pub enum Effect {
     SetPaused(bool),
     /// Put text on the clipboard (OSC 52).
     Clipboard(String),
+    /// Tail the logs of a workload's pods (or of one pod), replacing the current tail.
+    TailLogs(LogTarget),
+    /// Ask the executor for a server-side dry run of an action awaiting confirmation.
+    Preview(Action),
+}
+
+/// What the logs pane tails in live mode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogTarget {
+    pub namespace: String,
+    pub workload: String,
+    /// One pod of the workload, or all of them when `None`.
+    pub pod: Option<String>,
 }
 
 /// A message on the status line.
@@ -180,6 +194,10 @@ pub struct App {
     pub silences: Vec<crate::event::SilenceStatus>,
     /// Set whenever something on screen changed; the loop draws and clears it.
     pub dirty: bool,
+    /// A change whose effect is being watched ("did it work?").
+    pub verifying: Option<verify::Verification>,
+    /// The last change's verdict, for the header.
+    pub verdict: Option<String>,
     effects: Vec<Effect>,
 }
 
@@ -231,6 +249,8 @@ impl App {
             health: Vec::new(),
             silences: Vec::new(),
             dirty: true,
+            verifying: None,
+            verdict: None,
             effects: Vec::new(),
         }
     }
@@ -244,12 +264,14 @@ impl App {
                     self.now = at;
                 }
                 self.observe(obs);
+                self.check_verification();
                 self.dirty = true;
             }
             Event::Tick(at) => {
                 if at > self.now {
                     self.now = at;
                 }
+                self.check_verification();
                 self.dirty = true;
             }
             Event::ActionDone(report) => self.on_action_done(report),
@@ -260,6 +282,7 @@ impl App {
                 self.timeline.push(entry);
                 self.dirty = true;
             }
+            Event::Previewed(action, result) => self.on_previewed(&action, result),
             Event::JournalFailed(msg) => self.flash(Level::Crit, format!("journal: {msg}")),
             Event::DrillVerdict(at, verdict, text) => {
                 if at > self.now {

@@ -110,6 +110,10 @@ impl App {
                 }
                 let name = d.name.clone();
                 self.pods.workloads.entry(name).or_default().deployment = Some(d);
+                if self.pods.tailing.is_none() {
+                    // The first workload seen is tailed until the operator picks another.
+                    self.retarget_logs();
+                }
             }
             Observation::Pod(p) => {
                 self.pods
@@ -131,6 +135,7 @@ impl App {
             }
             Observation::Alert(a) => self.observe_alert(a),
             Observation::Log(line) => self.logs.push(line),
+            Observation::LogsDropped(n) => self.logs.dropped += n,
             Observation::KillSwitch(k) => {
                 if let Some(existing) = self.kill_switches.iter_mut().find(|e| e.name == k.name) {
                     *existing = k;
@@ -297,6 +302,16 @@ impl App {
             crate::event::Action::Silence { .. } | crate::event::Action::ExpireSilence { .. }
         );
         // Muting an alert is not mitigation.
+        if report.outcome == ActionOutcome::Ok {
+            if let crate::event::Action::KillSwitch { name, on } = &report.action
+                && let Some(ks) = self.kill_switches.iter_mut().find(|k| &k.name == name)
+            {
+                ks.on = Some(*on);
+            }
+            if !silence {
+                self.start_verification(&report.action);
+            }
+        }
         if report.outcome == ActionOutcome::Ok
             && !silence
             && let Some(inc) = &mut self.incident

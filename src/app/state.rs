@@ -79,6 +79,8 @@ pub struct PodsState {
     pub workloads: BTreeMap<String, Workload>,
     pub selected: usize,
     pub namespace: String,
+    /// What the logs pane tails now (live mode).
+    pub tailing: Option<crate::app::LogTarget>,
 }
 
 impl PodsState {
@@ -87,6 +89,32 @@ impl PodsState {
         self.workloads.iter().flat_map(|(name, w)| {
             std::iter::once(PodRow::Workload(name, w))
                 .chain(w.pods.values().map(move |p| PodRow::Pod(name, p)))
+        })
+    }
+
+    /// What selecting the current row should tail: its workload, or the pod itself.
+    pub fn selected_target(&self) -> Option<crate::app::LogTarget> {
+        let (workload, pod) = match self.rows().nth(self.selected)? {
+            PodRow::Workload(name, _) => (name, None),
+            PodRow::Pod(name, p) => (name, Some(p)),
+        };
+        let namespace = pod
+            .map(|p| p.namespace.clone())
+            .or_else(|| {
+                Some(
+                    self.workloads
+                        .get(workload)?
+                        .deployment
+                        .as_ref()?
+                        .namespace
+                        .clone(),
+                )
+            })
+            .unwrap_or_else(|| self.namespace.clone());
+        Some(crate::app::LogTarget {
+            namespace,
+            workload: workload.to_string(),
+            pod: pod.map(|p| p.name.clone()),
         })
     }
 

@@ -573,3 +573,240 @@ fn a_restarted_cockpit_resumes_the_open_incident() {
         matches!(&effects[0], Effect::JournalAppend { incident, .. } if incident == "INC-20261122-0412")
     );
 }
+
+#[test]
+fn live_confirmations_ask_for_a_server_dry_run_and_show_its_answer() {
+    let mut app = drill_app(10);
+    app.mode = super::Mode::Live {
+        context: "c".into(),
+        namespace: "n".into(),
+    };
+    let effects = app.run(Command::KillSwitch {
+        name: Some("ai-disabled".into()),
+        on: Some(true),
+    });
+    let action = Action::KillSwitch {
+        name: "ai-disabled".into(),
+        on: true,
+    };
+    assert_eq!(effects, [Effect::Preview(action.clone())]);
+    let lines = |app: &App| match &app.overlay {
+        Some(Overlay::Confirm { lines, .. }) => lines.clone(),
+        _ => panic!("no confirmation"),
+    };
+    assert!(
+        lines(&app)
+            .last()
+            .is_some_and(|l| l.contains("asking the API server"))
+    );
+    // An answer for another action is ignored.
+    let other = Action::Restart {
+        deployment: "x".into(),
+    };
+    app.update(Event::Previewed(other, Ok(vec!["wrong".into()])));
+    assert!(!lines(&app).iter().any(|l| l == "wrong"));
+    app.update(Event::Previewed(
+        action.clone(),
+        Err("Server dry run (dryRun=All) as viewer: forbidden".into()),
+    ));
+    let shown = lines(&app);
+    assert!(!shown.iter().any(|l| l.contains("asking the API server")));
+    assert!(
+        shown.last().is_some_and(|l| l.contains("⚠ Server dry run")),
+        "{shown:?}"
+    );
+}
+
+#[test]
+fn live_selection_picks_what_the_logs_pane_tails() {
+    let mut app = drill_app(10);
+    app.mode = super::Mode::Live {
+        context: "c".into(),
+        namespace: "n".into(),
+    };
+    app.focus = Pane::Pods;
+    app.pods.selected = 0;
+    let first = app.pods.selected_target();
+    assert!(first.as_ref().is_some_and(|t| t.pod.is_none()));
+    let effects = app.run(Command::Down);
+    let tails: Vec<_> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::TailLogs(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(tails.len(), 1, "{effects:?}");
+    assert_eq!(
+        Some(&tails[0].workload),
+        first.as_ref().map(|t| &t.workload)
+    );
+    assert!(tails[0].pod.is_some(), "a pod row tails that pod");
+    assert!(app.logs.is_empty(), "the old selection's lines are gone");
+    // Selecting the same row again does not restart the tail.
+    app.retarget_logs();
+    let now = app.now;
+    assert!(app.update(Event::Tick(now)).is_empty());
+}
+
+mod verdicts {
+    use super::*;
+    use crate::event::{DeploymentStatus, Observation, SignalDef};
+
+    fn live_app() -> App {
+        let mut app = drill_app(0);
+        app.mode = super::super::Mode::Live {
+            context: "c".into(),
+            namespace: "shop".into(),
+        };
+        app.signals.clear();
+        app
+    }
+
+    fn web(replicas: u32, ready: u32, revision: u64) -> Observation {
+        Observation::Deployment(DeploymentStatus {
+            namespace: "shop".into(),
+            name: "web".into(),
+            revision,
+            replicas,
+            ready,
+            updated: ready,
+            available: ready,
+            image: "web:1".into(),
+            history: Vec::new(),
+            gpu: false,
+            problems: Vec::new(),
+        })
+    }
+
+    fn at(app: &App, secs: i64) -> jiff::Timestamp {
+        app.now + jiff::SignedDuration::from_secs(secs)
+    }
+
+    fn verdicts(effects: &[Effect]) -> Vec<String> {
+        entries(effects)
+            .into_iter()
+            .filter(|(k, _)| *k == Kind::Verdict)
+            .map(|(_, t)| t)
+            .collect()
+    }
+
+    fn done(app: &mut App, action: Action) {
+        app.update(Event::ActionDone(ActionReport {
+            action,
+            outcome: ActionOutcome::Ok,
+            detail: "ok".into(),
+            revisions: None,
+        }));
+    }
+
+    #[test]
+    fn recovery_of_the_bad_signals_is_journaled_with_the_time_and_values() {
+        let mut app = live_app();
+        let t0 = app.now;
+        app.update(Event::Observed(
+            t0,
+            Observation::SignalDefined(SignalDef {
+                name: "5xx".into(),
+                unit: "percent".into(),
+                warn: Some(1.0),
+                crit: Some(3.0),
+                direction: Default::default(),
+            }),
+        ));
+        let signal = |v| Observation::Signal {
+            name: "5xx".into(),
+            value: Some(v),
+        };
+        app.update(Event::Observed(t0, signal(4.1)));
+        app.update(Event::Observed(t0, web(3, 3, 2)));
+        done(
+            &mut app,
+            Action::Rollback {
+                deployment: "web".into(),
+                revision: None,
+            },
+        );
+        assert!(app.verifying.is_some());
+        let still_bad = app.update(Event::Observed(at(&app, 60), signal(3.5)));
+        assert!(verdicts(&still_bad).is_empty());
+        let t = t0 + jiff::SignedDuration::from_secs(130);
+        let effects = app.update(Event::Observed(t, signal(0.3)));
+        let v = verdicts(&effects);
+        assert_eq!(v.len(), 1, "{effects:?}");
+        assert!(
+            v[0].ends_with("recovered at T+2m10s (5xx 4.1% → 0.3%)"),
+            "{}",
+            v[0]
+        );
+        assert!(app.verifying.is_none());
+        assert_eq!(app.verdict.as_deref(), Some(v[0].as_str()));
+    }
+
+    #[test]
+    fn without_recovery_the_verdict_is_no_effect_after_the_period() {
+        let mut app = live_app();
+        let t0 = app.now;
+        app.update(Event::Observed(t0, web(3, 1, 4)));
+        done(
+            &mut app,
+            Action::Restart {
+                deployment: "web".into(),
+            },
+        );
+        assert!(verdicts(&app.update(Event::Tick(at(&app, 299)))).is_empty());
+        let effects = app.update(Event::Tick(t0 + jiff::SignedDuration::from_secs(301)));
+        let v = verdicts(&effects);
+        assert_eq!(v, ["restart web: no effect after 5m (web ready 1/3)"]);
+    }
+
+    #[test]
+    fn without_bad_signals_readiness_of_the_scaled_deployment_decides() {
+        let mut app = live_app();
+        let t0 = app.now;
+        app.update(Event::Observed(t0, web(3, 3, 4)));
+        done(
+            &mut app,
+            Action::Scale {
+                deployment: "web".into(),
+                replicas: 5,
+            },
+        );
+        // Same state as before the change: not evidence of anything yet.
+        assert!(verdicts(&app.update(Event::Observed(at(&app, 5), web(3, 3, 4)))).is_empty());
+        assert!(verdicts(&app.update(Event::Observed(at(&app, 10), web(5, 4, 4)))).is_empty());
+        let v = verdicts(&app.update(Event::Observed(at(&app, 10), web(5, 5, 4))));
+        assert_eq!(
+            v,
+            ["scale web 5: recovered at T+25s (web ready 3/3 → 5/5 at revision 4)"]
+        );
+    }
+}
+
+#[test]
+fn a_kill_switch_that_went_through_shows_its_new_state_at_once() {
+    let mut app = drill_app(10);
+    let name = app.kill_switches[0].name.clone();
+    let was = app.kill_switches[0].on.unwrap_or(false);
+    app.update(Event::ActionDone(ActionReport {
+        action: Action::KillSwitch {
+            name: name.clone(),
+            on: !was,
+        },
+        outcome: ActionOutcome::Ok,
+        detail: "done".into(),
+        revisions: None,
+    }));
+    assert_eq!(app.kill_switches[0].on, Some(!was));
+    app.update(Event::ActionDone(ActionReport {
+        action: Action::KillSwitch { name, on: was },
+        outcome: ActionOutcome::Refused,
+        detail: "forbidden".into(),
+        revisions: None,
+    }));
+    assert_eq!(
+        app.kill_switches[0].on,
+        Some(!was),
+        "a refusal changes nothing"
+    );
+}

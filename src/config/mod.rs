@@ -2,6 +2,7 @@
 
 pub mod error;
 pub mod keymap;
+pub mod kube;
 pub mod live;
 mod preset;
 pub mod theme;
@@ -77,6 +78,10 @@ pub struct Config {
     /// `[[health]]`
     #[serde(default)]
     pub health: Vec<HealthConfig>,
+    /// The live cluster; live mode watches it when this section is present.
+    pub kubernetes: Option<kube::KubernetesConfig>,
+    #[serde(default)]
+    pub kill_switches: Vec<kube::KillSwitchConfig>,
 }
 
 /// `[logs]`
@@ -236,7 +241,10 @@ impl Config {
                 FileError::at(path, text, None, "logs.buffer_lines must be at least 1").into(),
             );
         }
-        let errors = config.validate_live(path, text);
+        let mut errors = config.validate_live(path, text);
+        if let Some(problem) = config.kill_switches.iter().find_map(|k| k.problem()) {
+            errors.push(FileError::at(path, text, None, problem));
+        }
         if !errors.is_empty() {
             return Err(FileErrors(errors));
         }

@@ -568,6 +568,7 @@ impl World {
                 image: d.image.clone(),
                 history: d.history.clone(),
                 gpu: d.spec.gpu,
+                problems: Vec::new(),
             }));
             for p in &d.pods {
                 let starting = p.ready_at > self.t;

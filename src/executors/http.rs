@@ -28,6 +28,10 @@ impl Http {
 }
 
 impl Executor for Http {
+    fn preview(&self, action: Action) -> Option<super::PendingPreview> {
+        self.next.as_ref()?.preview(action)
+    }
+
     fn execute(&self, action: Action) -> Pending {
         let is_silence = matches!(
             action,

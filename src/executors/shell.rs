@@ -24,6 +24,10 @@ impl Shell {
 }
 
 impl Executor for Shell {
+    fn preview(&self, action: Action) -> Option<super::PendingPreview> {
+        self.next.as_ref()?.preview(action)
+    }
+
     fn execute(&self, action: Action) -> Pending {
         match (action, &self.next) {
             (Action::Shell { command }, _) => Box::pin(run(command, TIMEOUT)),

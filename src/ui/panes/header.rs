@@ -125,6 +125,23 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             first.push(Span::styled("  no incident open", theme.fg("muted")));
         }
     }
+    if let Some(v) = &app.verifying {
+        second.push(Span::styled(
+            format!(
+                "  watching {} {}",
+                v.action.command_line(),
+                crate::app::verify::since(app.now.duration_since(v.started))
+            ),
+            theme.fg("info"),
+        ));
+    } else if let Some(v) = &app.verdict {
+        let role = if v.contains("recovered") {
+            "ok"
+        } else {
+            "warn"
+        };
+        second.push(Span::styled(format!("  {v}"), theme.fg(role)));
+    }
     if !app.source_errors.is_empty() {
         let (src, err, since) = &app.source_errors[0];
         second.push(Span::styled(

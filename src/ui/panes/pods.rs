@@ -76,10 +76,25 @@ fn workload_line(
                 theme.fg("accent"),
             ));
             if d.updated < d.replicas || d.available < d.replicas {
+                let unavailable = d.replicas.saturating_sub(d.available);
                 spans.push(Span::styled(
-                    format!("rollout upd {} avail {} ", d.updated, d.available),
+                    format!(
+                        "rollout upd {} avail {} unavail {unavailable} ",
+                        d.updated, d.available
+                    ),
                     theme.fg("warn"),
                 ));
+            }
+            if let Some(p) = d.problems.first() {
+                spans.push(Span::styled(
+                    format!("{} ", truncate(&sanitize(p), width / 3)),
+                    theme.fg("crit"),
+                ));
+            }
+            // Restarts before the image: the image is what a narrow pane can afford to cut.
+            let restarts = w.restarts();
+            if restarts > 0 {
+                spans.push(Span::styled(format!("↻{restarts} "), theme.fg("warn")));
             }
             let image = d.image.rsplit('/').next().unwrap_or(&d.image);
             spans.push(Span::styled(
@@ -87,14 +102,16 @@ fn workload_line(
                 theme.fg("muted"),
             ));
         }
-        None => spans.push(Span::styled(
-            format!("{ready}/{} ready", w.pods.len()),
-            theme.fg("muted"),
-        )),
-    }
-    let restarts = w.restarts();
-    if restarts > 0 {
-        spans.push(Span::styled(format!(" ↻{restarts}"), theme.fg("warn")));
+        None => {
+            spans.push(Span::styled(
+                format!("{ready}/{} ready", w.pods.len()),
+                theme.fg("muted"),
+            ));
+            let restarts = w.restarts();
+            if restarts > 0 {
+                spans.push(Span::styled(format!(" ↻{restarts}"), theme.fg("warn")));
+            }
+        }
     }
     Line::from(spans)
 }

@@ -1,0 +1,107 @@
+//! `pods/{name}/log`: container selection, `timestamps`, `sinceSeconds`, `tailLines`,
+//! `previous`, and `follow` until the pod is gone.
+
+use std::convert::Infallible;
+
+use bytes::Bytes;
+use futures::SinkExt;
+use hyper::Response;
+use hyper::body::Frame;
+
+use super::{Body, KubeServer, Query, Route, not_found, status, stream_response};
+
+impl KubeServer {
+    pub(super) fn logs(&self, r: &Route, q: &Query) -> Response<Body> {
+        let name = r.name.clone().unwrap_or_default();
+        let s = self.state.lock().unwrap();
+        let Some(pod) = s.get("pods", &r.namespace, &name) else {
+            return not_found(&Route {
+                resource: "pods".into(),
+                ..r.clone()
+            });
+        };
+        let containers: Vec<String> = pod["spec"]["containers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c["name"].as_str().map(str::to_string))
+            .collect();
+        let container = match q.get("container") {
+            Some(c) => c.to_string(),
+            None if containers.len() == 1 => containers[0].clone(),
+            None => {
+                let msg = format!(
+                    "a container name must be specified for pod {name}, choose one of: [{}]",
+                    containers.join(" ")
+                );
+                return status(400, "BadRequest", &msg, None);
+            }
+        };
+        let key = (
+            r.namespace.clone(),
+            name.clone(),
+            container,
+            q.get("previous") == Some("true"),
+        );
+        let follow = q.get("follow") == Some("true");
+        let stamps = q.get("timestamps") == Some("true");
+        let since = q
+            .get("sinceSeconds")
+            .and_then(|v| v.parse::<i64>().ok())
+            .map(|s| jiff::Timestamp::now() - jiff::SignedDuration::from_secs(s));
+        let tail: Option<usize> = q.get("tailLines").and_then(|v| v.parse().ok());
+        drop(s);
+        let (mut tx, rx) = futures::channel::mpsc::channel::<Result<Frame<Bytes>, Infallible>>(256);
+        let (state, mut changed) = (self.state.clone(), self.changed.subscribe());
+        let (ns, pod_name) = (r.namespace.clone(), name);
+        tokio::spawn(async move {
+            let lines_from = |i: usize| {
+                let s = state.lock().unwrap();
+                let all = s.logs.get(&key).cloned().unwrap_or_default();
+                let alive = s.get("pods", &ns, &pod_name).is_some();
+                (all.into_iter().skip(i).collect::<Vec<_>>(), alive)
+            };
+            let (first, _) = lines_from(0);
+            let mut sent = first.len();
+            let mut first: Vec<_> = first
+                .into_iter()
+                .filter(|(at, _)| since.is_none_or(|s| *at >= s))
+                .collect();
+            if let Some(t) = tail {
+                first = first.split_off(first.len().saturating_sub(t));
+            }
+            let fmt = |(at, text): (jiff::Timestamp, String)| {
+                let l = if stamps {
+                    format!("{at} {text}\n")
+                } else {
+                    format!("{text}\n")
+                };
+                Ok(Frame::data(Bytes::from(l)))
+            };
+            for l in first {
+                if tx.send(fmt(l)).await.is_err() {
+                    return;
+                }
+            }
+            if !follow {
+                return;
+            }
+            loop {
+                if changed.changed().await.is_err() {
+                    return;
+                }
+                let (more, alive) = lines_from(sent);
+                sent += more.len();
+                for l in more {
+                    if tx.send(fmt(l)).await.is_err() {
+                        return;
+                    }
+                }
+                if !alive {
+                    return;
+                }
+            }
+        });
+        stream_response(rx)
+    }
+}

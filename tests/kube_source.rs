@@ -1,0 +1,323 @@
+//! The watcher source against the Kubernetes API test server: pods and deployments arrive
+//! as observations, changes are coalesced, dropped and expired watches resume by themselves.
+#![allow(clippy::unwrap_used)]
+
+mod kube_server;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use kube_server::KubeServer;
+use kube_server::fixtures::{self, NS};
+use sitrep::config::kube::KubernetesConfig;
+use sitrep::event::{DeploymentStatus, Event, Observation, PodStatus};
+use tokio::sync::mpsc;
+
+/// What the observations said so far.
+#[derive(Default)]
+struct Seen {
+    pods: BTreeMap<String, PodStatus>,
+    deployments: BTreeMap<String, DeploymentStatus>,
+    pod_events: usize,
+}
+
+async fn until(rx: &mut mpsc::Receiver<Event>, seen: &mut Seen, done: impl Fn(&Seen) -> bool) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while !done(seen) {
+        let ev = tokio::time::timeout_at(deadline, rx.recv()).await;
+        let Ok(Some(Event::Observed(_, obs))) = ev else {
+            assert!(ev.is_ok(), "timed out waiting for observations");
+            continue;
+        };
+        match obs {
+            Observation::Pod(p) => {
+                seen.pod_events += 1;
+                seen.pods.insert(p.name.clone(), p);
+            }
+            Observation::PodGone { name, .. } => {
+                seen.pods.remove(&name);
+            }
+            Observation::Deployment(d) => {
+                seen.deployments.insert(d.name.clone(), d);
+            }
+            _ => {}
+        }
+    }
+}
+
+async fn connect(server: &KubeServer, dir: &std::path::Path) -> sitrep::sources::kube::Connection {
+    let cfg = KubernetesConfig {
+        kubeconfig: Some(server.kubeconfig(dir, "admin")),
+        ..toml::from_str("").unwrap()
+    };
+    sitrep::sources::kube::connect(&cfg).await.unwrap()
+}
+
+#[tokio::test]
+async fn pods_and_deployments_arrive_and_follow_changes() {
+    let server = KubeServer::start().await;
+    fixtures::shop(&server);
+    let dir = tempfile::tempdir().unwrap();
+    let conn = connect(&server, dir.path()).await;
+    assert_eq!(conn.context, "test");
+    assert_eq!(conn.namespaces, [NS]);
+    let (tx, mut rx) = mpsc::channel(1024);
+    let tasks = sitrep::sources::kube::spawn(&conn, tx);
+    let mut seen = Seen::default();
+    until(&mut rx, &mut seen, |s| {
+        s.pods.len() == 4 && s.deployments.len() == 2
+    })
+    .await;
+
+    let checkout = &seen.deployments["checkout"];
+    assert_eq!(
+        (checkout.revision, checkout.replicas, checkout.ready),
+        (2, 3, 3)
+    );
+    let revs: Vec<u64> = checkout.history.iter().map(|h| h.revision).collect();
+    assert_eq!(revs, [2, 1]);
+    assert_eq!(checkout.history[1].image, "shop/checkout:1.4");
+    let p = &seen.pods["checkout-7f9d6c5b4-a1b2c"];
+    assert_eq!(
+        (p.workload.as_str(), p.revision, p.ready),
+        ("checkout", 2, true)
+    );
+
+    // A pod crash-looping, then gone.
+    let mut bad = fixtures::pod("checkout-7f9d6c5b4", "zz9zz", false, &["app"]);
+    bad["status"]["containerStatuses"][0]["state"] =
+        serde_json::json!({"waiting": {"reason": "CrashLoopBackOff"}});
+    bad["status"]["containerStatuses"][0]["restartCount"] = 5.into();
+    server.put("pods", bad);
+    until(&mut rx, &mut seen, |s| {
+        s.pods.contains_key("checkout-7f9d6c5b4-zz9zz")
+    })
+    .await;
+    let p = &seen.pods["checkout-7f9d6c5b4-zz9zz"];
+    assert_eq!(p.reason.as_deref(), Some("CrashLoopBackOff"));
+    assert_eq!(p.restarts, 5);
+    server.with(|s| s.delete("pods", NS, "checkout-7f9d6c5b4-zz9zz"));
+    until(&mut rx, &mut seen, |s| s.pods.len() == 4).await;
+
+    // Bookmarks were asked for; every watch started from a list's resourceVersion.
+    let reqs = server.requests();
+    assert!(reqs.iter().any(|r| r.path.ends_with("/pods")
+        && r.has("watch=true")
+        && r.has("allowWatchBookmarks=true")));
+    assert!(reqs.iter().all(|r| r.user == "admin"));
+    for t in tasks {
+        t.abort();
+    }
+}
+
+#[tokio::test]
+async fn a_dropped_and_an_expired_watch_resume_by_themselves() {
+    let server = KubeServer::start().await;
+    fixtures::shop(&server);
+    let dir = tempfile::tempdir().unwrap();
+    let conn = connect(&server, dir.path()).await;
+    let (tx, mut rx) = mpsc::channel(1024);
+    let tasks = sitrep::sources::kube::spawn(&conn, tx);
+    let mut seen = Seen::default();
+    until(&mut rx, &mut seen, |s| s.pods.len() == 4).await;
+
+    server.drop_watches();
+    server.put(
+        "pods",
+        fixtures::pod("ingest-5d4c3b2a1", "after1", true, &["app"]),
+    );
+    until(&mut rx, &mut seen, |s| {
+        s.pods.contains_key("ingest-5d4c3b2a1-after1")
+    })
+    .await;
+
+    // History compacted while the watch was down: the resume gets 410, the source relists,
+    // and a pod deleted meanwhile leaves the pane.
+    server.with(|s| s.refuse_watches = true);
+    server.drop_watches();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.with(|s| s.delete("pods", NS, "ingest-5d4c3b2a1-after1"));
+    server.put(
+        "pods",
+        fixtures::pod("ingest-5d4c3b2a1", "after2", true, &["app"]),
+    );
+    server.compact();
+    server.with(|s| s.refuse_watches = false);
+    until(&mut rx, &mut seen, |s| {
+        s.pods.contains_key("ingest-5d4c3b2a1-after2")
+            && !s.pods.contains_key("ingest-5d4c3b2a1-after1")
+    })
+    .await;
+    let lists = server
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/pods") && !r.has("watch=true"))
+        .count();
+    let log: Vec<String> = server
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/pods"))
+        .map(|r| r.query.clone())
+        .collect();
+    assert!(
+        lists >= 2,
+        "the 410 made the watcher list again ({lists} lists): {log:#?}"
+    );
+    for t in tasks {
+        t.abort();
+    }
+}
+
+#[tokio::test]
+async fn many_pod_changes_are_coalesced() {
+    let server = KubeServer::start().await;
+    fixtures::shop(&server);
+    let dir = tempfile::tempdir().unwrap();
+    let conn = connect(&server, dir.path()).await;
+    let (tx, mut rx) = mpsc::channel(100_000);
+    let tasks = sitrep::sources::kube::spawn(&conn, tx);
+    let mut seen = Seen::default();
+    until(&mut rx, &mut seen, |s| s.pods.len() == 4).await;
+    let before = seen.pod_events;
+    // 1,000 status flips of one pod between flushes, ending where they started but for
+    // the restart count: the pane needs the last state, not every step.
+    server.with(|s| {
+        for i in 0..1000 {
+            let mut p = fixtures::pod("checkout-7f9d6c5b4", "a1b2c", i % 2 == 0, &["app"]);
+            p["status"]["containerStatuses"][0]["restartCount"] = (i / 999).into();
+            s.put("pods", p);
+        }
+    });
+    until(&mut rx, &mut seen, |s| {
+        s.pods["checkout-7f9d6c5b4-a1b2c"].restarts == 1
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    while let Ok(Event::Observed(_, Observation::Pod(_))) = rx.try_recv() {
+        seen.pod_events += 1;
+    }
+    let sent = seen.pod_events - before;
+    assert!(sent <= 10, "1,000 watch events became {sent} observations");
+    for t in tasks {
+        t.abort();
+    }
+}
+
+#[tokio::test]
+async fn the_snapshot_lists_pods_and_deployments() {
+    let server = KubeServer::start().await;
+    fixtures::shop(&server);
+    let dir = tempfile::tempdir().unwrap();
+    let conn = connect(&server, dir.path()).await;
+    let now = jiff::Timestamp::now();
+    let snap = sitrep::sources::kube_snapshot::kube_snapshot(&conn, now)
+        .await
+        .unwrap();
+    let deployments = snap["deployments"].as_array().unwrap();
+    let checkout = deployments
+        .iter()
+        .find(|d| d["name"] == "checkout")
+        .unwrap();
+    assert_eq!(
+        checkout,
+        &serde_json::json!({"namespace": NS, "name": "checkout", "revision": 2, "replicas": 3,
+            "ready": 3, "updated": 3, "available": 3})
+    );
+    let pods = snap["pods"].as_array().unwrap();
+    assert_eq!(pods.len(), 4);
+    let p = pods
+        .iter()
+        .find(|p| p["name"] == "ingest-5d4c3b2a1-j7k8l")
+        .unwrap();
+    assert_eq!(p["workload"], "ingest");
+    assert_eq!(p["node"], "node-1");
+    assert_eq!(p["reason"], serde_json::Value::Null);
+    assert!(p["age_s"].as_i64().unwrap() < 60);
+}
+
+#[tokio::test]
+async fn the_pods_pane_shows_the_cluster_in_live_mode() {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use sitrep::app::{App, Mode};
+    use sitrep::config::{Config, Keymap, Theme};
+
+    let server = KubeServer::start().await;
+    fixtures::shop(&server);
+    let mut stuck = serde_json::json!({"status": {"conditions": [{"type": "Progressing",
+        "status": "False", "reason": "ProgressDeadlineExceeded",
+        "message": "ReplicaSet has timed out progressing."}],
+        "replicas": 1, "updatedReplicas": 1, "readyReplicas": 0, "availableReplicas": 0}});
+    server.with(|s| {
+        let mut d = s.get("deployments", NS, "ingest").cloned().unwrap();
+        d["status"] = stuck["status"].take();
+        s.put("deployments", d);
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let conn = connect(&server, dir.path()).await;
+    let (tx, mut rx) = mpsc::channel(1024);
+    let tasks = sitrep::sources::kube::spawn(&conn, tx);
+    let mode = Mode::Live {
+        context: conn.context.clone(),
+        namespace: NS.into(),
+    };
+    let theme = Theme::load("dark", None, true).unwrap();
+    let keymap = Keymap::load("default", None).unwrap();
+    let mut app = App::new(
+        mode,
+        Config::default(),
+        keymap,
+        theme,
+        "op".into(),
+        jiff::Timestamp::now(),
+    );
+    app.size = (240, 40);
+    let mut effects = Vec::new();
+    while app
+        .pods
+        .workloads
+        .values()
+        .map(|w| w.pods.len())
+        .sum::<usize>()
+        < 4
+        || app
+            .pods
+            .workloads
+            .values()
+            .filter(|w| w.deployment.is_some())
+            .count()
+            < 2
+    {
+        let ev = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        effects.extend(app.update(ev));
+    }
+    // The first workload seen becomes the log tail's target.
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, sitrep::app::Effect::TailLogs(t) if t.namespace == NS))
+    );
+    let mut terminal = Terminal::new(TestBackend::new(240, 40)).unwrap();
+    terminal.draw(|f| sitrep::ui::draw(f, &app)).unwrap();
+    let screen: String = terminal
+        .backend()
+        .buffer()
+        .content()
+        .chunks(240)
+        .map(|row| row.iter().map(|c| c.symbol()).collect::<String>() + "\n")
+        .collect();
+    assert!(screen.contains("LIVE test/acme"), "{screen}");
+    assert!(screen.contains("checkout 3/3 ready rev 2"), "{screen}");
+    assert!(
+        screen.contains(
+            "ingest 0/1 ready rev 1 rollout upd 1 avail 0 unavail 1 ProgressDeadlineExceeded"
+        ),
+        "{screen}"
+    );
+    for t in tasks {
+        t.abort();
+    }
+}
