@@ -321,3 +321,53 @@ async fn the_pods_pane_shows_the_cluster_in_live_mode() {
         t.abort();
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sitrep_snapshot_prints_the_cluster() {
+    let server = KubeServer::start().await;
+    fixtures::shop(&server);
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = server.kubeconfig(dir.path(), "admin");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[kubernetes]\nkubeconfig = {:?}\nnamespaces = [{NS:?}]\n",
+            kubeconfig.display().to_string()
+        ),
+    )
+    .unwrap();
+    let bin = env!("CARGO_BIN_EXE_sitrep");
+    let run = |format: &'static str| {
+        let config = config.clone();
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(bin)
+                .args(["snapshot", "--format", format, "--config"])
+                .arg(&config)
+                .output()
+                .unwrap()
+        })
+    };
+    let out = run("json").await.unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let checkout = json["deployments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["name"] == "checkout")
+        .cloned()
+        .unwrap();
+    assert_eq!(checkout["revision"], 2);
+    assert_eq!(json["pods"].as_array().unwrap().len(), 4);
+    let md = run("md").await.unwrap();
+    let text = String::from_utf8_lossy(&md.stdout);
+    assert!(
+        text.contains(&format!("- {NS}/checkout: 3/3 ready, revision 2")),
+        "{text}"
+    );
+}
