@@ -131,6 +131,8 @@ pub enum Command {
     Copy,
     /// Open an incident by hand.
     IncidentOpen(String),
+    /// Lines of context around log filter matches; without a number, toggle 0 and 3.
+    Context(Option<usize>),
     /// Run a shell command (without one, the selected runbook step's command).
     Run(Option<String>),
     /// Show another runbook section: `next`, `prev`, `auto`, or a title or anchor.
@@ -244,6 +246,11 @@ pub const COMMANDS: &[CommandSpec] = &[
     spec("wrap", "", "wrap long log lines, or cut them"),
     spec("next-error", "", "jump to the next error in the logs"),
     spec("copy", "", "copy the selected step's command (OSC 52)"),
+    spec(
+        "context",
+        "[lines]",
+        "lines around each log filter match (no number: toggle 3)",
+    ),
     spec("incident", "open <title>", "open an incident by hand"),
     world(
         "run",
@@ -434,6 +441,13 @@ impl Command {
                 _ => err("usage: scale <deployment> <replicas>"),
             },
             "run" => Ok(Command::Run(text())),
+            "context" => match args.as_slice() {
+                [] => Ok(Command::Context(None)),
+                [n] => n.parse().map(|n| Command::Context(Some(n))).map_err(|_| {
+                    CommandError(format!("context takes a number of lines, got `{n}`"))
+                }),
+                _ => err("usage: context [lines]"),
+            },
             "update" => no_args(Command::Update),
             "role" => match rest.split_once(char::is_whitespace) {
                 Some((role, name)) if !name.trim().is_empty() => match role.parse() {

@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 
 use crate::app::{App, Mode};
 use crate::cli::{DrillArgs, Global};
-use crate::config::{Config, Dirs, FileErrors, Keymap, Theme};
+use crate::config::{Config, Dirs, FileError, FileErrors, Keymap, Theme};
 use crate::drill::{Scenario, World};
 use crate::executors::sandbox::Sandbox;
 use crate::runtime::{self, Plug};
@@ -55,6 +55,31 @@ pub fn setup(global: &Global) -> Result<Setup, FileErrors> {
         .unwrap_or_else(|| "default".into());
     let theme = Theme::load(&theme_spec, dirs.config.as_deref(), no_color);
     let keymap = Keymap::load(&keymap_spec, dirs.config.as_deref());
+    if let (Ok(map), Some(path)) = (&keymap, &config_path) {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        for ks in &config.kill_switches {
+            let Some(spec) = &ks.key else { continue };
+            let at = text.find(&format!("{spec:?}")).map(|i| i..i + spec.len());
+            match crate::config::keymap::Key::parse(spec) {
+                Err(e) => errors.push(FileError::at(
+                    path,
+                    &text,
+                    at,
+                    format!("kill switch {}: {e}", ks.name),
+                )),
+                Ok(k) if map.lookup(&k).is_some() => errors.push(FileError::at(
+                    path,
+                    &text,
+                    at,
+                    format!(
+                        "kill switch {}: key `{spec}` is already bound in the {} keymap",
+                        ks.name, map.name
+                    ),
+                )),
+                Ok(_) => {}
+            }
+        }
+    }
     match (theme, keymap) {
         (Ok(theme), Ok(keymap)) if errors.is_empty() => Ok(Setup {
             dirs,

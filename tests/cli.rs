@@ -172,3 +172,33 @@ fn speed_is_validated() {
         text(&o)
     );
 }
+
+#[test]
+fn a_kill_switch_key_must_be_free() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path();
+    std::fs::write(
+        p.join("config.toml"),
+        "[[kill_switches]]\nname = \"off\"\ndescription = \"d\"\nkey = \"q\"\nkind = \"scale\"\ndeployment = \"web\"\nreplicas = 0\n",
+    )
+    .expect("write");
+    let o = sitrep(&["check", "--config", "config.toml"], p);
+    assert_eq!(o.status.code(), Some(1));
+    let t = text(&o);
+    assert!(
+        t.contains(
+            "config.toml:4: kill switch off: key `q` is already bound in the default keymap"
+        ),
+        "{t}"
+    );
+    let example = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/examples/snapbuilder.toml"
+    );
+    let o = sitrep(&["check", "--config", example], p);
+    assert!(
+        text(&o).contains("ok: config"),
+        "the shipped example passes: {}",
+        text(&o)
+    );
+}

@@ -129,6 +129,15 @@ impl App {
             Command::Run(None) => self.run_step_command(),
             Command::Run(Some(command)) => self.run_shell(command),
             Command::Section(which) => self.pick_section(&which),
+            Command::Context(n) => {
+                self.logs.context = n.unwrap_or(if self.logs.context == 0 { 3 } else { 0 });
+                if self.logs.filter().is_none() {
+                    self.flash(
+                        Level::Unknown,
+                        "context shows around filter matches: set one with /",
+                    );
+                }
+            }
             Command::Role(role, name) => {
                 let entry = crate::journal::Entry::role(self.now, self.actor.clone(), role, &name);
                 self.record(entry);

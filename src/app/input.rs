@@ -62,6 +62,20 @@ impl App {
         };
         if let Some(cmd) = self.keymap.lookup(&k).cloned() {
             self.run_command(cmd);
+            return;
+        }
+        // A kill switch's own key (from the config) flips it, after the usual confirmation.
+        let switch = self
+            .config
+            .kill_switches
+            .iter()
+            .find(|ks| ks.key.as_deref().and_then(|s| Key::parse(s).ok()) == Some(k))
+            .map(|ks| ks.name.clone());
+        if let Some(name) = switch {
+            self.run_command(Command::KillSwitch {
+                name: Some(name),
+                on: None,
+            });
         }
     }
 

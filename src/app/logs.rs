@@ -55,7 +55,8 @@ impl LogFilter {
         })
     }
 
-    fn keeps(&self, line: &StoredLine) -> bool {
+    /// Whether the filter keeps a line.
+    pub fn keeps(&self, line: &StoredLine) -> bool {
         self.regex.is_match(&line.text) != self.exclude
     }
 }
@@ -77,6 +78,8 @@ pub struct LogBuffer {
     pub follow: bool,
     /// Rows from the bottom of the (filtered) view.
     pub scroll: usize,
+    /// Lines shown around each filter match, like `grep -C`.
+    pub context: usize,
     pub wrap: bool,
     pod_slots: BTreeMap<String, usize>,
     /// The farthest a late line has been inserted from the end, so lookups by sequence
@@ -97,6 +100,7 @@ impl LogBuffer {
             matches: VecDeque::new(),
             follow: true,
             scroll: 0,
+            context: 0,
             wrap: false,
             pod_slots: BTreeMap::new(),
             max_shift: 0,
@@ -227,12 +231,48 @@ impl LogBuffer {
         }
     }
 
+    /// Where a line sits in the ring.
+    fn position_of(&self, seq: u64) -> Option<usize> {
+        let first = self.lines.front()?.seq;
+        let guess = seq.saturating_sub(first) as usize;
+        let reach = self.max_shift + 64;
+        let lo = guess.saturating_sub(reach);
+        let hi = (guess + reach).min(self.lines.len());
+        (lo..hi).find(|i| self.lines[*i].seq == seq)
+    }
+
     /// The window of `height` visible lines that ends `scroll` lines above the bottom.
     pub fn window(&self, height: usize) -> Vec<&StoredLine> {
+        if self.filter.is_some() && self.context > 0 {
+            return self.window_with_context(height);
+        }
         let len = self.visible_len();
         let end = len.saturating_sub(self.scroll.min(len));
         let start = end.saturating_sub(height);
         (start..end).filter_map(|i| self.visible(i)).collect()
+    }
+
+    /// Matches with `context` lines around each, newest last; `scroll` counts matches.
+    fn window_with_context(&self, height: usize) -> Vec<&StoredLine> {
+        let mut shown = std::collections::BTreeSet::new();
+        let end = self.matches.len().saturating_sub(self.scroll);
+        for seq in self.matches.range(..end).rev() {
+            let Some(pos) = self.position_of(*seq) else {
+                continue;
+            };
+            let lo = pos.saturating_sub(self.context);
+            let hi = (pos + self.context).min(self.lines.len().saturating_sub(1));
+            shown.extend(lo..=hi);
+            if shown.len() >= height {
+                break;
+            }
+        }
+        let skip = shown.len().saturating_sub(height);
+        shown
+            .into_iter()
+            .skip(skip)
+            .filter_map(|i| self.lines.get(i))
+            .collect()
     }
 
     /// Scrolls up (positive) or down (negative); reaching the bottom resumes following.
@@ -400,6 +440,28 @@ mod tests {
         assert_eq!(shown.len(), 30 * 14);
         assert!(shown.windows(2).all(|w| w[0] <= w[1]), "in timestamp order");
         assert!(b.window(10_000).iter().all(|l| l.text == "ERROR x"));
+    }
+
+    #[test]
+    fn context_shows_lines_around_each_match() {
+        let mut b = LogBuffer::new(100);
+        for i in 0..20 {
+            b.push(line(
+                i,
+                "a",
+                if i == 5 || i == 15 {
+                    "ERROR x"
+                } else {
+                    "INFO y"
+                },
+            ));
+        }
+        b.set_filter(Some(LogFilter::parse("ERROR").unwrap()));
+        b.context = 2;
+        let seqs: Vec<u64> = b.window(50).iter().map(|l| l.seq).collect();
+        assert_eq!(seqs, [3, 4, 5, 6, 7, 13, 14, 15, 16, 17]);
+        let last: Vec<u64> = b.window(3).iter().map(|l| l.seq).collect();
+        assert_eq!(last, [15, 16, 17]);
     }
 
     #[test]

@@ -810,3 +810,22 @@ fn a_kill_switch_that_went_through_shows_its_new_state_at_once() {
         "a refusal changes nothing"
     );
 }
+
+#[test]
+fn a_kill_switch_key_from_the_config_asks_to_flip_it() {
+    let mut app = drill_app(10);
+    let text = "[[kill_switches]]\nname = \"ai-disabled\"\ndescription = \"d\"\nkey = \"m\"\nkind = \"configmap\"\nconfigmap = \"f\"\ndata_key = \"ai_enabled\"\non_value = \"false\"\noff_value = \"true\"\n";
+    app.config =
+        crate::config::Config::parse(std::path::Path::new("c.toml"), text).unwrap_or_default();
+    key(&mut app, KeyCode::Char('m'));
+    let Some(Overlay::Confirm { action, .. }) = &app.overlay else {
+        panic!("{:?}", app.overlay)
+    };
+    assert_eq!(
+        action,
+        &Action::KillSwitch {
+            name: "ai-disabled".into(),
+            on: true
+        }
+    );
+}

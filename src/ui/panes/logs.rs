@@ -16,6 +16,9 @@ pub fn title(app: &App) -> String {
     let mut parts = vec![format!("{} lines", l.visible_len())];
     if let Some(f) = l.filter() {
         parts.push(format!("filter /{}/", f.source));
+        if l.context > 0 {
+            parts.push(format!("±{}", l.context));
+        }
     }
     parts.push(if l.follow {
         "following".into()
@@ -48,11 +51,19 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         .into_iter()
         .map(|l| {
             let pod_style = Style::default().fg(theme.pod_color(l.pod_slot));
+            let context_line =
+                app.logs.context > 0 && app.logs.filter().is_some_and(|f| !f.keeps(l));
             let text_style = match l.level {
                 LogLevel::Error => theme.fg("crit").add_modifier(Modifier::BOLD),
                 LogLevel::Warn => theme.fg("warn"),
                 LogLevel::Debug => theme.fg("muted"),
                 LogLevel::Info => theme.fg("text"),
+            };
+            // Context lines around matches are dimmed, so the matches stand out.
+            let text_style = if context_line {
+                theme.fg("muted")
+            } else {
+                text_style
             };
             let pod = short_pod(&l.pod);
             let prefix = format!("{} {pod:<14} ", format::time_of_day(l.at));
