@@ -740,7 +740,7 @@ mod verdicts {
             v[0]
         );
         assert!(app.verifying.is_none());
-        assert_eq!(app.verdict.as_deref(), Some(v[0].as_str()));
+        assert_eq!(app.verdict.as_deref(), v[0].strip_prefix("worked "));
     }
 
     #[test]
@@ -757,7 +757,10 @@ mod verdicts {
         assert!(verdicts(&app.update(Event::Tick(at(&app, 299)))).is_empty());
         let effects = app.update(Event::Tick(t0 + jiff::SignedDuration::from_secs(301)));
         let v = verdicts(&effects);
-        assert_eq!(v, ["restart web: no effect after 5m (web ready 1/3)"]);
+        assert_eq!(
+            v,
+            ["did-not-work restart web: no effect after 5m (web ready 1/3)"]
+        );
     }
 
     #[test]
@@ -778,7 +781,7 @@ mod verdicts {
         let v = verdicts(&app.update(Event::Observed(at(&app, 10), web(5, 5, 4))));
         assert_eq!(
             v,
-            ["scale web 5: recovered at T+25s (web ready 3/3 → 5/5 at revision 4)"]
+            ["worked scale web 5: recovered at T+25s (web ready 3/3 → 5/5 at revision 4)"]
         );
     }
 }

@@ -5,7 +5,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use super::App;
 use crate::event::{Action, Level};
-use crate::journal::Kind;
+use crate::journal::{Entry, Verdict};
 
 /// A change being watched for its effect.
 #[derive(Debug, Clone, PartialEq)]
@@ -91,18 +91,33 @@ impl App {
         let Some(v) = &self.verifying else { return };
         let elapsed = self.now.duration_since(v.started);
         let line = v.action.command_line();
-        let verdict = if let Some(evidence) = self.recovered(v, elapsed) {
-            format!("{line}: recovered at {} ({evidence})", since(elapsed))
+        let (worked, verdict) = if let Some(evidence) = self.recovered(v, elapsed) {
+            (
+                true,
+                format!("{line}: recovered at {} ({evidence})", since(elapsed)),
+            )
         } else if self.now >= v.deadline {
             let mins = v.deadline.duration_since(v.started).as_secs() / 60;
-            format!("{line}: no effect after {mins}m{}", self.still_bad(v))
+            (
+                false,
+                format!("{line}: no effect after {mins}m{}", self.still_bad(v)),
+            )
         } else {
             return;
         };
         self.verifying = None;
         self.verdict = Some(verdict.clone());
-        self.flash(Level::Ok, verdict.clone());
-        self.journal_as("sitrep", Kind::Verdict, verdict, None);
+        self.flash(
+            if worked { Level::Ok } else { Level::Warn },
+            verdict.clone(),
+        );
+        // The journal's verdict token comes first, so exports can count what worked.
+        let token = if worked {
+            Verdict::Worked
+        } else {
+            Verdict::DidNotWork
+        };
+        self.record(Entry::verdict(self.now, "sitrep", token, &verdict));
     }
 
     fn unit_of(&self, name: &str) -> String {
