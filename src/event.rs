@@ -41,6 +41,12 @@ pub enum Observation {
     PodGone { namespace: String, name: String },
     /// One GPU's current state.
     Gpu(GpuStatus),
+    /// A node's `nvidia.com/gpu` capacity and allocatable count (0 and 0: the node is gone).
+    NodeGpus {
+        node: String,
+        capacity: u32,
+        allocatable: u32,
+    },
     /// An alert's current state.
     Alert(AlertStatus),
     /// A log line from one container.

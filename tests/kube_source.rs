@@ -371,3 +371,64 @@ async fn sitrep_snapshot_prints_the_cluster() {
         "{text}"
     );
 }
+
+/// GPU capacity and allocatable count by node, as the observations said.
+type NodeGpus = BTreeMap<String, (u32, u32)>;
+
+#[tokio::test]
+async fn gpu_capacity_of_nodes_is_watched() {
+    let server = KubeServer::start().await;
+    fixtures::shop(&server);
+    let node = |name: &str, cap: &str, alloc: &str| {
+        serde_json::json!({
+            "metadata": {"name": name},
+            "status": {
+                "capacity": {"cpu": "64", "nvidia.com/gpu": cap},
+                "allocatable": {"cpu": "63", "nvidia.com/gpu": alloc}
+            }
+        })
+    };
+    server.put("nodes", node("gpu-1", "8", "8"));
+    server.put(
+        "nodes",
+        serde_json::json!({"metadata": {"name": "cpu-1"}, "status": {"capacity": {"cpu": "32"}}}),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let conn = connect(&server, dir.path()).await;
+    let (tx, mut rx) = mpsc::channel(1024);
+    let tasks = sitrep::sources::kube::spawn(&conn, tx);
+    let mut nodes: NodeGpus = BTreeMap::new();
+    let mut wait = async |nodes: &mut NodeGpus, done: &dyn Fn(&NodeGpus) -> bool| {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while !done(nodes) {
+            match tokio::time::timeout_at(deadline, rx.recv()).await {
+                Ok(Some(Event::Observed(
+                    _,
+                    Observation::NodeGpus {
+                        node,
+                        capacity,
+                        allocatable,
+                    },
+                ))) => {
+                    nodes.insert(node, (capacity, allocatable));
+                }
+                Ok(Some(_)) => {}
+                other => panic!("no node observations: {other:?}"),
+            }
+        }
+    };
+    wait(&mut nodes, &|n| n.contains_key("gpu-1")).await;
+    assert_eq!(nodes["gpu-1"], (8, 8));
+    assert!(
+        !nodes.contains_key("cpu-1"),
+        "nodes without GPUs are not reported"
+    );
+    // A GPU falls off the bus: allocatable drops.
+    server.put("nodes", node("gpu-1", "8", "7"));
+    wait(&mut nodes, &|n| n.get("gpu-1") == Some(&(8, 7))).await;
+    server.with(|s| s.delete("nodes", "", "gpu-1"));
+    wait(&mut nodes, &|n| n.get("gpu-1") == Some(&(0, 0))).await;
+    for t in tasks {
+        t.abort();
+    }
+}

@@ -166,6 +166,8 @@ pub struct App {
     pub pods: PodsState,
     pub gpus: Gpus,
     pub gpus_selected: usize,
+    /// `nvidia.com/gpu` capacity and allocatable count by node, from the cluster.
+    pub node_gpus: std::collections::BTreeMap<String, (u32, u32)>,
     pub logs: LogBuffer,
     pub kill_switches: KillSwitches,
     /// The runbook checklist, when runbooks are loaded.
@@ -231,6 +233,7 @@ impl App {
             pods: PodsState::default(),
             gpus: Gpus::new(),
             gpus_selected: 0,
+            node_gpus: Default::default(),
             logs: LogBuffer::new(buffer),
             kill_switches: Vec::new(),
             checklist: None,

@@ -130,6 +130,17 @@ impl App {
                 let rows = self.pods.row_count();
                 self.pods.selected = self.pods.selected.min(rows.saturating_sub(1));
             }
+            Observation::NodeGpus {
+                node,
+                capacity,
+                allocatable,
+            } => {
+                if capacity == 0 {
+                    self.node_gpus.remove(&node);
+                } else {
+                    self.node_gpus.insert(node, (capacity, allocatable));
+                }
+            }
             Observation::Gpu(g) => {
                 self.gpus.insert((g.host.clone(), g.index), g);
             }

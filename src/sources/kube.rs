@@ -107,14 +107,93 @@ pub fn kubeconfig_present() -> bool {
 
 /// Starts one watching task per namespace; they end when the event channel closes.
 pub fn spawn(conn: &Connection, tx: mpsc::Sender<Event>) -> Vec<JoinHandle<()>> {
-    conn.namespaces
+    let mut tasks: Vec<JoinHandle<()>> = conn
+        .namespaces
         .iter()
         .map(|ns| {
             let client = conn.client.clone();
             let selector = conn.label_selector.clone();
             tokio::spawn(watch_namespace(client, ns.clone(), selector, tx.clone()))
         })
-        .collect()
+        .collect();
+    tasks.push(tokio::spawn(watch_node_gpus(conn.client.clone(), tx)));
+    tasks
+}
+
+/// The `nvidia.com/gpu` count of a node's capacity and allocatable resources.
+pub fn node_gpus(node: &k8s_openapi::api::core::v1::Node) -> (u32, u32) {
+    let count = |m: Option<
+        &std::collections::BTreeMap<
+            String,
+            k8s_openapi::apimachinery::pkg::api::resource::Quantity,
+        >,
+    >| {
+        m.and_then(|m| m.get("nvidia.com/gpu"))
+            .and_then(|q| q.0.parse().ok())
+            .unwrap_or(0)
+    };
+    let status = node.status.as_ref();
+    (
+        count(status.and_then(|s| s.capacity.as_ref())),
+        count(status.and_then(|s| s.allocatable.as_ref())),
+    )
+}
+
+/// Watches nodes for GPU capacity. Nodes without GPUs are not reported; a cluster role that
+/// may not list nodes only costs this pane, with the error in the header.
+async fn watch_node_gpus(client: Client, tx: mpsc::Sender<Event>) {
+    let nodes: Api<k8s_openapi::api::core::v1::Node> = Api::all(client);
+    let events = watcher(nodes, watcher::Config::default()).default_backoff();
+    let mut events = std::pin::pin!(events);
+    let mut reported: BTreeSet<String> = BTreeSet::new();
+    while let Some(ev) = events.next().await {
+        let updates: Vec<(String, u32, u32)> = match ev {
+            Ok(watcher::Event::Apply(n) | watcher::Event::InitApply(n)) => {
+                let (capacity, allocatable) = node_gpus(&n);
+                vec![(n.name_any(), capacity, allocatable)]
+            }
+            Ok(watcher::Event::Delete(n)) => vec![(n.name_any(), 0, 0)],
+            Ok(watcher::Event::Init | watcher::Event::InitDone) => Vec::new(),
+            Err(e) => {
+                tracing::warn!(error = %e, "kubernetes node watch");
+                let obs = Observation::SourceError {
+                    source: "kubernetes nodes".into(),
+                    error: e.to_string(),
+                };
+                if tx
+                    .send(Event::Observed(jiff::Timestamp::now(), obs))
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+                Vec::new()
+            }
+        };
+        for (node, capacity, allocatable) in updates {
+            let known = reported.contains(&node);
+            if capacity == 0 && !known {
+                continue;
+            }
+            if capacity == 0 {
+                reported.remove(&node);
+            } else {
+                reported.insert(node.clone());
+            }
+            let obs = Observation::NodeGpus {
+                node,
+                capacity,
+                allocatable,
+            };
+            if tx
+                .send(Event::Observed(jiff::Timestamp::now(), obs))
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
+    }
 }
 
 enum Change {

@@ -138,3 +138,19 @@ fn truncation_marks_the_cut() {
     );
     assert_eq!(super::truncate_left("short", 14), "short");
 }
+
+#[test]
+fn the_gpu_pane_shows_node_capacity_without_dcgm() {
+    let mut app = drill_app(10);
+    app.gpus.clear();
+    app.node_gpus.insert("gpu-node-7".into(), (8, 7));
+    app.run(Command::Focus(crate::command::FocusTarget::Pane(
+        Pane::Gpus,
+    )));
+    let screen = render(&mut app, 80, 24);
+    assert!(
+        screen.contains("gpu-node-7") && screen.contains("7/8 nvidia.com/gpu allocatable"),
+        "{screen}"
+    );
+    assert!(screen.contains("1 nodes: 7/8 allocatable"), "{screen}");
+}

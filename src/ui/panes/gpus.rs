@@ -78,10 +78,25 @@ fn mem_frac(g: &GpuStatus) -> f64 {
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let theme = &app.theme;
     if app.gpus.is_empty() {
-        frame.render_widget(
-            Paragraph::new(Span::styled("no GPUs reported", theme.fg("muted"))),
-            area,
-        );
+        // Without DCGM metrics, what the cluster says about its GPU nodes is still worth seeing.
+        let lines: Vec<ratatui::text::Line> = if app.node_gpus.is_empty() {
+            vec![Span::styled("no GPUs reported", theme.fg("muted")).into()]
+        } else {
+            app.node_gpus
+                .iter()
+                .map(|(node, (cap, alloc))| {
+                    let role = if alloc < cap { "warn" } else { "ok" };
+                    ratatui::text::Line::from(vec![
+                        Span::styled(format!("{node:<24} "), theme.fg("text")),
+                        Span::styled(
+                            format!("{alloc}/{cap} nvidia.com/gpu allocatable"),
+                            theme.fg(role),
+                        ),
+                    ])
+                })
+                .collect()
+        };
+        frame.render_widget(Paragraph::new(lines), area);
         return;
     }
     let cfg = &app.config.gpus;

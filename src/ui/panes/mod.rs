@@ -31,7 +31,23 @@ pub fn title_extra(app: &App, pane: Pane) -> Option<String> {
             (!app.pods.namespace.is_empty())
                 .then(|| format!("{} · {pods} pods", app.pods.namespace))
         }
-        Pane::Gpus => (!app.gpus.is_empty()).then(|| format!("{} GPUs", app.gpus.len())),
+        Pane::Gpus => {
+            let mut parts = Vec::new();
+            if !app.gpus.is_empty() {
+                parts.push(format!("{} GPUs", app.gpus.len()));
+            }
+            if !app.node_gpus.is_empty() {
+                let (cap, alloc) = app
+                    .node_gpus
+                    .values()
+                    .fold((0, 0), |(c, a), (x, y)| (c + x, a + y));
+                parts.push(format!(
+                    "{} nodes: {alloc}/{cap} allocatable",
+                    app.node_gpus.len()
+                ));
+            }
+            (!parts.is_empty()).then(|| parts.join(" · "))
+        }
         Pane::Logs => Some(logs::title(app)),
         Pane::Timeline => {
             let id = app
