@@ -170,6 +170,23 @@ pub struct RevisionInfo {
     pub image: String,
     pub change_cause: String,
     pub created: Timestamp,
+    /// The pod template in short, one fact a line (`serving: image …`, `serving: env K=V`),
+    /// so two revisions can be compared line by line.
+    #[serde(default)]
+    pub template: Vec<String>,
+}
+
+/// What changes between two pod templates: `-` lines go away, `+` lines come.
+pub fn template_diff(from: &[String], to: &[String]) -> Vec<String> {
+    let gone = from
+        .iter()
+        .filter(|l| !to.contains(l))
+        .map(|l| format!("- {l}"));
+    let come = to
+        .iter()
+        .filter(|l| !from.contains(l))
+        .map(|l| format!("+ {l}"));
+    gone.chain(come).collect()
 }
 
 /// A pod as the pods pane shows it.

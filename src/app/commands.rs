@@ -377,7 +377,7 @@ impl App {
                 if target.revision == d.revision {
                     return Err(format!("{name} is already at revision {}", d.revision));
                 }
-                vec![
+                let mut lines = vec![
                     format!("Roll back deployment {ns}/{name}"),
                     format!("  from revision {} ({})", d.revision, d.image),
                     format!("    to revision {} ({})", target.revision, target.image),
@@ -390,7 +390,17 @@ impl App {
                         }
                     ),
                     format!("{} pods will be replaced, one at a time.", d.replicas),
-                ]
+                ];
+                let current = d.history.iter().find(|h| h.revision == d.revision);
+                let diff = crate::event::template_diff(
+                    current.map_or(&[][..], |c| c.template.as_slice()),
+                    &target.template,
+                );
+                if !diff.is_empty() {
+                    lines.push("Pod template changes:".into());
+                    lines.extend(diff.into_iter().map(|l| format!("  {l}")));
+                }
+                lines
             }
             Action::Restart { deployment: name } => {
                 let d = deployment(name)?;

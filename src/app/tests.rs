@@ -111,6 +111,10 @@ fn rollback_asks_first_and_says_what_changes() {
         "{text}"
     );
     assert!(text.contains("4 pods will be replaced"), "{text}");
+    assert!(
+        text.contains("Pod template changes:\n  - serving: image registry.snapbuilder.internal/serving:1.9.0\n  + serving: image registry.snapbuilder.internal/serving:1.8.2"),
+        "{text}"
+    );
     assert!(text.contains("Signals now: "), "{text}");
     assert!(
         text.contains("Only the simulated cluster changes."),

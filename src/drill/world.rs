@@ -121,6 +121,7 @@ impl World {
                     image: r.image.clone(),
                     change_cause: r.change_cause.clone(),
                     created: start - r.age,
+                    template: template_of(&spec.name, &r.image, spec.gpu),
                 })
                 .collect();
             let current = &history[0];
@@ -848,6 +849,7 @@ impl Deployment {
             + 1;
         self.revision = next;
         self.image = image.clone();
+        let template = template_of(&self.spec.name, &image, self.spec.gpu);
         self.history.insert(
             0,
             RevisionInfo {
@@ -855,11 +857,22 @@ impl Deployment {
                 image,
                 change_cause,
                 created: now,
+                template,
             },
         );
         // Deployments keep ten old ReplicaSets by default (revisionHistoryLimit).
         self.history.truncate(11);
     }
+}
+
+/// The simulated pod template of a revision, in the short form the rollback dialog compares.
+fn template_of(deployment: &str, image: &str, gpu: bool) -> Vec<String> {
+    let container = deployment.rsplit('-').next().unwrap_or("main");
+    let mut lines = vec![format!("{container}: image {image}")];
+    if gpu {
+        lines.push(format!("{container}: limits nvidia.com/gpu=1"));
+    }
+    lines
 }
 
 fn new_pod(

@@ -157,6 +157,39 @@ pub fn first_image(t: Option<&PodTemplateSpec>) -> String {
         .unwrap_or_default()
 }
 
+/// A pod template in short, one fact a line, for comparing revisions.
+pub fn template_lines(t: Option<&PodTemplateSpec>) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in t
+        .and_then(|t| t.spec.as_ref())
+        .map(|s| s.containers.as_slice())
+        .unwrap_or_default()
+    {
+        let name = &c.name;
+        out.push(format!(
+            "{name}: image {}",
+            c.image.as_deref().unwrap_or("-")
+        ));
+        for e in c.env.iter().flatten() {
+            match &e.value {
+                Some(v) => out.push(format!("{name}: env {}={v}", e.name)),
+                None => out.push(format!("{name}: env {} (from a reference)", e.name)),
+            }
+        }
+        if let Some(r) = &c.resources {
+            for (kind, m) in [("requests", &r.requests), ("limits", &r.limits)] {
+                for (k, q) in m.iter().flatten() {
+                    out.push(format!("{name}: {kind} {k}={}", q.0));
+                }
+            }
+        }
+        if let Some(args) = &c.args {
+            out.push(format!("{name}: args {}", args.join(" ")));
+        }
+    }
+    out
+}
+
 /// Whether a template asks for GPUs.
 fn wants_gpu(t: &PodTemplateSpec) -> bool {
     t.spec.iter().flat_map(|s| &s.containers).any(|c| {
@@ -198,6 +231,7 @@ pub fn deployment_status<'a>(
                 .cloned()
                 .unwrap_or_default(),
             created: ts(rs.metadata.creation_timestamp.as_ref()),
+            template: template_lines(rs.spec.template.as_ref()),
         })
         .collect();
     history.sort_by_key(|h| std::cmp::Reverse(h.revision));
@@ -344,5 +378,36 @@ mod tests {
         let revs: Vec<u64> = s.history.iter().map(|h| h.revision).collect();
         assert_eq!(revs, [3, 1]);
         assert_eq!(s.history[1].change_cause, "deploy web:1");
+    }
+}
+
+#[cfg(test)]
+mod template_tests {
+    use super::*;
+
+    #[test]
+    fn templates_compare_line_by_line() {
+        let t = |image: &str, mem: &str| -> PodTemplateSpec {
+            serde_json::from_value(serde_json::json!({"spec": {"containers": [{
+                "name": "serving", "image": image,
+                "env": [{"name": "KV_CACHE_GIB", "value": "24"}],
+                "resources": {"limits": {"memory": mem}}
+            }]}}))
+            .unwrap_or_default()
+        };
+        let a = template_lines(Some(&t("s:1.8", "40Gi")));
+        assert_eq!(
+            a,
+            [
+                "serving: image s:1.8",
+                "serving: env KV_CACHE_GIB=24",
+                "serving: limits memory=40Gi"
+            ]
+        );
+        let b = template_lines(Some(&t("s:1.9", "40Gi")));
+        assert_eq!(
+            crate::event::template_diff(&a, &b),
+            ["- serving: image s:1.8", "+ serving: image s:1.9"]
+        );
     }
 }

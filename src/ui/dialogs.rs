@@ -179,6 +179,25 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                         theme.fg("warn"),
                     )));
                 }
+                // What the chosen revision's pod template changes against the running one.
+                let current = d.history.iter().find(|h| h.revision == d.revision);
+                let chosen = targets
+                    .get(*selected)
+                    .and_then(|r| d.history.iter().find(|h| h.revision == *r));
+                if let (Some(c), Some(t)) = (current, chosen) {
+                    let diff = crate::event::template_diff(&c.template, &t.template);
+                    if !diff.is_empty() {
+                        lines.push(Line::from(""));
+                        lines.push(Line::from(Span::styled(
+                            format!("pod template, revision {} → {}:", c.revision, t.revision),
+                            theme.fg("muted"),
+                        )));
+                    }
+                    for l in diff {
+                        let role = if l.starts_with('+') { "ok" } else { "crit" };
+                        lines.push(Line::from(Span::styled(format!("  {l}"), theme.fg(role))));
+                    }
+                }
             }
             lines.push(Line::from(""));
             lines.push(keys_line(app, "enter picks (asks first)   esc closes"));
