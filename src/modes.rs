@@ -161,6 +161,7 @@ struct Wiring {
     drill: Option<mpsc::Sender<crate::sources::drill::Control>>,
     /// Where the log tailer takes its orders (live clusters only).
     logs: Option<mpsc::Sender<crate::app::LogTarget>>,
+    spark: Option<crate::sources::prometheus::SparkWidth>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
     /// The mode as the sources found it (the cluster's context and namespaces).
     mode: Option<Mode>,
@@ -232,6 +233,7 @@ where
             drill: wiring.drill,
             journal: sink,
             logs: wiring.logs,
+            spark: wiring.spark,
         };
         let mut tui = Tui::enter().context("cannot take over the terminal")?;
         // Lets the end-to-end tests prove that a panic gives the terminal back.
@@ -239,6 +241,13 @@ where
             panic!("SITREP_TEST_PANIC is set: panicking on purpose");
         }
         app.size = tui.size()?;
+        // The first layout tells the sources how wide the sparklines are.
+        let (w, h) = app.size;
+        let _ = tx
+            .send(crate::event::Event::Input(crossterm::event::Event::Resize(
+                w, h,
+            )))
+            .await;
         let result = runtime::run(&mut tui, &mut app, EventStream::new(), tx, rx, plug).await;
         drop(tui);
         wiring.tasks.iter().for_each(|t| t.abort());
@@ -312,8 +321,10 @@ pub fn live(global: &Global) -> anyhow::Result<ExitCode> {
     }
     let actor = app.actor.clone();
     run_cockpit(app, journal, move |tx| async move {
+        let spark = crate::sources::prometheus::SparkWidth::default();
         let mut tasks =
-            crate::sources::prometheus::spawn(&config, tx.clone()).map_err(|e| anyhow!("{e}"))?;
+            crate::sources::prometheus::spawn_with_width(&config, tx.clone(), spark.clone())
+                .map_err(|e| anyhow!("{e}"))?;
         let am = crate::sources::alertmanager::Am::from_config(&config)
             .transpose()
             .map_err(|e| anyhow!("{e}"))?;
@@ -352,6 +363,7 @@ pub fn live(global: &Global) -> anyhow::Result<ExitCode> {
             executor: Arc::new(executor),
             drill: None,
             logs,
+            spark: Some(spark),
             tasks,
             mode,
         })
@@ -382,6 +394,7 @@ pub fn drill(global: &Global, spec: &str, args: &DrillArgs) -> anyhow::Result<Ex
             executor: Arc::new(Sandbox::new(control_tx.clone())),
             drill: Some(control_tx),
             logs: None,
+            spark: None,
             tasks: vec![engine],
             mode: None,
         })

@@ -31,6 +31,8 @@ pub struct Plug {
     pub journal: crate::journal_worker::JournalSink,
     /// The log tailer, in live mode: takes what to tail next.
     pub logs: Option<mpsc::Sender<crate::app::LogTarget>>,
+    /// The Prometheus sparkline width, in live mode.
+    pub spark: Option<crate::sources::prometheus::SparkWidth>,
 }
 
 /// Never draw more often than this.
@@ -92,6 +94,11 @@ fn apply(
 ) -> io::Result<bool> {
     match effect {
         Effect::Quit => return Ok(true),
+        Effect::SparkWidth(w) => {
+            if let Some(spark) = &plug.spark {
+                spark.set(w);
+            }
+        }
         Effect::Execute(action) => {
             tracing::info!(action = %action.command_line(), "executing");
             let pending = plug.executor.execute(action);

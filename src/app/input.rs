@@ -13,6 +13,26 @@ use super::{App, Effect, LineInput, Overlay};
 
 impl App {
     pub(super) fn on_input(&mut self, ev: TermEvent) {
+        self.on_input_event(ev);
+        self.sync_spark_width();
+    }
+
+    /// Keys, resizes and new signals change the layout; the sources fetch one sparkline
+    /// point per column.
+    pub(super) fn sync_spark_width(&mut self) {
+        let area = ratatui::layout::Rect::new(0, 0, self.size.0, self.size.1);
+        let width = crate::ui::layout::areas(area, self)
+            .panes
+            .iter()
+            .find(|(p, _)| *p == crate::command::Pane::Signals)
+            .map_or(0, |(_, r)| r.width.saturating_sub(4));
+        if width > 0 && width != self.spark_width {
+            self.spark_width = width;
+            self.emit(Effect::SparkWidth(width));
+        }
+    }
+
+    fn on_input_event(&mut self, ev: TermEvent) {
         match ev {
             // Terminals that report releases and repeats would otherwise act twice.
             TermEvent::Key(k) if k.kind == KeyEventKind::Press => self.on_key(k),

@@ -113,6 +113,8 @@ pub enum NotePurpose {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Quit,
+    /// The signals pane now draws sparklines this many columns wide.
+    SparkWidth(u16),
     /// Carry out a confirmed action with the mode's executor.
     Execute(Action),
     /// Write an incident heading and header.
@@ -188,6 +190,8 @@ pub struct App {
     pub deadlines_passed: std::collections::BTreeSet<String>,
     /// The timeline shows only entries of this kind.
     pub timeline_filter: Option<Kind>,
+    /// The sparkline width last told to the sources.
+    pub spark_width: u16,
     /// Incident ids already in the journal, so a new one never repeats them.
     pub known_incidents: Vec<String>,
     /// Health probes in the order first seen.
@@ -247,6 +251,7 @@ impl App {
             note_draft: None,
             source_errors: Vec::new(),
             known_incidents: Vec::new(),
+            spark_width: 0,
             deadlines_passed: Default::default(),
             timeline_filter: None,
             health: Vec::new(),

@@ -38,6 +38,8 @@ impl App {
                         ..SignalState::default()
                     });
                 }
+                // A new signal can change the layout, and so the sparkline width.
+                self.sync_spark_width();
             }
             Observation::Signal { name, value } => {
                 let now = self.now;

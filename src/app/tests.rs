@@ -836,3 +836,28 @@ fn a_kill_switch_key_from_the_config_asks_to_flip_it() {
         }
     );
 }
+
+#[test]
+fn the_sparkline_width_follows_the_layout() {
+    let mut app = drill_app(10);
+    let effects = app.update(Event::Input(TermEvent::Resize(200, 60)));
+    let width = effects.iter().find_map(|e| match e {
+        Effect::SparkWidth(w) => Some(*w),
+        _ => None,
+    });
+    assert!(width.is_some_and(|w| w > 40 && w < 60), "{effects:?}");
+    assert!(
+        !app.update(Event::Input(TermEvent::Resize(200, 60)))
+            .iter()
+            .any(|e| matches!(e, Effect::SparkWidth(_))),
+        "told once"
+    );
+    key(&mut app, KeyCode::Char('1'));
+    let zoomed = key(&mut app, KeyCode::Char('z'));
+    assert!(
+        zoomed
+            .iter()
+            .any(|e| matches!(e, Effect::SparkWidth(w) if *w > 150)),
+        "{zoomed:?}"
+    );
+}

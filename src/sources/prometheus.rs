@@ -19,6 +19,30 @@ pub const SPARK_SPAN: Duration = Duration::from_secs(3600);
 /// Resolution of the sparkline query: 240 points an hour, the pane folds them to its width.
 pub const SPARK_STEP: f64 = 15.0;
 
+/// The sparkline's width in columns, as the cockpit last laid it out; the range query's
+/// step follows it so one point is fetched per column.
+#[derive(Debug, Clone, Default)]
+pub struct SparkWidth(std::sync::Arc<std::sync::atomic::AtomicU16>);
+
+impl SparkWidth {
+    /// Records the width the signals pane now draws sparklines at.
+    pub fn set(&self, columns: u16) {
+        self.0.store(columns, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Seconds between points: the hour spread over the columns, in whole multiples of
+    /// the smallest step (15 s) so successive fetches line up.
+    pub fn step(&self) -> i64 {
+        let base = SPARK_STEP as i64;
+        let cols = i64::from(self.0.load(std::sync::atomic::Ordering::Relaxed));
+        if cols == 0 {
+            return base;
+        }
+        let per_col = (SPARK_SPAN.as_secs() as i64 + cols - 1) / cols;
+        ((per_col + base - 1) / base).max(1) * base
+    }
+}
+
 /// A Prometheus client with sitrep's timeouts and auth.
 #[derive(Clone)]
 pub struct Prom {
@@ -213,6 +237,9 @@ struct SignalPoller {
     config: Config,
     signal: SignalConfig,
     last_point: Option<i64>,
+    width: SparkWidth,
+    /// The step the points so far were fetched with; a new width refetches the hour.
+    last_step: i64,
 }
 
 impl Poller for SignalPoller {
@@ -223,7 +250,11 @@ impl Poller for SignalPoller {
             name: name.clone(),
             value,
         }];
-        let step = SPARK_STEP as i64;
+        let step = self.width.step();
+        if step != self.last_step {
+            self.last_point = None;
+            self.last_step = step;
+        }
         let now = Timestamp::now().as_second() / step * step;
         let (start, reset) = match self.last_point {
             Some(last) => (last + step, false),
@@ -231,7 +262,7 @@ impl Poller for SignalPoller {
         };
         if start <= now {
             let q = signal_query(&self.config, &self.signal, &self.signal.query, None)?;
-            let points = self.prom.range(&q, start, now, SPARK_STEP).await?;
+            let points = self.prom.range(&q, start, now, step as f64).await?;
             // Ask from `now` next time even when the range was empty, so gaps are not refetched.
             self.last_point = Some(now);
             out.push(Observation::SignalSeries {
@@ -263,6 +294,15 @@ impl Poller for GpuPoller {
 /// Starts every live source the config names: signals and GPUs here, alerts and health
 /// probes in their own modules. The tasks end when the event channel closes.
 pub fn spawn(config: &Config, tx: mpsc::Sender<Event>) -> Result<Vec<JoinHandle<()>>, String> {
+    spawn_with_width(config, tx, SparkWidth::default())
+}
+
+/// [`spawn`], with sparkline steps following the pane's width.
+pub fn spawn_with_width(
+    config: &Config,
+    tx: mpsc::Sender<Event>,
+    width: SparkWidth,
+) -> Result<Vec<JoinHandle<()>>, String> {
     let mut tasks = Vec::new();
     let prom = Prom::from_config(config).transpose()?;
     if let Some(prom) = &prom {
@@ -279,6 +319,8 @@ pub fn spawn(config: &Config, tx: mpsc::Sender<Event>) -> Result<Vec<JoinHandle<
                 config: config.clone(),
                 signal: s.clone(),
                 last_point: None,
+                width: width.clone(),
+                last_step: 0,
             };
             let refresh = s.refresh.map_or(every, |r| r.0);
             tasks.push(tokio::spawn(poll(
@@ -347,5 +389,26 @@ pub fn check_queries_blocking(config: &Config) -> Vec<String> {
     {
         Ok(rt) => rt.block_on(check_queries(config)),
         Err(_) => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod spark_tests {
+    use super::SparkWidth;
+
+    #[test]
+    fn the_step_spreads_the_hour_over_the_columns() {
+        let w = SparkWidth::default();
+        assert_eq!(w.step(), 15, "unknown width: the finest step");
+        w.set(56);
+        assert_eq!(
+            w.step(),
+            75,
+            "3600 s over 56 columns is 64.3 s, rounded up to 15 s multiples"
+        );
+        w.set(240);
+        assert_eq!(w.step(), 15);
+        w.set(1000);
+        assert_eq!(w.step(), 15, "never finer than 15 s");
     }
 }
