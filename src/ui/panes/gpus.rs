@@ -115,6 +115,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     }
     let area = table_area;
     let height = area.height.saturating_sub(1) as usize;
+    let columns = match area.width {
+        50.. => 6,
+        42..50 => 5,
+        _ => 4,
+    };
     let offset = app.gpus_selected.saturating_sub(height.saturating_sub(1));
     let rows: Vec<Row> = sorted(app)
         .into_iter()
@@ -152,7 +157,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 )),
                 None => Cell::from(Span::styled("-", theme.fg("muted"))),
             };
-            let row = Row::new(vec![
+            let mut cells = vec![
                 Cell::from(Span::styled(
                     format!("{}/{}", g.host, g.index),
                     theme.fg("text"),
@@ -166,12 +171,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                     g.temp_c.map_or("N/A".into(), |t| format!("{t:.0}°C")),
                     theme.fg(temp_role).add_modifier(Modifier::BOLD),
                 )),
+                xid,
                 Cell::from(Span::styled(
                     g.power_w.map_or("N/A".into(), |p| format!("{p:.0}W")),
                     theme.fg("muted"),
                 )),
-                xid,
-            ]);
+            ];
+            // Narrow panes drop power first, then XID, so memory and temperature stay readable.
+            cells.truncate(columns);
+            let row = Row::new(cells);
             if i == app.gpus_selected && app.focus == crate::command::Pane::Gpus {
                 row.style(theme.selected())
             } else {
@@ -179,20 +187,18 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             }
         })
         .collect();
-    let header =
-        Row::new(["gpu", "util", "memory", "temp", "power", "xid"]).style(theme.fg("muted"));
-    let table = Table::new(
-        rows,
-        [
-            Constraint::Min(12),
-            Constraint::Length(4),
-            Constraint::Length(11),
-            Constraint::Length(4),
-            Constraint::Length(5),
-            Constraint::Length(6),
-        ],
-    )
-    .header(header)
-    .column_spacing(1);
+    let header = Row::new(["gpu", "util", "memory", "temp", "xid", "power"][..columns].to_vec())
+        .style(theme.fg("muted"));
+    let widths = [
+        Constraint::Min(12),
+        Constraint::Length(4),
+        Constraint::Length(11),
+        Constraint::Length(4),
+        Constraint::Length(6),
+        Constraint::Length(5),
+    ];
+    let table = Table::new(rows, widths[..columns].to_vec())
+        .header(header)
+        .column_spacing(1);
     frame.render_widget(table, area);
 }
