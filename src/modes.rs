@@ -325,6 +325,7 @@ pub fn live(global: &Global) -> anyhow::Result<ExitCode> {
         let mut tasks =
             crate::sources::prometheus::spawn_with_width(&config, tx.clone(), spark.clone())
                 .map_err(|e| anyhow!("{e}"))?;
+        tasks.push(tokio::spawn(crate::sources::clock::run(tx.clone())));
         let am = crate::sources::alertmanager::Am::from_config(&config)
             .transpose()
             .map_err(|e| anyhow!("{e}"))?;

@@ -279,6 +279,11 @@ impl App {
                 if at > self.now {
                     self.now = at;
                 }
+                // Deadlines move with the clock alone: checking them once a tick, not once
+                // per log line, is enough.
+                if self.incident.is_some() {
+                    self.check_deadlines();
+                }
                 self.check_verification();
                 self.dirty = true;
             }
@@ -299,9 +304,6 @@ impl App {
                 self.flash(Level::Ok, text.clone());
                 self.record(Entry::verdict(at, "sitrep", verdict, &text));
             }
-        }
-        if self.incident.is_some() {
-            self.check_deadlines();
         }
         std::mem::take(&mut self.effects)
     }

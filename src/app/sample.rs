@@ -32,8 +32,6 @@ pub fn drill_app(seconds: u32) -> App {
         start,
     );
     app.checklist = super::checklist::Checklist::new(runbook.into_iter().collect());
-    // As the real loop does first: the terminal's size, which also sets the sparkline width.
-    app.update(Event::Input(crossterm::event::Event::Resize(80, 24)));
     let feed = |app: &mut App, at: Timestamp, obs: Vec<Observation>| {
         for o in obs {
             for effect in app.update(Event::Observed(at, o)) {

@@ -1,6 +1,7 @@
 //! Sources: owned tasks that turn the world into observations on the one channel.
 
 pub mod alertmanager;
+pub mod clock;
 pub mod drill;
 pub mod health;
 pub mod http;
