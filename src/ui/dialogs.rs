@@ -274,8 +274,10 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
         if c.world_changing && app.read_only {
             continue;
         }
+        // Aliases beside the name: `quit, q`.
+        let names = c.names().collect::<Vec<_>>().join(", ");
         lines.push(Line::from(vec![
-            Span::styled(format!("  {:<13}", c.name), theme.fg("accent")),
+            Span::styled(format!("  {names:<17}"), theme.fg("accent")),
             Span::styled(format!("{:<24} ", c.args), theme.fg("muted")),
             Span::styled(c.help.to_string(), theme.fg("text")),
         ]));

@@ -104,7 +104,9 @@ fn help_lists_the_live_bindings() {
         "shift-tab",
         "focus prev",
         "rollback",
-        "kill-switch",
+        "kill-switch, ks",
+        "quit, q",
+        "severity, sev",
     ] {
         assert!(screen.contains(want), "help lacks {want:?}:\n{screen}");
     }
