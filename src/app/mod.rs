@@ -6,7 +6,9 @@ mod commands;
 mod input;
 pub mod logs;
 mod observe;
+pub mod overlay;
 pub use observe::severity_rank;
+pub use overlay::{LineInput, NotePurpose, Overlay};
 pub mod sample;
 mod silence;
 pub mod state;
@@ -14,7 +16,6 @@ mod status_update;
 pub mod verify;
 
 use jiff::Timestamp;
-use ratatui_textarea::TextArea;
 
 use crate::command::{Command, Pane};
 use crate::config::{Config, Keymap, Theme};
@@ -56,57 +57,6 @@ fn fmt_speed(s: f64) -> String {
     } else {
         format!("{s}")
     }
-}
-
-/// A one-line text input (the `:` line, the log filter).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LineInput {
-    pub text: String,
-    /// Completions offered for `text`, and which one Tab last chose.
-    pub completions: Vec<String>,
-    pub chosen: Option<usize>,
-}
-
-/// What sits on top of the panes and takes the keys.
-#[derive(Debug)]
-pub enum Overlay {
-    Help {
-        scroll: u16,
-    },
-    /// A command's output.
-    Output {
-        title: String,
-        text: String,
-        scroll: u16,
-    },
-    QuitConfirm,
-    /// A world-changing action waiting for the operator's yes.
-    Confirm {
-        action: Action,
-        /// Exactly what will change, one line each.
-        lines: Vec<String>,
-        /// The name the operator must type first, for the most severe incidents.
-        typed_required: Option<String>,
-        typed: String,
-    },
-    CommandLine(LineInput),
-    Filter(LineInput),
-    /// The multi-line editor, for a note or a status update.
-    Note(Box<TextArea<'static>>, NotePurpose),
-    KillSwitchMenu {
-        selected: usize,
-    },
-    RollbackDialog {
-        deployment: String,
-        selected: usize,
-    },
-}
-
-/// What the text in the editor becomes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NotePurpose {
-    Note,
-    StatusUpdate,
 }
 
 /// Something `update` asks the outside world to do.
@@ -215,12 +165,13 @@ impl App {
     pub fn new(
         mode: Mode,
         config: Config,
-        keymap: Keymap,
+        mut keymap: Keymap,
         theme: Theme,
         actor: String,
         now: Timestamp,
     ) -> App {
         let buffer = config.logs.buffer_lines;
+        keymap.bind_kill_switches(&config.kill_switches);
         App {
             mode,
             read_only: false,

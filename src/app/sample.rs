@@ -13,6 +13,11 @@ pub const START: i64 = 1_795_000_000;
 
 /// The bundled drill after `seconds` simulated seconds, with every event folded in.
 pub fn drill_app(seconds: u32) -> App {
+    drill_app_with(Config::default(), seconds)
+}
+
+/// [`drill_app`] built with `config` (its kill-switch keys, its thresholds).
+pub fn drill_app_with(config: Config, seconds: u32) -> App {
     let (scenario, _) = Scenario::load("snapbuilder-bad-rollout").expect("the bundled drill loads");
     let start = Timestamp::from_second(START).expect("a valid time");
     let runbook = scenario.runbook(None).expect("the bundled runbook loads");
@@ -23,14 +28,7 @@ pub fn drill_app(seconds: u32) -> App {
         name: "snapbuilder-bad-rollout".into(),
         speed: 10.0,
     };
-    let mut app = App::new(
-        mode,
-        Config::default(),
-        keymap,
-        theme,
-        "alice".into(),
-        start,
-    );
+    let mut app = App::new(mode, config, keymap, theme, "alice".into(), start);
     app.checklist = super::checklist::Checklist::new(runbook.into_iter().collect());
     let feed = |app: &mut App, at: Timestamp, obs: Vec<Observation>| {
         for o in obs {

@@ -820,10 +820,18 @@ fn a_kill_switch_that_went_through_shows_its_new_state_at_once() {
 
 #[test]
 fn a_kill_switch_key_from_the_config_asks_to_flip_it() {
-    let mut app = drill_app(10);
     let text = "[[kill_switches]]\nname = \"ai-disabled\"\ndescription = \"d\"\nkey = \"m\"\nkind = \"configmap\"\nconfigmap = \"f\"\ndata_key = \"ai_enabled\"\non_value = \"false\"\noff_value = \"true\"\n";
-    app.config =
+    let config =
         crate::config::Config::parse(std::path::Path::new("c.toml"), text).unwrap_or_default();
+    let mut app = super::sample::drill_app_with(config, 10);
+    // Parsed once, when the cockpit was built, and listed with the other keys.
+    let bound: Vec<String> = app
+        .keymap
+        .bindings()
+        .filter(|(k, _)| k.to_string() == "m")
+        .map(|(_, line)| line.to_string())
+        .collect();
+    assert_eq!(bound, ["kill-switch ai-disabled"]);
     key(&mut app, KeyCode::Char('m'));
     let Some(Overlay::Confirm { action, .. }) = &app.overlay else {
         panic!("{:?}", app.overlay)

@@ -1,7 +1,9 @@
 //! Operator commands: the one vocabulary shared by keymaps, the `:` line and the help overlay.
 
 mod complete;
+pub mod overlay;
 mod parse;
+pub mod reference;
 mod table;
 
 use std::fmt;
