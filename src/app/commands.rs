@@ -13,6 +13,10 @@ impl App {
             self.flash(Level::Warn, "read-only: sitrep will not change anything");
             return;
         }
+        if cmd.is_world_changing() && !self.caps.can_change_world {
+            self.flash(Level::Warn, "nothing can be changed in this mode");
+            return;
+        }
         match cmd {
             Command::Quit => self.overlay = Some(Overlay::QuitConfirm),
             Command::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
@@ -178,7 +182,7 @@ impl App {
     }
 
     fn set_paused(&mut self, paused: bool) {
-        if !self.mode.is_simulated() {
+        if !self.caps.pausable_clock {
             self.flash(Level::Warn, "pause and resume work in drills and replays");
             return;
         }
@@ -323,9 +327,9 @@ impl App {
         }
     }
 
-    /// In live mode, points the log tail at the selected workload or pod.
+    /// Points the log tail at the selected workload or pod, when a tailer takes orders.
     pub(super) fn retarget_logs(&mut self) {
-        if self.mode.is_simulated() {
+        if !self.caps.log_tailer {
             return;
         }
         let target = self.pods.selected_target();

@@ -84,7 +84,7 @@ impl App {
 
     /// Leaves; a drill's incident ends with the drill, so no practice incident stays open.
     pub(super) fn quit(&mut self) {
-        if self.mode.is_simulated()
+        if self.caps.drill_journal
             && let Some(inc) = &mut self.incident
             && inc.status != crate::command::Status::Resolved
         {

@@ -1,5 +1,7 @@
 //! The cockpit's state and the one place it changes: [`App::update`].
 
+pub mod capabilities;
+pub use capabilities::{Capabilities, Mode};
 pub mod checklist;
 pub mod clocks;
 mod commands;
@@ -23,41 +25,6 @@ use crate::event::{Action, Event, Level};
 use crate::journal::{Entry, Header, Kind, Outcome};
 use logs::LogBuffer;
 use state::{AlertEntry, Gpus, IncidentState, KillSwitches, PodsState, SignalState};
-
-/// Which world the cockpit is plugged into.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Mode {
-    /// A real cluster and monitoring stack.
-    Live { context: String, namespace: String },
-    /// A scripted incident on a simulated cluster.
-    Drill { name: String, speed: f64 },
-    /// A recorded incident played back.
-    Replay { file: String, speed: f64 },
-}
-
-impl Mode {
-    /// The banner text: `LIVE ctx/ns`, `DRILL name ×10`, `REPLAY file ×2`.
-    pub fn banner(&self) -> String {
-        match self {
-            Mode::Live { context, namespace } => format!("LIVE {context}/{namespace}"),
-            Mode::Drill { name, speed } => format!("DRILL {name} ×{}", fmt_speed(*speed)),
-            Mode::Replay { file, speed } => format!("REPLAY {file} ×{}", fmt_speed(*speed)),
-        }
-    }
-
-    /// Whether actions only touch a simulated world.
-    pub fn is_simulated(&self) -> bool {
-        !matches!(self, Mode::Live { .. })
-    }
-}
-
-fn fmt_speed(s: f64) -> String {
-    if s.fract() == 0.0 {
-        format!("{s:.0}")
-    } else {
-        format!("{s}")
-    }
-}
 
 /// Something `update` asks the outside world to do.
 #[derive(Debug, Clone, PartialEq)]
@@ -103,7 +70,8 @@ pub struct Flash {
 /// The whole cockpit state.
 #[derive(Debug)]
 pub struct App {
-    pub mode: Mode,
+    /// What this mode may do: previews, the clock, the journal, the banner.
+    pub caps: Capabilities,
     pub read_only: bool,
     pub paused: bool,
     pub actor: String,
@@ -161,9 +129,10 @@ pub struct App {
 const TIMELINE_CAP: usize = 10_000;
 
 impl App {
-    /// A cockpit for `mode` with nothing observed yet.
+    /// A cockpit with nothing observed yet, with what its mode may do (a [`Mode`] gives
+    /// its usual [`Capabilities`]).
     pub fn new(
-        mode: Mode,
+        caps: impl Into<Capabilities>,
         config: Config,
         mut keymap: Keymap,
         theme: Theme,
@@ -173,7 +142,7 @@ impl App {
         let buffer = config.logs.buffer_lines;
         keymap.bind_kill_switches(&config.kill_switches);
         App {
-            mode,
+            caps: caps.into(),
             read_only: false,
             paused: false,
             actor,
@@ -296,8 +265,8 @@ impl App {
             id: id.clone(),
             title: title.clone(),
             opened_at: self.now,
-            mode: self.mode.banner(),
-            drill: self.mode.is_simulated(),
+            mode: self.caps.banner.clone(),
+            drill: self.caps.drill_journal,
             severity,
             opened_by: actor,
         };

@@ -196,7 +196,9 @@ mod tests {
                 assert_eq!(s.action_name(*a), *name);
             }
         }
-        let e = Section::Menu.action("explode").expect_err("not a menu action");
+        let e = Section::Menu
+            .action("explode")
+            .expect_err("not a menu action");
         assert!(e.contains("one of: up, down, pick, close"), "{e}");
     }
 }

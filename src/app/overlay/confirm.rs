@@ -9,9 +9,6 @@ use crate::event::{Action, Level};
 use super::{App, Overlay, typed_char};
 use crate::app::Effect;
 
-/// The confirmation's placeholder until the server's dry run answers.
-pub const DRY_RUN_PENDING: &str = "Server dry run (dryRun=All): asking the API server…";
-
 impl App {
     pub(super) fn confirm_key(
         &mut self,
@@ -78,12 +75,13 @@ impl App {
                 | Action::Restart { deployment }
                 | Action::Scale { deployment, .. },
                 Some(inc),
-            ) if inc.severity <= typed_at && !self.mode.is_simulated() => Some(deployment.clone()),
+            ) if inc.severity <= typed_at => Some(deployment.clone()),
             _ => None,
         };
         let mut lines = lines;
-        if !self.mode.is_simulated() {
-            lines.push(DRY_RUN_PENDING.to_string());
+        // The mode's executor answers the dry run: the API server live, the sandbox in drills.
+        if let Some(pending) = &self.caps.preview_pending {
+            lines.push(pending.clone());
             self.emit(Effect::Preview(action.clone()));
         }
         self.overlay = Some(Overlay::Confirm {
@@ -107,7 +105,8 @@ impl App {
         if open != action {
             return;
         }
-        lines.retain(|l| l != DRY_RUN_PENDING);
+        let pending = self.caps.preview_pending.as_deref();
+        lines.retain(|l| Some(l.as_str()) != pending);
         match result {
             Ok(more) => lines.extend(more),
             Err(why) => lines.push(format!("⚠ {why}")),
@@ -129,9 +128,7 @@ impl App {
         let mut lines = match action {
             Action::Silence { .. } | Action::ExpireSilence { .. } => {
                 let mut lines = self.describe_silence(action);
-                if self.mode.is_simulated() {
-                    lines.push("Only the simulated Alertmanager changes.".to_string());
-                }
+                lines.extend(self.caps.notes.silences.clone());
                 return Ok(lines);
             }
             Action::Rollback {
@@ -212,11 +209,7 @@ impl App {
                     "Run in a shell on this machine:".to_string(),
                     format!("  $ {command}"),
                 ];
-                if self.mode.is_simulated() {
-                    lines.push(
-                        "In a drill the command is echoed to the timeline, never run.".into(),
-                    );
-                }
+                lines.extend(self.caps.notes.shell.clone());
                 return Ok(lines);
             }
             Action::KillSwitch { name, on } => {
@@ -254,9 +247,7 @@ impl App {
         if !bad.is_empty() {
             lines.push(format!("Signals now: {}", bad.join(", ")));
         }
-        if self.mode.is_simulated() {
-            lines.push("Only the simulated cluster changes.".to_string());
-        }
+        lines.extend(self.caps.notes.cluster.clone());
         Ok(lines)
     }
 }

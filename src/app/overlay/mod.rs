@@ -17,8 +17,6 @@ use crate::event::Action;
 
 use super::App;
 
-pub use confirm::DRY_RUN_PENDING;
-
 /// A one-line text input (the `:` line, the log filter).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LineInput {
