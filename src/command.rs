@@ -150,6 +150,8 @@ pub enum Command {
     },
     /// Expire a silence (default: the one muting the selected alert).
     ExpireSilence(Option<String>),
+    /// Move a replay: pause, step, seek, jump to the next original action, change speed.
+    Replay(crate::replay::Transport),
 }
 
 /// What the timeline shows.
@@ -286,6 +288,11 @@ pub const COMMANDS: &[CommandSpec] = &[
         "expire-silence",
         "[id]",
         "end a silence (default: the selected alert's)",
+    ),
+    spec(
+        "replay",
+        crate::replay::Transport::USAGE,
+        "move a replay: pause, step a second, seek, the original's next action, speed",
     ),
 ];
 
@@ -449,6 +456,9 @@ impl Command {
                 _ => err("usage: context [lines]"),
             },
             "update" => no_args(Command::Update),
+            "replay" => crate::replay::Transport::parse(&args)
+                .map(Command::Replay)
+                .map_err(CommandError),
             "role" => match rest.split_once(char::is_whitespace) {
                 Some((role, name)) if !name.trim().is_empty() => match role.parse() {
                     Ok(r) => Ok(Command::Role(r, name.trim().to_string())),
@@ -635,6 +645,7 @@ mod tests {
                 "section" => "section next".into(),
                 "role" => "role ic alice".into(),
                 "timeline" => "timeline note".into(),
+                "replay" => "replay seek -10m".into(),
                 n => n.to_string(),
             };
             assert!(Command::parse(&line).is_ok(), "{line}");
