@@ -54,7 +54,8 @@ fn log(i: i64) -> Record {
 
 /// A recording of `seconds` seconds: a signal and a log line each second.
 fn write(path: &Path, seconds: i64, opts: WriterOptions) -> Vec<Record> {
-    let mut w = Writer::create(path, &header(), StateFold::new(), Redactor::default(), opts).unwrap();
+    let mut w =
+        Writer::create(path, &header(), StateFold::new(), Redactor::default(), opts).unwrap();
     let mut all = vec![Record::Observed {
         at: t(0),
         obs: Observation::SignalDefined(SignalDef {
@@ -140,7 +141,10 @@ fn a_seek_rebuilds_the_state_from_the_keyframe_before_it() {
         .iter()
         .filter(|x| matches!(x, Record::Tick { .. }))
         .count();
-    assert!(ticks <= 62, "the burst starts at a keyframe, not the beginning: {ticks} ticks");
+    assert!(
+        ticks <= 62,
+        "the burst starts at a keyframe, not the beginning: {ticks} ticks"
+    );
     assert_eq!(r.next(&mut cur).unwrap().map(|x| x.at()), Some(t(451)));
 }
 
@@ -153,14 +157,24 @@ fn the_size_limit_stops_recording_with_a_notice() {
         max_bytes: 4096,
         ..WriterOptions::default()
     };
-    let mut w = Writer::create(&path, &header(), StateFold::new(), Redactor::default(), opts).unwrap();
+    let mut w = Writer::create(
+        &path,
+        &header(),
+        StateFold::new(),
+        Redactor::default(),
+        opts,
+    )
+    .unwrap();
     let mut outcomes = Vec::new();
     for i in 0..2000 {
         outcomes.push(w.append(&log(i)).unwrap());
     }
     w.finish().unwrap();
     assert_eq!(
-        outcomes.iter().filter(|o| **o == Appended::LimitReached).count(),
+        outcomes
+            .iter()
+            .filter(|o| **o == Appended::LimitReached)
+            .count(),
         1
     );
     assert_eq!(outcomes.last(), Some(&Appended::Dropped));
@@ -185,7 +199,10 @@ fn open_err(bytes: &[u8]) -> String {
 #[test]
 fn bad_files_are_named_with_the_byte() {
     let e = open_err(b"");
-    assert!(e.ends_with("byte 0: the file is empty, not a sitrep recording"), "{e}");
+    assert!(
+        e.ends_with("byte 0: the file is empty, not a sitrep recording"),
+        "{e}"
+    );
     let e = open_err(b"# INCIDENTS.md\n\nnot a recording at all\n");
     assert!(e.contains("byte 0: not a sitrep recording"), "{e}");
     let e = open_err(b"SITREP");
@@ -198,7 +215,10 @@ fn bad_files_are_named_with_the_byte() {
     let mut future = good.clone();
     future[8..12].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
     let e = open_err(&future);
-    assert!(e.contains("byte 8: recording format version 2 is newer"), "{e}");
+    assert!(
+        e.contains("byte 8: recording format version 2 is newer"),
+        "{e}"
+    );
     let mut flipped_header = good.clone();
     flipped_header[20] ^= 0x01;
     let e = open_err(&flipped_header);
@@ -217,11 +237,18 @@ fn a_cut_tail_plays_up_to_the_last_good_record_with_a_banner() {
     std::fs::write(&path, &good[..cut]).unwrap();
     let (r, read) = read_all(&path);
     assert!(!read.is_empty());
-    assert_eq!(read[..], written[..read.len()], "a prefix of what was written");
+    assert_eq!(
+        read[..],
+        written[..read.len()],
+        "a prefix of what was written"
+    );
     let banner = r.damage_banner().unwrap();
     let last = r.blocks().last().unwrap();
     let at = last.offset + 40 + last.frame.stored_len as u64;
-    assert!(banner.contains(&format!("damaged at byte {at}")), "{banner}");
+    assert!(
+        banner.contains(&format!("damaged at byte {at}")),
+        "{banner}"
+    );
     assert!(banner.contains("cut short"), "{banner}");
     assert!(banner.contains(&path.display().to_string()), "{banner}");
 }
@@ -242,7 +269,9 @@ fn a_flipped_byte_loses_one_block_and_says_which() {
     assert_eq!(r.damage()[0].offset, victim.offset);
     assert!(r.damage()[0].what.contains("checksum mismatch"));
     // Everything else is there: before the damage and after it.
-    assert!(read.len() < written.len() && read.len() + victim.frame.count as usize >= written.len() - 1);
+    assert!(
+        read.len() < written.len() && read.len() + victim.frame.count as usize >= written.len() - 1
+    );
     assert_eq!(read.last(), written.last());
     // A flip in a frame: the reader finds the next block and goes on.
     let mut bytes = std::fs::read(&path).unwrap();
@@ -298,7 +327,14 @@ fn recording_crash_child() {
         keyframe_every: SignedDuration::from_secs(30),
         ..WriterOptions::default()
     };
-    let mut w = Writer::create(path.as_ref(), &header(), StateFold::new(), Redactor::default(), opts).unwrap();
+    let mut w = Writer::create(
+        path.as_ref(),
+        &header(),
+        StateFold::new(),
+        Redactor::default(),
+        opts,
+    )
+    .unwrap();
     let mut out = std::io::stdout().lock();
     for i in 0.. {
         w.append(&log(i)).unwrap();
@@ -319,7 +355,12 @@ fn kill_9_while_recording_reads_back_to_the_last_complete_block() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("crash.sitrec");
         let mut child = Command::new(std::env::current_exe().unwrap())
-            .args(["recording_crash_child", "--exact", "--nocapture", "--test-threads=1"])
+            .args([
+                "recording_crash_child",
+                "--exact",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env(CHILD_ENV, &path)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
