@@ -44,6 +44,9 @@ pub struct Global {
     /// Kubernetes namespace to watch; repeat for several (default: from config or context)
     #[arg(long = "namespace", short = 'n', global = true, value_name = "NS")]
     pub namespaces: Vec<String>,
+    /// Do not record this live session (the flight recorder is on by default)
+    #[arg(long, global = true)]
+    pub no_record: bool,
 }
 
 /// What to do.
@@ -66,6 +69,8 @@ pub enum Cmd {
     Note(crate::journal::cli::NoteArgs),
     /// Export an incident from INCIDENTS.md as a postmortem draft (md), JSON or HTML
     Export(crate::journal::cli::ExportArgs),
+    /// Replay a recorded incident through the cockpit, or list the recordings
+    Replay(ReplayArgs),
     /// Fetch every configured source once and print what the panes would show
     Snapshot {
         /// json for scripts, md for a status update in the incident channel
@@ -79,6 +84,23 @@ pub enum Cmd {
 pub enum SnapshotFormat {
     Json,
     Md,
+}
+
+/// `sitrep replay FILE [--speed N] [--from TIME|+DURATION]`, `sitrep replay --list`.
+#[derive(Debug, Args, Clone)]
+pub struct ReplayArgs {
+    /// A recording file, or an incident id to find in the recordings directory
+    #[arg(required_unless_present = "list", value_name = "FILE|ID")]
+    pub file: Option<String>,
+    /// List the recordings: incident id, title, start, duration
+    #[arg(long, conflicts_with_all = ["speed", "from"])]
+    pub list: bool,
+    /// Recorded seconds per real second
+    #[arg(long, value_parser = parse_speed)]
+    pub speed: Option<f64>,
+    /// Where to start: +DURATION after the start (+10m), a UTC time (14:05) or RFC 3339
+    #[arg(long, value_name = "TIME|+DURATION", allow_hyphen_values = true)]
+    pub from: Option<String>,
 }
 
 /// Options of drills.

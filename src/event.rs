@@ -23,6 +23,10 @@ pub enum Event {
     Previewed(Action, Result<Vec<String>, String>),
     /// The drill engine judged the response (journaled as an automatic entry).
     DrillVerdict(Timestamp, crate::journal::Verdict, String),
+    /// What the flight recorder is doing, for the header.
+    Recorder(crate::recording::recorder::RecorderStatus),
+    /// The replay engine's news: where it stands, an original action, a seek.
+    Replay(crate::replay::ReplayEvent),
 }
 
 /// A fact about the world at one moment.
@@ -411,7 +415,7 @@ impl Action {
 }
 
 /// What an executor says about an action it carried out.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActionReport {
     pub action: Action,
     pub outcome: ActionOutcome,
@@ -422,7 +426,8 @@ pub struct ActionReport {
 }
 
 /// How an action ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum ActionOutcome {
     Ok,
     Refused,

@@ -17,6 +17,8 @@ pub mod journal;
 pub mod journal_worker;
 pub mod logging;
 pub mod modes;
+pub mod recording;
+pub mod replay;
 pub mod runbook;
 pub mod runtime;
 pub mod slo;

@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         Some(Cmd::Runbook(args)) => sitrep::runbook::cli::run(&args),
         Some(Cmd::Note(args)) => sitrep::journal::cli::run_note(&args),
         Some(Cmd::Export(args)) => sitrep::journal::cli::run_export(&args),
+        Some(Cmd::Replay(args)) => modes::replay(&cli.global, &args),
         Some(Cmd::Snapshot { format }) => sitrep::snapshot::run(&cli.global, format),
         None => modes::live(&cli.global),
     };

@@ -165,6 +165,13 @@ struct Wiring {
     tasks: Vec<tokio::task::JoinHandle<()>>,
     /// The mode as the sources found it (the cluster's context and namespaces).
     mode: Option<Mode>,
+    /// The flight recorder (live mode).
+    recorder: Option<(
+        crate::recording::recorder::RecorderHandle,
+        crate::recording::recorder::RecorderThread,
+    )>,
+    /// The replay engine's transport (replays).
+    replay: Option<mpsc::Sender<crate::replay::Transport>>,
 }
 
 /// Where the journal lives: `--journal`, the config, or `./INCIDENTS.md`.
@@ -228,12 +235,15 @@ where
         if let Some(mode) = wiring.mode {
             app.caps.banner = mode.banner();
         }
+        let (recorder, recorder_thread) = wiring.recorder.unzip();
         let plug = Plug {
             executor: wiring.executor,
             drill: wiring.drill,
             journal: sink,
             logs: wiring.logs,
             spark: wiring.spark,
+            recorder,
+            replay: wiring.replay,
         };
         let mut tui = Tui::enter().context("cannot take over the terminal")?;
         // Lets the end-to-end tests prove that a panic gives the terminal back.
@@ -253,6 +263,9 @@ where
         wiring.tasks.iter().for_each(|t| t.abort());
         // Every entry the cockpit queued reaches the file before sitrep exits.
         journal_thread.finish();
+        if let Some(t) = recorder_thread {
+            t.finish();
+        }
         result.context("the cockpit stopped")?;
         Ok(ExitCode::SUCCESS)
     })
@@ -314,12 +327,31 @@ pub fn live(global: &Global) -> anyhow::Result<ExitCode> {
             .unwrap_or_else(|| "-".into()),
     };
     let config = s.config.clone();
+    let s_config_path = s.config_path.clone();
+    let data_dir = s.dirs.data.clone();
     let mut app = cockpit(s, global, mode, books, &journal);
     // A restarted cockpit carries on with the incident it left open.
     if let Some(inc) = journal.open_incident().filter(|i| !i.header.drill) {
         app.resume_from(inc);
     }
     let actor = app.actor.clone();
+    let recording = recorder_setup(
+        global,
+        s_config_path.as_deref(),
+        data_dir.as_deref(),
+        &config,
+        &app,
+    );
+    // A resumed incident goes on being recorded, in a file of its own.
+    let resumed = app.incident.as_ref().map(|i| crate::journal::Header {
+        id: i.id.clone(),
+        title: i.title.clone(),
+        opened_at: i.opened_at,
+        mode: app.caps.banner.clone(),
+        drill: false,
+        severity: i.severity,
+        opened_by: app.actor.clone(),
+    });
     run_cockpit(app, journal, move |tx| async move {
         let spark = crate::sources::prometheus::SparkWidth::default();
         let mut tasks =
@@ -360,6 +392,22 @@ pub fn live(global: &Global) -> anyhow::Result<ExitCode> {
         // Silences go to Alertmanager, `run` to a local shell, the rest to the cluster.
         let shell = Arc::new(crate::executors::shell::Shell::new(cluster));
         let executor = crate::executors::http::Http::new(am, actor, Some(shell));
+        let recorder = match recording {
+            Some(setup) => {
+                let mut setup = setup;
+                if let Some(Mode::Live { context, .. }) = &mode {
+                    setup
+                        .header
+                        .sources
+                        .push(format!("kubernetes context {context}"));
+                }
+                Some(crate::recording::recorder::spawn(setup, tx.clone())?)
+            }
+            None => None,
+        };
+        if let (Some((handle, _)), Some(inc)) = (&recorder, resumed) {
+            handle.begin(&inc);
+        }
         Ok(Wiring {
             executor: Arc::new(executor),
             drill: None,
@@ -367,6 +415,8 @@ pub fn live(global: &Global) -> anyhow::Result<ExitCode> {
             spark: Some(spark),
             tasks,
             mode,
+            recorder,
+            replay: None,
         })
     })
 }
@@ -398,6 +448,177 @@ pub fn drill(global: &Global, spec: &str, args: &DrillArgs) -> anyhow::Result<Ex
             spark: None,
             tasks: vec![engine],
             mode: None,
+            recorder: None,
+            replay: None,
+        })
+    })
+}
+
+/// The flight recorder's set-up for a live cockpit, or `None` when it is off
+/// (`--no-record`, `[recording] enabled = false`, or no data dir to write to).
+fn recorder_setup(
+    global: &Global,
+    config_path: Option<&std::path::Path>,
+    data_dir: Option<&std::path::Path>,
+    config: &Config,
+    app: &App,
+) -> Option<crate::recording::recorder::RecorderSetup> {
+    use crate::recording::{recorder, redact};
+    if global.no_record || !config.recording.enabled {
+        return None;
+    }
+    let Some(dir) = crate::recording::dir(&config.recording, data_dir) else {
+        tracing::warn!("no data dir: the flight recorder is off");
+        return None;
+    };
+    let lead_up = jiff::SignedDuration::try_from(config.recording.lead_up.0).unwrap_or_default();
+    let mut sources = Vec::new();
+    for (what, ep) in [
+        ("prometheus", &config.prometheus),
+        ("alertmanager", &config.alertmanager),
+    ] {
+        if let Some(url) = ep.as_ref().and_then(|e| e.url.as_deref()) {
+            sources.push(format!("{what} {}", redact::strip_userinfo(url)));
+        }
+    }
+    let header = recorder::base_header(
+        &app.caps.banner,
+        sources,
+        redact::config_for_header(config_path),
+        lead_up,
+    );
+    let mut setup = recorder::RecorderSetup::new(dir, lead_up, header);
+    let mut secrets = redact::config_secrets(config);
+    secrets.extend(redact::kubeconfig_secrets());
+    setup.redactor = redact::Redactor::new(secrets);
+    setup.writer.max_bytes = config.recording.max_bytes;
+    Some(setup)
+}
+
+/// Where a replay's drill journal goes: `--journal`, else `drills/INCIDENTS.md` in the data
+/// dir; never the real INCIDENTS.md unless asked.
+fn drill_journal(
+    global: &Global,
+    data: Option<&std::path::Path>,
+) -> anyhow::Result<crate::journal::Journal> {
+    let path = match (&global.journal, data) {
+        (Some(p), _) => p.clone(),
+        (None, Some(d)) => d.join("drills").join("INCIDENTS.md"),
+        (None, None) => {
+            return Err(anyhow!(
+                "no data dir for the drill journal: set SITREP_DATA_DIR or pass --journal FILE"
+            ));
+        }
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    crate::journal::Journal::open(&path).map_err(|e| anyhow!("{e}"))
+}
+
+/// `sitrep replay --list`: one line per recording.
+fn list_recordings(dir: Option<std::path::PathBuf>) -> anyhow::Result<ExitCode> {
+    let Some(dir) = dir else {
+        return Err(anyhow!("no data dir: set SITREP_DATA_DIR"));
+    };
+    let listed = crate::recording::list(&dir);
+    if listed.is_empty() {
+        println!("no recordings in {}", dir.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "{:<20} {:<20} {:>9}  {:<36} FILE",
+        "INCIDENT", "START (UTC)", "DURATION", "TITLE"
+    );
+    for l in listed {
+        let (id, title) = l
+            .incident
+            .as_ref()
+            .map_or(("-".to_string(), String::new()), |i| {
+                (i.id.clone(), i.title.clone())
+            });
+        let start = l
+            .start
+            .map_or("-".into(), |t| t.strftime("%Y-%m-%d %H:%M:%S").to_string());
+        let duration = match (l.start, l.end) {
+            (Some(a), Some(b)) => crate::ui::format::clock(b.duration_since(a)),
+            _ => "-".into(),
+        };
+        let title: String = title.chars().take(36).collect();
+        println!(
+            "{id:<20} {start:<20} {duration:>9}  {title:<36} {}",
+            l.path.display()
+        );
+        if let Some(p) = l.problem {
+            println!("{:<20} ! {p}", "");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `sitrep replay`: a recorded incident through the same panes, on a sandbox.
+pub fn replay(global: &Global, args: &crate::cli::ReplayArgs) -> anyhow::Result<ExitCode> {
+    let s = setup(global).map_err(|e| anyhow!("{e}"))?;
+    let dir = crate::recording::dir(&s.config.recording, s.dirs.data.as_deref());
+    if args.list {
+        return list_recordings(dir);
+    }
+    let spec = args.file.clone().unwrap_or_default();
+    let path = {
+        let p = PathBuf::from(&spec);
+        if p.exists() {
+            p
+        } else {
+            dir.as_deref()
+                .and_then(|d| crate::recording::find(d, &spec))
+                .ok_or_else(|| {
+                    anyhow!("{spec}: no such file, and no recording of an incident by that id")
+                })?
+        }
+    };
+    let reader = crate::recording::Reader::open(&path).map_err(|e| anyhow!("{e}"))?;
+    if reader.is_empty() {
+        let why = reader
+            .damage_banner()
+            .unwrap_or_else(|| format!("{}: the recording holds no records", path.display()));
+        return Err(anyhow!("{why}; nothing to play"));
+    }
+    let start = reader.start().unwrap_or_else(jiff::Timestamp::now);
+    let from = args
+        .from
+        .as_deref()
+        .map(|f| crate::sources::replay::parse_from(f, start))
+        .transpose()
+        .map_err(|e| anyhow!(e))?;
+    let books = load_runbooks(&s.config)?;
+    let _log = crate::logging::init(s.dirs.data.as_deref());
+    let journal = drill_journal(global, s.dirs.data.as_deref())?;
+    let speed = args.speed.unwrap_or(1.0);
+    let file = path
+        .file_name()
+        .map_or_else(|| spec.clone(), |f| f.to_string_lossy().into_owned());
+    let mode = Mode::Replay { file, speed };
+    let mut app = cockpit(s, global, mode, books, &journal);
+    app.now = from.unwrap_or(start);
+    run_cockpit(app, journal, move |tx| async move {
+        let (control_tx, control_rx) = mpsc::channel(64);
+        let (transport_tx, transport_rx) = mpsc::channel(64);
+        let engine = tokio::spawn(crate::sources::replay::run(
+            reader,
+            crate::sources::replay::Start { from, speed },
+            tx,
+            control_rx,
+            transport_rx,
+        ));
+        Ok(Wiring {
+            executor: Arc::new(Sandbox::new(control_tx.clone())),
+            drill: Some(control_tx),
+            logs: None,
+            spark: None,
+            tasks: vec![engine],
+            mode: None,
+            recorder: None,
+            replay: Some(transport_tx),
         })
     })
 }

@@ -33,6 +33,10 @@ pub struct Plug {
     pub logs: Option<mpsc::Sender<crate::app::LogTarget>>,
     /// The Prometheus sparkline width, in live mode.
     pub spark: Option<crate::sources::prometheus::SparkWidth>,
+    /// The flight recorder, in live mode unless `--no-record`.
+    pub recorder: Option<crate::recording::recorder::RecorderHandle>,
+    /// The replay engine's transport, in replays.
+    pub replay: Option<mpsc::Sender<crate::replay::Transport>>,
 }
 
 /// Never draw more often than this.
@@ -76,7 +80,17 @@ where
             _ = tokio::time::sleep_until(next_frame), if app.dirty => {}
         }
         for event in batch {
+            if let Some(rec) = &plug.recorder {
+                rec.offer(&event, app.now);
+            }
             for effect in app.update(event) {
+                if let Some(rec) = &plug.recorder {
+                    match &effect {
+                        Effect::Execute(action) => rec.command(action, app.now),
+                        Effect::JournalBegin(header) => rec.begin(header),
+                        _ => {}
+                    }
+                }
                 if apply(effect, screen, &tx, &plug)? {
                     return Ok(());
                 }
@@ -124,6 +138,11 @@ fn apply(
             if let Some(logs) = &plug.logs {
                 // Latest wins: a full queue means a newer selection is on its way anyway.
                 let _ = logs.try_send(target);
+            }
+        }
+        Effect::Replay(t) => {
+            if let Some(replay) = &plug.replay {
+                let _ = replay.try_send(t);
             }
         }
         Effect::Preview(action) => {

@@ -64,6 +64,8 @@ pub struct Capabilities {
     pub log_tailer: bool,
     /// What confirmations add about where changes land.
     pub notes: Notes,
+    /// Whether a replay engine takes transport commands (pause, seek, speed).
+    pub replay_transport: bool,
 }
 
 /// The live placeholder until the API server's dry run answers.
@@ -87,6 +89,7 @@ impl Capabilities {
             drill_journal: false,
             log_tailer: true,
             notes: Notes::default(),
+            replay_transport: false,
         }
     }
 
@@ -110,6 +113,7 @@ impl Capabilities {
                 silences: Some("Only the simulated Alertmanager changes.".into()),
                 shell: Some("In a drill the command is echoed to the timeline, never run.".into()),
             },
+            replay_transport: false,
         }
     }
 
@@ -121,6 +125,16 @@ impl Capabilities {
                 speed,
             }
             .banner(),
+            replay_transport: true,
+            notes: Notes {
+                cluster: Some(
+                    "A replay changes nothing: the recording plays on as it happened.".into(),
+                ),
+                silences: Some(
+                    "A replay changes nothing: the recording plays on as it happened.".into(),
+                ),
+                shell: Some("In a replay the command is echoed to the timeline, never run.".into()),
+            },
             ..Capabilities::drill("", speed)
         }
     }
@@ -156,6 +170,7 @@ mod tests {
         assert!(drill.drill_journal && drill.pausable_clock && drill.preview_pending.is_some());
         let replay = Capabilities::replay("inc.rec", 2.0);
         assert_eq!(replay.banner, "REPLAY inc.rec ×2");
-        assert!(replay.drill_journal);
+        assert!(replay.drill_journal && replay.replay_transport);
+        assert!(!drill.replay_transport && !live.replay_transport);
     }
 }

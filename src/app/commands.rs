@@ -27,6 +27,13 @@ impl App {
             Command::Pause => self.set_paused(true),
             Command::Resume => self.set_paused(false),
             Command::TogglePause => self.set_paused(!self.paused),
+            Command::Replay(t) => {
+                if self.caps.replay_transport {
+                    self.emit(Effect::Replay(t));
+                } else {
+                    self.flash(Level::Warn, "replay commands work in `sitrep replay`");
+                }
+            }
             Command::Note(Some(text)) => {
                 self.journal(Kind::Note, text, None);
                 self.flash(Level::Ok, "note added");

@@ -49,6 +49,8 @@ pub enum Effect {
     TailLogs(LogTarget),
     /// Ask the executor for a server-side dry run of an action awaiting confirmation.
     Preview(Action),
+    /// A transport command for the replay engine.
+    Replay(crate::replay::Transport),
 }
 
 /// What the logs pane tails in live mode.
@@ -122,6 +124,10 @@ pub struct App {
     pub verifying: Option<verify::Verification>,
     /// The last change's verdict, for the header.
     pub verdict: Option<String>,
+    /// What the flight recorder reported last (live mode).
+    pub recorder: Option<crate::recording::recorder::RecorderStatus>,
+    /// Where a replay stands and the original responder's actions.
+    pub replay: crate::replay::ReplayState,
     effects: Vec<Effect>,
 }
 
@@ -179,6 +185,8 @@ impl App {
             dirty: true,
             verifying: None,
             verdict: None,
+            recorder: None,
+            replay: Default::default(),
             effects: Vec::new(),
         }
     }
@@ -224,6 +232,11 @@ impl App {
                 self.flash(Level::Ok, text.clone());
                 self.record(Entry::verdict(at, "sitrep", verdict, &text));
             }
+            Event::Recorder(status) => {
+                self.recorder = Some(status);
+                self.dirty = true;
+            }
+            Event::Replay(ev) => crate::replay::apply(self, ev),
         }
         std::mem::take(&mut self.effects)
     }

@@ -160,6 +160,8 @@ pub enum Command {
     },
     /// Expire a silence (default: the one muting the selected alert).
     ExpireSilence(Option<String>),
+    /// Move a replay: pause, step, seek, jump to the next original action, change speed.
+    Replay(crate::replay::Transport),
 }
 
 /// What the timeline shows.
@@ -228,6 +230,7 @@ impl Command {
             Command::Timeline(_) => "timeline",
             Command::Silence { .. } => "silence",
             Command::ExpireSilence(_) => "expire-silence",
+            Command::Replay(_) => "replay",
         }
     }
 

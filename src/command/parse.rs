@@ -300,3 +300,9 @@ pub(super) fn incident(a: &Args<'_>) -> Result<Command, CommandError> {
         _ => a.usage(),
     }
 }
+
+pub(super) fn replay(a: &Args<'_>) -> Result<Command, CommandError> {
+    crate::replay::Transport::parse(&a.words)
+        .map(Command::Replay)
+        .map_err(CommandError)
+}

@@ -286,6 +286,13 @@ pub const COMMANDS: &[CommandSpec] = &[
         p::expire_silence,
     )
     .world(),
+    cmd(
+        "replay",
+        crate::replay::Transport::USAGE,
+        "move a replay: pause, step a second, seek, the original's next action, speed",
+        p::replay,
+    )
+    .example("replay seek -10m"),
 ];
 
 /// The command called `name` or aliased so.

@@ -82,6 +82,9 @@ pub struct Config {
     pub kubernetes: Option<kube::KubernetesConfig>,
     #[serde(default)]
     pub kill_switches: Vec<kube::KillSwitchConfig>,
+    /// `[recording]`: the flight recorder of live incidents.
+    #[serde(default)]
+    pub recording: crate::recording::RecordingConfig,
 }
 
 /// `[logs]`

@@ -143,7 +143,14 @@ pub fn run_export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
             serde_json::from_str(&text)
                 .with_context(|| format!("{}: not a JSON array of series", file.display()))?
         }
-        None => Vec::new(),
+        // The incident's recording, when there is one, charts every signal.
+        None => match recorded_series(incident.id()) {
+            Some((file, series)) => {
+                eprintln!("charts from the recording {}", file.display());
+                series
+            }
+            None => Vec::new(),
+        },
     };
     let out = export(incident, args.format, &series, &ExportOptions::default());
     match &args.output {
@@ -155,6 +162,29 @@ pub fn run_export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
             .context("cannot write to standard output")?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The series of the recording of incident `id` in the recordings directory (the
+/// config's `[recording] dir`, else the data dir's `recordings/`), if it can be read.
+fn recorded_series(id: &str) -> Option<(PathBuf, Vec<Series>)> {
+    let dirs = crate::config::Dirs::discover();
+    let from_config = dirs
+        .config
+        .as_ref()
+        .map(|d| d.join("config.toml"))
+        .filter(|p| p.exists())
+        .and_then(|p| crate::config::Config::load(&p).ok())
+        .map(|c| c.recording)
+        .unwrap_or_default();
+    let dir = crate::recording::dir(&from_config, dirs.data.as_deref())?;
+    let file = crate::recording::find(&dir, id)?;
+    match super::export::recorded::series(&file) {
+        Ok(series) => Some((file, series)),
+        Err(e) => {
+            eprintln!("sitrep: no charts from the recording: {e}");
+            None
+        }
+    }
 }
 
 #[cfg(test)]

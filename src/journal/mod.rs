@@ -65,8 +65,8 @@ mod writer;
 pub mod cli;
 
 pub use entry::{
-    Entry, Kind, Outcome, Role, Rollback, Status, UnknownToken, Verdict, escape, format_severity,
-    parse_severity, unescape,
+    Entry, Kind, Outcome, Role, Rollback, Status, UnknownToken, Verdict, escape, format_entry_line,
+    format_severity, parse_entry_line, parse_severity, unescape,
 };
 pub use export::{ExportOptions, Format, Series, export};
 pub use incident::{Header, Incident};

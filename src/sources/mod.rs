@@ -12,3 +12,4 @@ pub mod kube_snapshot;
 pub mod kube_switches;
 pub mod poll;
 pub mod prometheus;
+pub mod replay;

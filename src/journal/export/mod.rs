@@ -17,6 +17,7 @@ mod doc;
 mod html;
 mod json;
 mod md;
+pub mod recorded;
 
 use jiff::civil::{Date, Weekday};
 use jiff::tz::TimeZone;

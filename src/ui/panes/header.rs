@@ -34,6 +34,29 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 .add_modifier(Modifier::REVERSED | Modifier::BOLD),
         ));
     }
+    if let Some(rec) = &app.recorder {
+        use crate::recording::recorder::RecorderState;
+        let (text, role) = match &rec.state {
+            RecorderState::LeadUp { lead_up } => (
+                format!(" ● REC lead-up {} ", format::age(*lead_up)),
+                "muted",
+            ),
+            RecorderState::Recording { .. } => (" ● REC ".to_string(), "crit"),
+            RecorderState::Full { .. } => (" REC FULL ".to_string(), "warn"),
+            RecorderState::Failed(_) => (" REC FAILED ".to_string(), "warn"),
+        };
+        first.push(Span::raw(" "));
+        first.push(Span::styled(
+            text,
+            theme.fg(role).add_modifier(Modifier::BOLD),
+        ));
+        if rec.dropped > 0 {
+            first.push(Span::styled(
+                format!("{} unrecorded ", rec.dropped),
+                theme.fg("warn"),
+            ));
+        }
+    }
     if app.read_only {
         first.push(Span::styled(
             " read-only ",

@@ -75,5 +75,23 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             }
         },
     };
-    frame.render_widget(Paragraph::new(line), area);
+    // A replay keeps its transport line at the right whatever the left says.
+    let transport = crate::ui::transport::line(app);
+    let Some(transport) = transport else {
+        frame.render_widget(Paragraph::new(line), area);
+        return;
+    };
+    let want = transport.width() as u16;
+    let right = want.min(area.width);
+    let left = ratatui::layout::Rect {
+        width: area.width - right,
+        ..area
+    };
+    let tarea = ratatui::layout::Rect {
+        x: area.x + area.width - right,
+        width: right,
+        ..area
+    };
+    frame.render_widget(Paragraph::new(line), left);
+    frame.render_widget(Paragraph::new(transport), tarea);
 }

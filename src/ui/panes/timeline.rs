@@ -24,7 +24,7 @@ fn kind_role(kind: Kind) -> &'static str {
 /// Draws the entries, newest at the bottom.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let theme = &app.theme;
-    if app.timeline.is_empty() {
+    if app.timeline.is_empty() && app.replay.ghosts.is_empty() {
         frame.render_widget(
             Paragraph::new(Span::styled("nothing journaled yet", theme.fg("muted"))),
             area,
@@ -46,7 +46,21 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         .iter()
         .filter(|e| app.timeline_filter.is_none_or(|k| e.kind == k))
         .collect();
-    if shown.is_empty() {
+    // In a replay the original responder's actions interleave as ghost rows; while a row
+    // is selected only the trainee's own entries are listed, so the selection stays put.
+    let ghosts: Vec<&crate::journal::Entry> = if selected.is_none() {
+        app.replay
+            .ghosts
+            .iter()
+            .filter(|e| app.timeline_filter.is_none_or(|k| e.kind == k))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut rows: Vec<(&crate::journal::Entry, bool)> = shown.iter().map(|e| (*e, false)).collect();
+    rows.extend(ghosts.iter().map(|e| (*e, true)));
+    rows.sort_by_key(|(e, _)| e.at);
+    if rows.is_empty() {
         frame.render_widget(
             Paragraph::new(Span::styled("no entries of this kind", theme.fg("muted"))),
             area,
@@ -54,22 +68,34 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         return;
     }
     let height = list_area.height as usize;
-    let len = shown.len();
+    let len = rows.len();
     let last = selected.unwrap_or(len - 1).min(len - 1);
     let start = (last + 1).saturating_sub(height);
     let width = list_area.width as usize;
-    let lines: Vec<Line> = shown[start..(start + height).min(len)]
+    let lines: Vec<Line> = rows[start..(start + height).min(len)]
         .iter()
         .enumerate()
-        .map(|(i, e)| {
+        .map(|(i, (e, ghost))| {
             let kind = e.kind.as_str();
-            let head = format!(
-                "{} {:<9} ",
-                format::time_of_day(e.at),
-                truncate(&e.actor, 9)
-            );
+            let actor = if *ghost {
+                format!("◌{}", e.actor)
+            } else {
+                e.actor.clone()
+            };
+            let head = format!("{} {:<9} ", format::time_of_day(e.at), truncate(&actor, 9));
             let rest = width.saturating_sub(head.chars().count() + kind.len() + 1);
             let text = sanitize(&e.text.replace('\n', " ⏎ "));
+            if *ghost {
+                // The original responder: dim and italic, never mistaken for the trainee.
+                let style = theme
+                    .fg("muted")
+                    .add_modifier(Modifier::ITALIC | Modifier::DIM);
+                return Line::from(vec![
+                    Span::styled(head, style),
+                    Span::styled(format!("{kind} "), style.add_modifier(Modifier::BOLD)),
+                    Span::styled(truncate(&text, rest), style),
+                ]);
+            }
             let line = Line::from(vec![
                 Span::styled(head, theme.fg("muted")),
                 Span::styled(

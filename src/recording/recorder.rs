@@ -1,0 +1,443 @@
+//! The flight recorder of live mode: a thread that takes every event the cockpit folds,
+//! keeps the lead-up in memory like a dashcam, and writes the incident's recording once
+//! one opens.
+//!
+//! The loop never waits for it: events are offered on a bounded queue and counted as
+//! dropped when it is full (the recording then says how many). Serializing, scrubbing
+//! secrets, compressing and writing all happen on the recorder's own thread.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc as std_mpsc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use jiff::{SignedDuration, Timestamp};
+use tokio::sync::mpsc;
+
+use super::format::{FORMAT_VERSION, FileHeader, IncidentInfo, Record};
+use super::keyframes::StateFold;
+use super::redact::Redactor;
+use super::writer::{Appended, Writer, WriterOptions};
+use crate::event::{Action, Event, Observation};
+
+/// Events queued for the recorder before new ones are dropped.
+pub const QUEUE: usize = 16_384;
+/// Most memory the lead-up may take, estimated; older records go first past it.
+const LEAD_UP_BYTES: usize = 256 << 20;
+
+/// What the header's recording indicator shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecorderState {
+    /// No incident yet: the last `lead_up` is kept in memory.
+    LeadUp { lead_up: SignedDuration },
+    /// Writing the incident's recording.
+    Recording { file: PathBuf, bytes: u64 },
+    /// The size limit was reached; nothing more is recorded.
+    Full { file: PathBuf, bytes: u64 },
+    /// The recording could not be written.
+    Failed(String),
+}
+
+/// The recorder's state and what it had to drop, for the header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecorderStatus {
+    pub state: RecorderState,
+    /// Events dropped because the recorder fell behind.
+    pub dropped: u64,
+}
+
+enum Job {
+    Rec(Record),
+    Begin(IncidentInfo),
+}
+
+/// The cockpit's side of the recorder: cheap to call from the loop.
+#[derive(Debug, Clone)]
+pub struct RecorderHandle {
+    jobs: std_mpsc::SyncSender<Job>,
+    dropped: Arc<AtomicU64>,
+}
+
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Job::Rec(r) => write!(f, "Rec({})", r.at()),
+            Job::Begin(i) => write!(f, "Begin({})", i.id),
+        }
+    }
+}
+
+impl RecorderHandle {
+    fn send(&self, job: Job) {
+        if self.jobs.try_send(job).is_err() {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Offers an event the cockpit is about to fold; `now` is the cockpit's clock, for
+    /// events that carry no time of their own. Never blocks.
+    pub fn offer(&self, event: &Event, now: Timestamp) {
+        if let Some(rec) = to_record(event, now) {
+            self.send(Job::Rec(rec));
+        }
+    }
+
+    /// The operator confirmed `action`.
+    pub fn command(&self, action: &Action, now: Timestamp) {
+        self.send(Job::Rec(Record::Command {
+            at: now,
+            action: action.clone(),
+        }));
+    }
+
+    /// An incident opened: its recording starts, lead-up first.
+    pub fn begin(&self, header: &crate::journal::Header) {
+        // A lost Begin would lose the whole recording: this one waits for room.
+        let _ = self.jobs.send(Job::Begin(IncidentInfo {
+            id: header.id.clone(),
+            title: header.title.clone(),
+            opened_at: header.opened_at,
+        }));
+    }
+
+    /// Events dropped so far.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+}
+
+/// The record of an event, if it is one the recording keeps.
+pub fn to_record(event: &Event, now: Timestamp) -> Option<Record> {
+    Some(match event {
+        Event::Observed(at, obs) => Record::Observed {
+            at: *at,
+            obs: obs.clone(),
+        },
+        Event::Tick(at) => Record::Tick { at: *at },
+        Event::ActionDone(report) => Record::Outcome {
+            at: now,
+            report: report.clone(),
+        },
+        Event::Journaled(entry) => Record::Journal {
+            at: entry.at,
+            line: crate::journal::format_entry_line(entry, false, None),
+        },
+        Event::JournalFailed(msg) => Record::Notice {
+            at: now,
+            text: format!("journal: {msg}"),
+        },
+        Event::Previewed(action, result) => Record::Preview {
+            at: now,
+            action: action.clone(),
+            result: result.clone(),
+        },
+        Event::DrillVerdict(at, _, text) => Record::Notice {
+            at: *at,
+            text: text.clone(),
+        },
+        _ => return None,
+    })
+}
+
+/// What the recorder needs to start.
+#[derive(Debug, Clone)]
+pub struct RecorderSetup {
+    /// Where recordings go.
+    pub dir: PathBuf,
+    /// Lead-up kept before an incident opens.
+    pub lead_up: SignedDuration,
+    pub writer: WriterOptions,
+    pub redactor: Redactor,
+    /// The header of every recording, but for its incident and creation time.
+    pub header: FileHeader,
+}
+
+impl RecorderSetup {
+    /// A setup recording into `dir` with the default writer options.
+    pub fn new(dir: PathBuf, lead_up: SignedDuration, header: FileHeader) -> RecorderSetup {
+        RecorderSetup {
+            dir,
+            lead_up,
+            writer: WriterOptions::default(),
+            redactor: Redactor::default(),
+            header,
+        }
+    }
+}
+
+/// A header for recordings of this cockpit.
+pub fn base_header(
+    mode: &str,
+    sources: Vec<String>,
+    config: serde_json::Value,
+    lead_up: SignedDuration,
+) -> FileHeader {
+    FileHeader {
+        format: FORMAT_VERSION,
+        sitrep_version: env!("CARGO_PKG_VERSION").to_string(),
+        created_at: Timestamp::now(),
+        incident: None,
+        mode: mode.to_string(),
+        sources,
+        config,
+        lead_up_seconds: lead_up.as_secs().max(0) as u64,
+    }
+}
+
+/// The recorder thread; [`RecorderThread::finish`] waits until everything is on disk.
+#[derive(Debug)]
+pub struct RecorderThread {
+    handle: JoinHandle<()>,
+}
+
+impl RecorderThread {
+    /// Waits for the recorder to write what it was given; every handle must be dropped.
+    pub fn finish(self) {
+        let _ = self.handle.join();
+    }
+}
+
+/// Starts the recorder; its status goes to `events`.
+pub fn spawn(
+    setup: RecorderSetup,
+    events: mpsc::Sender<Event>,
+) -> std::io::Result<(RecorderHandle, RecorderThread)> {
+    let (jobs, rx) = std_mpsc::sync_channel::<Job>(QUEUE);
+    let dropped = Arc::new(AtomicU64::new(0));
+    let handle = RecorderHandle {
+        jobs,
+        dropped: dropped.clone(),
+    };
+    let thread = std::thread::Builder::new()
+        .name("recorder".into())
+        .spawn(move || Recorder::new(setup, events, dropped).run(rx))?;
+    Ok((handle, RecorderThread { handle: thread }))
+}
+
+struct Recorder {
+    setup: RecorderSetup,
+    events: mpsc::Sender<Event>,
+    dropped: Arc<AtomicU64>,
+    dropped_noted: u64,
+    lead: VecDeque<(Record, usize)>,
+    lead_bytes: usize,
+    before_lead: StateFold,
+    writer: Option<Writer>,
+    last_status: Option<RecorderStatus>,
+    last_report: Instant,
+}
+
+impl Recorder {
+    fn new(setup: RecorderSetup, events: mpsc::Sender<Event>, dropped: Arc<AtomicU64>) -> Recorder {
+        Recorder {
+            setup,
+            events,
+            dropped,
+            dropped_noted: 0,
+            lead: VecDeque::new(),
+            lead_bytes: 0,
+            before_lead: StateFold::new(),
+            writer: None,
+            last_status: None,
+            last_report: Instant::now() - Duration::from_secs(10),
+        }
+    }
+
+    fn run(mut self, rx: std_mpsc::Receiver<Job>) {
+        self.report(true);
+        loop {
+            match rx.recv_timeout(Duration::from_millis(250)) {
+                Ok(Job::Rec(r)) => self.record(r),
+                Ok(Job::Begin(info)) => self.begin(info),
+                Err(std_mpsc::RecvTimeoutError::Timeout) => self.idle(),
+                Err(std_mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        if let Some(w) = self.writer.take() {
+            let path = w.path().to_path_buf();
+            if let Err(e) = w.finish() {
+                tracing::error!("recording {}: {e}", path.display());
+            }
+        }
+    }
+
+    fn record(&mut self, r: Record) {
+        if let Some(w) = &mut self.writer {
+            match w.append(&r) {
+                Ok(Appended::LimitReached) => {
+                    let text = format!(
+                        "recording stopped at its size limit ({} bytes, [recording] max_bytes): {}",
+                        w.bytes(),
+                        w.path().display()
+                    );
+                    self.notify(text);
+                    self.report(true);
+                }
+                Ok(_) => {}
+                Err(e) => self.fail(e),
+            }
+            self.report(false);
+            return;
+        }
+        let size = estimate(&r);
+        let newest = r.at();
+        self.lead.push_back((r, size));
+        self.lead_bytes += size;
+        let horizon = newest - self.setup.lead_up;
+        while let Some((front, size)) = self.lead.front() {
+            if front.at() >= horizon && self.lead_bytes <= LEAD_UP_BYTES {
+                break;
+            }
+            self.lead_bytes -= size;
+            if let Some((old, _)) = self.lead.pop_front() {
+                self.before_lead.apply(&old);
+            }
+        }
+    }
+
+    fn begin(&mut self, info: IncidentInfo) {
+        let fold = match self.writer.take() {
+            Some(w) => match w.finish() {
+                Ok(fold) => fold,
+                Err(e) => {
+                    self.fail(e);
+                    return;
+                }
+            },
+            None => std::mem::take(&mut self.before_lead),
+        };
+        let mut header = self.setup.header.clone();
+        header.created_at = Timestamp::now();
+        header.incident = Some(info.clone());
+        let path = super::file_for(&self.setup.dir, &info.id);
+        match Writer::create(
+            &path,
+            &header,
+            fold,
+            self.setup.redactor.clone(),
+            self.setup.writer.clone(),
+        ) {
+            Ok(w) => {
+                tracing::info!(path = %path.display(), "recording {}", info.id);
+                self.writer = Some(w);
+                let lead: Vec<Record> = self.lead.drain(..).map(|(r, _)| r).collect();
+                self.lead_bytes = 0;
+                for r in lead {
+                    self.record(r);
+                }
+                self.report(true);
+            }
+            Err(e) => self.fail(e),
+        }
+    }
+
+    fn idle(&mut self) {
+        let dropped = self.dropped.load(Ordering::Relaxed);
+        if dropped > self.dropped_noted && self.writer.is_some() {
+            let n = dropped - self.dropped_noted;
+            self.dropped_noted = dropped;
+            let at = self
+                .lead
+                .back()
+                .map(|(r, _)| r.at())
+                .unwrap_or_else(Timestamp::now);
+            self.record(Record::Notice {
+                at,
+                text: format!("{n} events were not recorded: the recorder fell behind"),
+            });
+        }
+        if let Some(w) = &mut self.writer
+            && let Err(e) = w.tick()
+        {
+            self.fail(e);
+        }
+        self.report(false);
+    }
+
+    fn fail(&mut self, e: std::io::Error) {
+        let what = match &self.writer {
+            Some(w) => format!("recording {}: {e}", w.path().display()),
+            None => format!("recording in {}: {e}", self.setup.dir.display()),
+        };
+        tracing::error!("{what}");
+        self.writer = None;
+        self.notify(what.clone());
+        self.last_status = Some(RecorderStatus {
+            state: RecorderState::Failed(what.clone()),
+            dropped: self.dropped.load(Ordering::Relaxed),
+        });
+        let _ = self.events.blocking_send(Event::Recorder(RecorderStatus {
+            state: RecorderState::Failed(what),
+            dropped: self.dropped.load(Ordering::Relaxed),
+        }));
+    }
+
+    /// Shows a problem in the cockpit as a source error of the recorder.
+    fn notify(&self, error: String) {
+        let at = Timestamp::now();
+        let _ = self.events.try_send(Event::Observed(
+            at,
+            Observation::SourceError {
+                source: "recorder".into(),
+                error,
+            },
+        ));
+    }
+
+    /// Tells the header what the recorder does, on a change or once a second.
+    fn report(&mut self, now: bool) {
+        if !now && self.last_report.elapsed() < Duration::from_secs(1) {
+            return;
+        }
+        if matches!(
+            self.last_status,
+            Some(RecorderStatus {
+                state: RecorderState::Failed(_),
+                ..
+            })
+        ) {
+            return;
+        }
+        let state = match &self.writer {
+            Some(w) if w.is_full() => RecorderState::Full {
+                file: w.path().to_path_buf(),
+                bytes: w.bytes(),
+            },
+            Some(w) => RecorderState::Recording {
+                file: w.path().to_path_buf(),
+                bytes: w.bytes(),
+            },
+            None => RecorderState::LeadUp {
+                lead_up: self.setup.lead_up,
+            },
+        };
+        let status = RecorderStatus {
+            state,
+            dropped: self.dropped.load(Ordering::Relaxed),
+        };
+        self.last_report = Instant::now();
+        if self.last_status.as_ref() == Some(&status) {
+            return;
+        }
+        self.last_status = Some(status.clone());
+        let _ = self.events.try_send(Event::Recorder(status));
+    }
+}
+
+/// A rough size of a record in memory, to bound the lead-up.
+fn estimate(r: &Record) -> usize {
+    match r {
+        Record::Observed {
+            obs: Observation::Log(l),
+            ..
+        } => 96 + l.text.len() + l.pod.len() + l.container.len(),
+        Record::Observed {
+            obs: Observation::SignalSeries { points, .. },
+            ..
+        } => 96 + points.len() * 24,
+        _ => 256,
+    }
+}

@@ -1,0 +1,199 @@
+//! Replay on the cockpit's side: the transport commands a trainee gives, what the replay
+//! engine reports back, and how a seek resets the panes.
+//!
+//! The engine itself is a source ([`crate::sources::replay`]): it reads the recording and
+//! feeds the one channel. The cockpit only learns where the replay stands
+//! ([`TransportStatus`], drawn as the transport line), sees the original responder's
+//! actions as ghost entries on the timeline, and drops what it observed when the engine
+//! seeks, before the engine sends the state at the new position.
+
+use jiff::{SignedDuration, Timestamp};
+
+use crate::app::App;
+use crate::event::Level;
+use crate::journal::Entry;
+
+/// Ghost entries kept in memory.
+const GHOSTS: usize = 2000;
+
+/// A transport command: `replay <verb>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// Pause, or resume.
+    Pause,
+    /// While paused: play the next second.
+    Step,
+    /// Jump by this much recorded time (negative: back).
+    Seek(SignedDuration),
+    /// Jump to just before the original responder's next action.
+    NextAction,
+    /// Double the speed (up to ×1000).
+    Faster,
+    /// Halve the speed (down to ×1/8).
+    Slower,
+}
+
+impl Transport {
+    /// The verbs, for the help overlay and completion.
+    pub const USAGE: &'static str = "pause|step|seek <±1m>|next-action|faster|slower";
+
+    /// Parses the words after `replay`.
+    pub fn parse(args: &[&str]) -> Result<Transport, String> {
+        match args {
+            ["pause"] => Ok(Transport::Pause),
+            ["step"] => Ok(Transport::Step),
+            ["next-action"] => Ok(Transport::NextAction),
+            ["faster"] => Ok(Transport::Faster),
+            ["slower"] => Ok(Transport::Slower),
+            ["seek", d] => parse_offset(d).map(Transport::Seek),
+            _ => Err(format!("usage: replay {}", Transport::USAGE)),
+        }
+    }
+
+    /// The command line that asks for it.
+    pub fn command_line(&self) -> String {
+        match self {
+            Transport::Pause => "replay pause".into(),
+            Transport::Step => "replay step".into(),
+            Transport::Seek(d) => {
+                let sign = if d.is_negative() { '-' } else { '+' };
+                format!("replay seek {sign}{}s", d.as_secs().abs())
+            }
+            Transport::NextAction => "replay next-action".into(),
+            Transport::Faster => "replay faster".into(),
+            Transport::Slower => "replay slower".into(),
+        }
+    }
+}
+
+/// `+1m`, `-10m`, `90s`, `-1h30m`.
+pub fn parse_offset(s: &str) -> Result<SignedDuration, String> {
+    let (neg, body) = match s.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    let d = crate::config::PromDuration::parse(body)?;
+    let d = SignedDuration::try_from(d.0).map_err(|e| e.to_string())?;
+    Ok(if neg { -d } else { d })
+}
+
+/// Where a replay stands.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransportStatus {
+    /// The recorded moment on screen, on the original incident's clock.
+    pub position: Timestamp,
+    /// The recording's first and last moments.
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub speed: f64,
+    pub paused: bool,
+    /// Played to the end.
+    pub finished: bool,
+}
+
+/// What the replay engine tells the cockpit.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReplayEvent {
+    /// Where the replay stands now.
+    Status(TransportStatus),
+    /// An action of the original responder, reached in the replay.
+    Ghost(Entry),
+    /// A seek: forget what was observed; the state at the new position follows, its
+    /// first record at this time.
+    Reset(Timestamp),
+    /// Something the trainee must see (a damaged recording, the end of it).
+    Banner(String),
+}
+
+/// The replay's part of the cockpit state.
+#[derive(Debug, Clone, Default)]
+pub struct ReplayState {
+    pub transport: Option<TransportStatus>,
+    /// The original responder's actions so far, oldest first.
+    pub ghosts: Vec<Entry>,
+    /// What was skipped in a damaged recording.
+    pub banner: Option<String>,
+}
+
+/// Folds a replay event into the cockpit.
+pub fn apply(app: &mut App, ev: ReplayEvent) {
+    match ev {
+        ReplayEvent::Status(s) => {
+            app.paused = s.paused;
+            app.replay.transport = Some(s);
+        }
+        ReplayEvent::Ghost(e) => {
+            if app.replay.ghosts.len() == GHOSTS {
+                app.replay.ghosts.remove(0);
+            }
+            app.replay.ghosts.push(e);
+        }
+        ReplayEvent::Reset(at) => reset(app, at),
+        ReplayEvent::Banner(text) => {
+            app.flash = Some(crate::app::Flash {
+                text: text.clone(),
+                level: Level::Warn,
+            });
+            app.replay.banner = Some(text);
+        }
+    }
+    app.dirty = true;
+}
+
+/// Forgets everything observed; the trainee's own incident, timeline and settings stay.
+fn reset(app: &mut App, at: Timestamp) {
+    app.now = at;
+    app.signals.clear();
+    app.alerts.clear();
+    app.alerts_selected = 0;
+    let namespace = std::mem::take(&mut app.pods.namespace);
+    let tailing = app.pods.tailing.take();
+    let selected = app.pods.selected;
+    app.pods = crate::app::state::PodsState {
+        namespace,
+        tailing,
+        selected,
+        ..Default::default()
+    };
+    app.gpus.clear();
+    app.node_gpus.clear();
+    let mut logs = crate::app::logs::LogBuffer::new(app.config.logs.buffer_lines);
+    logs.set_filter(app.logs.filter().cloned());
+    logs.wrap = app.logs.wrap;
+    logs.context = app.logs.context;
+    app.logs = logs;
+    app.kill_switches.clear();
+    app.health.clear();
+    app.silences.clear();
+    app.source_errors.clear();
+    app.replay.ghosts.clear();
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transport_commands_parse() {
+        assert_eq!(Transport::parse(&["pause"]), Ok(Transport::Pause));
+        assert_eq!(
+            Transport::parse(&["seek", "-10m"]),
+            Ok(Transport::Seek(SignedDuration::from_mins(-10)))
+        );
+        assert_eq!(
+            Transport::parse(&["seek", "+1m"]),
+            Ok(Transport::Seek(SignedDuration::from_mins(1)))
+        );
+        assert!(Transport::parse(&["seek", "soon"]).is_err());
+        assert!(
+            Transport::parse(&[])
+                .unwrap_err()
+                .starts_with("usage: replay")
+        );
+        assert_eq!(
+            Transport::Seek(SignedDuration::from_mins(-1)).command_line(),
+            "replay seek -60s"
+        );
+    }
+}
