@@ -175,7 +175,7 @@ async fn a_stopped_prometheus_goes_stale_and_recovery_clears_it() {
     assert!(
         !app.source_errors
             .iter()
-            .any(|(s, _, _)| s.starts_with("signals/")),
+            .any(|e| e.source.starts_with("signals/")),
         "{:?}",
         app.source_errors
     );

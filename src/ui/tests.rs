@@ -176,8 +176,8 @@ fn truncation_marks_the_cut() {
 #[test]
 fn the_gpu_pane_shows_node_capacity_without_dcgm() {
     let mut app = drill_app(10);
-    app.gpus.clear();
-    app.node_gpus.insert("gpu-node-7".into(), (8, 7));
+    app.gpus.list.clear();
+    app.gpus.nodes.insert("gpu-node-7".into(), (8, 7));
     app.run(Command::Focus(crate::command::FocusTarget::Pane(
         Pane::Gpus,
     )));
