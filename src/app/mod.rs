@@ -8,6 +8,7 @@ pub mod clocks;
 mod commands;
 pub mod gpus;
 mod input;
+pub mod layout;
 pub mod logs;
 mod observe;
 pub mod overlay;
@@ -55,14 +56,8 @@ pub enum Effect {
     Preview(Action),
 }
 
-/// What the logs pane tails in live mode.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogTarget {
-    pub namespace: String,
-    pub workload: String,
-    /// One pod of the workload, or all of them when `None`.
-    pub pod: Option<String>,
-}
+/// Kept here too, so code that named it `app::LogTarget` still builds.
+pub use crate::event::LogTarget;
 
 /// A message on the status line.
 #[derive(Debug, Clone, PartialEq)]
