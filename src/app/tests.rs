@@ -1,5 +1,7 @@
 //! `App::update`: events in, state and effects out.
 
+#![allow(clippy::expect_used)]
+
 use crossterm::event::{
     Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent,
     MouseEventKind,

@@ -1,5 +1,7 @@
 //! Rendering every pane with `TestBackend`, at 80x24 and 200x60.
 
+#![allow(clippy::expect_used)]
+
 use crate::app::App;
 use crate::app::sample::{drill_app, large_app};
 use crate::command::{Command, Pane};
