@@ -2,6 +2,8 @@
 //! lines arrive slightly out of timestamp order as from real streams) folded through
 //! `App::update` with a filter on, then one frame drawn and one key answered.
 
+#![allow(clippy::expect_used)]
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 

@@ -1,5 +1,7 @@
 //! Drawing the whole cockpit: the work done for every frame.
 
+#![allow(clippy::expect_used)]
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

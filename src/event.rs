@@ -434,3 +434,12 @@ pub enum ActionOutcome {
     Failed,
     DryRun,
 }
+
+/// What the logs pane tails in live mode: the cockpit asks for it, the log tailer follows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogTarget {
+    pub namespace: String,
+    pub workload: String,
+    /// One pod of the workload, or all of them when `None`.
+    pub pod: Option<String>,
+}

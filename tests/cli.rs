@@ -1,5 +1,7 @@
 //! The program's command line: messages and exit codes a person sees.
 
+#![allow(clippy::expect_used)]
+
 use std::process::{Command, Output};
 
 fn sitrep(args: &[&str], dir: &std::path::Path) -> Output {

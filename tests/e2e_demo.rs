@@ -1,5 +1,7 @@
 //! The real binary in a real terminal: the demo from the first alert to recovery.
 
+#![allow(clippy::expect_used)]
+
 mod support;
 
 use std::time::Duration;

@@ -1,6 +1,8 @@
 //! A sick monitoring stack must never freeze the cockpit: a stopped Prometheus and a slow one
 //! give "stale since" with the error, other sources keep reporting, and it recovers by itself.
 
+#![allow(clippy::expect_used)]
+
 mod promstack;
 
 use std::time::{Duration, Instant};
@@ -175,7 +177,7 @@ async fn a_stopped_prometheus_goes_stale_and_recovery_clears_it() {
     assert!(
         !app.source_errors
             .iter()
-            .any(|(s, _, _)| s.starts_with("signals/")),
+            .any(|e| e.source.starts_with("signals/")),
         "{:?}",
         app.source_errors
     );

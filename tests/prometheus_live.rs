@@ -2,6 +2,8 @@
 //! promtool, an alert rule firing into Alertmanager; the panes and `sitrep snapshot` must show
 //! the numbers PromQL returns, and silences must reach Alertmanager.
 
+#![allow(clippy::expect_used)]
+
 mod promstack;
 
 use std::collections::HashMap;

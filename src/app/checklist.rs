@@ -159,7 +159,7 @@ impl App {
             let title = &checklist.books.get(*b)?.sections.get(*s)?.title;
             Some((*b, *s, format!("{title} ({rule})")))
         });
-        if let Some(a) = self.alerts.get_mut(alert_index) {
+        if let Some(a) = self.alerts.list.get_mut(alert_index) {
             a.runbook = label.as_ref().map(|(b, s, text)| (*b, *s, text.clone()));
         }
         if let (Some(c), Some((b, s, rule))) = (&mut self.checklist, found)
@@ -192,7 +192,7 @@ impl App {
                 .copied(),
             "auto" => {
                 c.pinned = false;
-                let selected = self.alerts_selected;
+                let selected = self.alerts.selected;
                 self.match_runbook(selected);
                 return;
             }

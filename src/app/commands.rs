@@ -162,27 +162,7 @@ impl App {
                     super::NotePurpose::StatusUpdate,
                 ));
             }
-            Command::Timeline(which) => {
-                use crate::command::TimelineFilter;
-                self.timeline_filter = match which {
-                    TimelineFilter::All => None,
-                    TimelineFilter::Only(k) => Some(k),
-                    TimelineFilter::Next => {
-                        // Cycle through the kinds the timeline holds, then back to all.
-                        let mut kinds: Vec<Kind> = self.timeline.iter().map(|e| e.kind).collect();
-                        kinds.sort();
-                        kinds.dedup();
-                        match self
-                            .timeline_filter
-                            .and_then(|k| kinds.iter().position(|x| *x == k))
-                        {
-                            Some(i) => kinds.get(i + 1).copied(),
-                            None => kinds.first().copied(),
-                        }
-                    }
-                };
-                self.timeline_selected = None;
-            }
+            Command::Timeline(which) => self.timeline.set_filter(which),
             Command::Silence { minutes, comment } => self.silence_selected(minutes, comment),
             Command::ExpireSilence(id) => self.expire_silence(id),
         }
@@ -210,28 +190,6 @@ impl App {
             }
             Err(e) => self.flash(Level::Crit, e),
         }
-    }
-
-    fn ack_selected(&mut self) {
-        let Some(alert) = self.alerts.get_mut(self.alerts_selected) else {
-            self.flash(Level::Warn, "no alert to acknowledge");
-            return;
-        };
-        if alert.acked {
-            let name = alert.status.name.clone();
-            self.flash(Level::Ok, format!("{name} is already acknowledged"));
-            return;
-        }
-        alert.acked = true;
-        let name = alert.status.name.clone();
-        let now = self.now;
-        if let Some(inc) = &mut self.incident
-            && inc.acked_at.is_none()
-        {
-            inc.acked_at = Some(now);
-        }
-        self.journal(Kind::Ack, name.clone(), None);
-        self.flash(Level::Ok, format!("acknowledged {name}"));
     }
 
     fn set_severity(&mut self, n: u8) {
@@ -290,45 +248,16 @@ impl App {
     }
 
     fn move_selection(&mut self, delta: isize) {
-        let step = |sel: usize, len: usize| -> usize {
-            if len == 0 {
-                return 0;
-            }
-            (sel as isize)
-                .saturating_add(delta)
-                .clamp(0, len as isize - 1) as usize
-        };
+        let step = |sel: usize, len: usize| super::step(sel, len, delta);
         match self.focus {
-            Pane::Alerts => {
-                self.alerts_selected = step(self.alerts_selected, self.alerts.len());
-                // The checklist follows the selected alert unless the operator pinned a section.
-                if let (Some(c), Some(a)) =
-                    (&mut self.checklist, self.alerts.get(self.alerts_selected))
-                    && let Some((b, s, rule)) = &a.runbook
-                    && !c.pinned
-                {
-                    c.book = *b;
-                    c.section = *s;
-                    c.cursor = 0;
-                    c.rule = format!("{}: {rule}", a.status.name);
-                }
-            }
+            Pane::Alerts => self.select_alert(delta),
             Pane::Pods => {
                 self.pods.selected = step(self.pods.selected, self.pods.row_count());
                 self.retarget_logs();
             }
-            Pane::Gpus => self.gpus_selected = step(self.gpus_selected, self.gpus.len()),
+            Pane::Gpus => self.gpus.select_by(delta),
             Pane::Logs => self.logs.scroll_by(-delta.clamp(-1_000_000, 1_000_000)),
-            Pane::Timeline => {
-                let filter = self.timeline_filter;
-                let len = self
-                    .timeline
-                    .iter()
-                    .filter(|e| filter.is_none_or(|k| e.kind == k))
-                    .count();
-                let cur = self.timeline_selected.unwrap_or(len.saturating_sub(1));
-                self.timeline_selected = Some(step(cur, len));
-            }
+            Pane::Timeline => self.timeline.select_by(delta),
             Pane::Runbook => self.move_runbook_cursor(delta),
             Pane::Signals => {}
         }

@@ -17,7 +17,7 @@ impl App {
     /// point per column.
     pub(super) fn sync_spark_width(&mut self) {
         let area = ratatui::layout::Rect::new(0, 0, self.size.0, self.size.1);
-        let width = crate::ui::layout::areas(area, self)
+        let width = super::layout::areas(area, self)
             .panes
             .iter()
             .find(|(p, _)| *p == crate::command::Pane::Signals)
@@ -33,7 +33,7 @@ impl App {
             // Terminals that report releases and repeats would otherwise act twice.
             TermEvent::Key(k) if k.kind == KeyEventKind::Press => self.on_key(k),
             TermEvent::Mouse(m) => {
-                let pane = crate::ui::layout::pane_at(self, m.column, m.row);
+                let pane = super::layout::pane_at(self, m.column, m.row);
                 match m.kind {
                     MouseEventKind::Down(MouseButton::Left) => {
                         if let Some(p) = pane {

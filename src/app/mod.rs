@@ -2,20 +2,25 @@
 
 pub mod capabilities;
 pub use capabilities::{Capabilities, Mode};
+pub mod alerts;
 pub mod checklist;
 pub mod clocks;
 mod commands;
+pub mod gpus;
 mod input;
+pub mod layout;
 pub mod logs;
 mod observe;
 pub mod overlay;
-pub use observe::severity_rank;
+
 pub use overlay::{LineInput, NotePurpose, Overlay};
 pub mod sample;
 mod silence;
 pub mod state;
 mod status_update;
+pub mod timeline;
 pub mod verify;
+pub use alerts::severity_rank;
 
 use jiff::Timestamp;
 
@@ -24,7 +29,7 @@ use crate::config::{Config, Keymap, Theme};
 use crate::event::{Action, Event, Level};
 use crate::journal::{Entry, Header, Kind, Outcome};
 use logs::LogBuffer;
-use state::{AlertEntry, Gpus, IncidentState, KillSwitches, PodsState, SignalState};
+use state::{IncidentState, KillSwitches, PodsState, SignalState, SourceErrors};
 
 /// Something `update` asks the outside world to do.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,14 +58,8 @@ pub enum Effect {
     Replay(crate::replay::Transport),
 }
 
-/// What the logs pane tails in live mode.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogTarget {
-    pub namespace: String,
-    pub workload: String,
-    /// One pod of the workload, or all of them when `None`.
-    pub pod: Option<String>,
-}
+/// Kept here too, so code that named it `app::LogTarget` still builds.
+pub use crate::event::LogTarget;
 
 /// A message on the status line.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,19 +82,14 @@ pub struct App {
     pub config: Config,
     pub incident: Option<IncidentState>,
     pub signals: Vec<SignalState>,
-    pub alerts: Vec<AlertEntry>,
-    pub alerts_selected: usize,
+    pub alerts: alerts::AlertsPane,
     pub pods: PodsState,
-    pub gpus: Gpus,
-    pub gpus_selected: usize,
-    /// `nvidia.com/gpu` capacity and allocatable count by node, from the cluster.
-    pub node_gpus: std::collections::BTreeMap<String, (u32, u32)>,
+    pub gpus: gpus::GpusPane,
     pub logs: LogBuffer,
     pub kill_switches: KillSwitches,
     /// The runbook checklist, when runbooks are loaded.
     pub checklist: Option<checklist::Checklist>,
-    pub timeline: Vec<Entry>,
-    pub timeline_selected: Option<usize>,
+    pub timeline: timeline::TimelinePane,
     pub focus: Pane,
     pub zoom: bool,
     pub overlay: Option<Overlay>,
@@ -105,11 +99,9 @@ pub struct App {
     /// The note the operator was writing when the editor closed by accident.
     pub note_draft: Option<Vec<String>>,
     /// Errors from sources, by source name, with when they began.
-    pub source_errors: Vec<(String, String, Timestamp)>,
+    pub source_errors: SourceErrors,
     /// Deadlines already journaled as passed.
     pub deadlines_passed: std::collections::BTreeSet<String>,
-    /// The timeline shows only entries of this kind.
-    pub timeline_filter: Option<Kind>,
     /// The sparkline width last told to the sources.
     pub spark_width: u16,
     /// Incident ids already in the journal, so a new one never repeats them.
@@ -130,9 +122,6 @@ pub struct App {
     pub replay: crate::replay::ReplayState,
     effects: Vec<Effect>,
 }
-
-/// Most timeline entries kept in memory; the journal file keeps them all.
-const TIMELINE_CAP: usize = 10_000;
 
 impl App {
     /// A cockpit with nothing observed yet, with what its mode may do (a [`Mode`] gives
@@ -158,28 +147,23 @@ impl App {
             config,
             incident: None,
             signals: Vec::new(),
-            alerts: Vec::new(),
-            alerts_selected: 0,
+            alerts: Default::default(),
             pods: PodsState::default(),
-            gpus: Gpus::new(),
-            gpus_selected: 0,
-            node_gpus: Default::default(),
+            gpus: Default::default(),
             logs: LogBuffer::new(buffer),
             kill_switches: Vec::new(),
             checklist: None,
-            timeline: Vec::new(),
-            timeline_selected: None,
+            timeline: Default::default(),
             focus: Pane::Alerts,
             zoom: false,
             overlay: None,
             flash: None,
             size: (80, 24),
             note_draft: None,
-            source_errors: Vec::new(),
+            source_errors: SourceErrors::default(),
             known_incidents: Vec::new(),
             spark_width: 0,
             deadlines_passed: Default::default(),
-            timeline_filter: None,
             health: Vec::new(),
             silences: Vec::new(),
             dirty: true,
@@ -217,9 +201,6 @@ impl App {
             }
             Event::ActionDone(report) => self.on_action_done(report),
             Event::Journaled(entry) => {
-                if self.timeline.len() == TIMELINE_CAP {
-                    self.timeline.remove(0);
-                }
                 self.timeline.push(entry);
                 self.dirty = true;
             }
@@ -332,6 +313,16 @@ impl App {
 #[cfg(test)]
 mod tests;
 
+/// `sel` moved by `delta` within `len` rows (0 when there are none).
+pub(crate) fn step(sel: usize, len: usize, delta: isize) -> usize {
+    if len == 0 {
+        return 0;
+    }
+    (sel as isize)
+        .saturating_add(delta)
+        .clamp(0, len as isize - 1) as usize
+}
+
 impl App {
     /// Picks up an incident an earlier run left open in the journal: its state, its roles,
     /// its timeline, so a restarted cockpit carries on instead of opening a new one.
@@ -353,8 +344,7 @@ impl App {
             last_update,
             roles: inc.roles().into_iter().collect(),
         });
-        let skip = inc.entries.len().saturating_sub(TIMELINE_CAP);
-        self.timeline = inc.entries[skip..].to_vec();
+        self.timeline.replace(&inc.entries);
         if !self.known_incidents.iter().any(|k| k == inc.id()) {
             self.known_incidents.push(inc.id().to_string());
         }

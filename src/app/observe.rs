@@ -1,29 +1,16 @@
 //! Folding what sources observed into the panes' state.
 
-use crate::event::{ActionOutcome, ActionReport, AlertState, Level, Observation};
+use crate::event::{ActionOutcome, ActionReport, Level, Observation};
 use crate::journal::{Kind, Outcome};
 
 use super::App;
-use super::state::{AlertEntry, HealthEntry, SIGNAL_HISTORY, SignalState};
+use super::state::{HealthEntry, SIGNAL_HISTORY, SignalState};
 
 fn push_point(s: &mut SignalState, at: jiff::Timestamp, v: f64) {
     if s.history.len() == SIGNAL_HISTORY {
         s.history.pop_front();
     }
     s.history.push_back((at, v));
-}
-
-/// How long a resolved alert stays on the alerts pane.
-const RESOLVED_SHOWN: jiff::SignedDuration = jiff::SignedDuration::from_mins(15);
-
-/// Rank of an alert's `severity` label; higher is worse.
-pub fn severity_rank(label: &str) -> u8 {
-    match label.to_ascii_lowercase().as_str() {
-        "critical" | "page" | "sev1" | "sev2" => 3,
-        "warning" | "warn" | "sev3" => 2,
-        "info" | "sev4" => 1,
-        _ => 0,
-    }
 }
 
 impl App {
@@ -100,14 +87,10 @@ impl App {
             }
             Observation::Silences(list) => self.silences = list,
             Observation::GpuList(list) => {
-                self.gpus = list
-                    .into_iter()
-                    .map(|g| ((g.host.clone(), g.index), g))
-                    .collect();
-                self.gpus_selected = self.gpus_selected.min(self.gpus.len().saturating_sub(1));
+                self.gpus.replace(list);
             }
             Observation::SourceRecovered { source } => {
-                self.source_errors.retain(|(s, _, _)| *s != source);
+                self.source_errors.clear(&source);
                 if let Some(name) = source.strip_prefix("signals/")
                     && let Some(s) = self.signals.iter_mut().find(|s| s.def.name == name)
                 {
@@ -145,14 +128,10 @@ impl App {
                 capacity,
                 allocatable,
             } => {
-                if capacity == 0 {
-                    self.node_gpus.remove(&node);
-                } else {
-                    self.node_gpus.insert(node, (capacity, allocatable));
-                }
+                self.gpus.set_node(node, capacity, allocatable);
             }
             Observation::Gpu(g) => {
-                self.gpus.insert((g.host.clone(), g.index), g);
+                self.gpus.upsert(g);
             }
             Observation::Alert(a) => self.observe_alert(a),
             Observation::Log(line) => self.logs.push(line),
@@ -166,17 +145,7 @@ impl App {
             }
             Observation::SourceError { source, error } => {
                 let now = self.now;
-                let since = match self.source_errors.iter_mut().find(|(s, _, _)| *s == source) {
-                    Some(e) => {
-                        e.1 = error.clone();
-                        e.2
-                    }
-                    None => {
-                        self.source_errors
-                            .push((source.clone(), error.clone(), now));
-                        now
-                    }
-                };
+                let since = self.source_errors.set(&source, &error, now);
                 if let Some(name) = source.strip_prefix("signals/")
                     && let Some(s) = self.signals.iter_mut().find(|s| s.def.name == name)
                 {
@@ -186,82 +155,6 @@ impl App {
             Observation::ClockPaused(p) => self.paused = p,
         }
         self.prune_resolved_alerts();
-    }
-
-    fn observe_alert(&mut self, a: crate::event::AlertStatus) {
-        let now = self.now;
-        let a_name = a.name.clone();
-        let previous = self.alerts.iter().position(|e| e.status.name == a.name);
-        let was_firing =
-            previous.is_some_and(|i| self.alerts[i].status.state == AlertState::Firing);
-        let firing = a.state == AlertState::Firing;
-        let text = if a.detail.is_empty() {
-            a.name.clone()
-        } else {
-            format!("{}: {}", a.name, a.detail)
-        };
-        if firing && !was_firing {
-            let auto = super::observe::severity_rank(&self.config.incident.auto_open);
-            if self.incident.is_none() && severity_rank(&a.severity) >= auto && auto > 0 {
-                let sev = if severity_rank(&a.severity) >= 3 {
-                    2
-                } else {
-                    3
-                };
-                self.open_incident(format!("{}: {}", a.name, a.summary), sev, "sitrep".into());
-            }
-            self.journal_as("sitrep", Kind::AlertFired, text, None);
-        } else if !firing && was_firing {
-            self.journal_as("sitrep", Kind::AlertResolved, text, None);
-        }
-        match previous {
-            Some(i) => {
-                let e = &mut self.alerts[i];
-                if firing && !was_firing {
-                    e.acked = false;
-                }
-                e.resolved_at = (!firing).then(|| e.resolved_at.unwrap_or(now));
-                e.status = a;
-            }
-            None => self.alerts.push(AlertEntry {
-                resolved_at: (!firing).then_some(now),
-                status: a,
-                acked: false,
-                runbook: None,
-            }),
-        }
-        let name = a_name;
-        // Firing first, worst first, then oldest first.
-        self.alerts.sort_by(|x, y| {
-            (y.status.state == AlertState::Firing)
-                .cmp(&(x.status.state == AlertState::Firing))
-                .then(severity_rank(&y.status.severity).cmp(&severity_rank(&x.status.severity)))
-                .then(x.status.since.cmp(&y.status.since))
-        });
-        if firing
-            && !was_firing
-            && let Some(i) = self.alerts.iter().position(|e| e.status.name == name)
-        {
-            self.match_runbook(i);
-            // The worst firing alert leads the checklist; the operator can select another.
-            if i != 0 {
-                self.match_runbook(0);
-            }
-        }
-    }
-
-    fn prune_resolved_alerts(&mut self) {
-        let now = self.now;
-        let before = self.alerts.len();
-        self.alerts.retain(|a| {
-            a.resolved_at
-                .is_none_or(|r| now.duration_since(r) < RESOLVED_SHOWN)
-        });
-        if self.alerts.len() != before {
-            self.alerts_selected = self
-                .alerts_selected
-                .min(self.alerts.len().saturating_sub(1));
-        }
     }
 
     pub(super) fn on_action_done(&mut self, report: ActionReport) {

@@ -1,6 +1,9 @@
 //! A populated cockpit, for render tests and benchmarks: the bundled drill two minutes in,
 //! optionally padded to a large cluster.
 
+// Built from compiled-in assets for tests and benchmarks only: a failure is a broken build.
+#![allow(clippy::expect_used)]
+
 use jiff::{SignedDuration, Timestamp};
 
 use super::{App, Mode};

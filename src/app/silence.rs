@@ -37,7 +37,7 @@ impl App {
 
     /// `silence [duration] [comment]` on the selected alert.
     pub(super) fn silence_selected(&mut self, minutes: Option<u64>, comment: Option<String>) {
-        let Some(alert) = self.alerts.get(self.alerts_selected) else {
+        let Some(alert) = self.alerts.selected() else {
             self.flash(Level::Warn, "select an alert to silence first");
             return;
         };
@@ -67,7 +67,7 @@ impl App {
     /// `expire-silence [id]`: the named silence, or the one muting the selected alert.
     pub(super) fn expire_silence(&mut self, id: Option<String>) {
         let id = id.or_else(|| {
-            let alert = self.alerts.get(self.alerts_selected)?;
+            let alert = self.alerts.selected()?;
             self.silence_of(alert).map(|s| s.id.clone())
         });
         match id {

@@ -6,8 +6,7 @@ use jiff::Timestamp;
 
 use crate::command::Status;
 use crate::event::{
-    AlertStatus, DeploymentStatus, GpuStatus, HealthStatus, KillSwitchStatus, Level, PodStatus,
-    SignalDef, SloStatus,
+    DeploymentStatus, HealthStatus, KillSwitchStatus, Level, PodStatus, SignalDef, SloStatus,
 };
 
 /// Samples kept per signal for its sparkline (an hour at Prometheus's 15 s step, plus slack).
@@ -45,15 +44,8 @@ impl SignalState {
     }
 }
 
-/// An alert with what the operator did about it.
-#[derive(Debug, Clone)]
-pub struct AlertEntry {
-    pub status: AlertStatus,
-    pub acked: bool,
-    pub resolved_at: Option<Timestamp>,
-    /// The runbook book and section that answer it, and a label saying which rule chose it.
-    pub runbook: Option<(usize, usize, String)>,
-}
+pub use super::alerts::AlertEntry;
+pub use super::gpus::Gpus;
 
 /// A workload and its pods.
 #[derive(Debug, Clone, Default)]
@@ -164,8 +156,81 @@ pub struct IncidentState {
     pub roles: BTreeMap<crate::journal::Role, String>,
 }
 
-/// GPUs keyed by host and index.
-pub type Gpus = BTreeMap<(String, u32), GpuStatus>;
+/// A source's error and since when it has been failing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceError {
+    pub source: String,
+    pub error: String,
+    pub since: Timestamp,
+}
+
+/// Failing sources, in the order they began failing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceErrors(Vec<SourceError>);
+
+impl SourceErrors {
+    /// Records `source`'s latest error; returns since when it has been failing.
+    pub fn set(&mut self, source: &str, error: &str, now: Timestamp) -> Timestamp {
+        match self.0.iter_mut().find(|e| e.source == source) {
+            Some(e) => {
+                e.error = error.to_string();
+                e.since
+            }
+            None => {
+                self.0.push(SourceError {
+                    source: source.to_string(),
+                    error: error.to_string(),
+                    since: now,
+                });
+                now
+            }
+        }
+    }
+
+    /// `source` recovered.
+    pub fn clear(&mut self, source: &str) {
+        self.0.retain(|e| e.source != source);
+    }
+
+    /// The error of `source`, if it is failing.
+    pub fn get(&self, source: &str) -> Option<&SourceError> {
+        self.0.iter().find(|e| e.source == source)
+    }
+
+    /// Every failing source, oldest failure first.
+    pub fn iter(&self) -> impl Iterator<Item = &SourceError> {
+        self.0.iter()
+    }
+
+    /// The source that has been failing longest.
+    pub fn first(&self) -> Option<&SourceError> {
+        self.0.first()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
 
 /// Kill switches by name, in the order the world announced them.
 pub type KillSwitches = Vec<KillSwitchStatus>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_source_error_keeps_when_it_began_until_it_recovers() {
+        let mut e = SourceErrors::default();
+        let t0 = Timestamp::UNIX_EPOCH;
+        let t1 = t0 + jiff::SignedDuration::from_secs(30);
+        assert_eq!(e.set("alerts", "timeout", t0), t0);
+        assert_eq!(e.set("alerts", "refused", t1), t0, "still failing since t0");
+        assert_eq!(e.get("alerts").map(|x| x.error.as_str()), Some("refused"));
+        e.set("signals/5xx", "bad query", t1);
+        assert_eq!(e.first().map(|x| x.source.as_str()), Some("alerts"));
+        e.clear("alerts");
+        assert!(e.get("alerts").is_none());
+        assert_eq!(e.iter().count(), 1);
+    }
+}

@@ -1,5 +1,7 @@
 //! `App::update`: events in, state and effects out.
 
+#![allow(clippy::expect_used)]
+
 use crossterm::event::{
     Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent,
     MouseEventKind,
@@ -436,15 +438,15 @@ fn roles_are_journaled_and_shown() {
 fn the_timeline_filters_by_kind() {
     let mut app = drill_app(120);
     app.run(Command::parse("timeline alert-fired").unwrap_or(Command::Help));
-    assert_eq!(app.timeline_filter, Some(Kind::AlertFired));
+    assert_eq!(app.timeline.filter, Some(Kind::AlertFired));
     key(&mut app, KeyCode::Char('T'));
     assert_ne!(
-        app.timeline_filter,
+        app.timeline.filter,
         Some(Kind::AlertFired),
         "T moves to the next kind"
     );
     app.run(Command::parse("timeline all").unwrap_or(Command::Help));
-    assert_eq!(app.timeline_filter, None);
+    assert_eq!(app.timeline.filter, None);
     assert!(Command::parse("timeline nonsense").is_err_and(|e| e.0.contains("alert-fired")));
 }
 

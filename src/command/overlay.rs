@@ -174,6 +174,7 @@ impl fmt::Display for Section {
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used)]
 mod tests {
     use super::*;
 

@@ -3,47 +3,12 @@
 
 use jiff::{SignedDuration, Timestamp};
 
-use super::scenario::{DeploymentSpec, Scenario};
+use super::cluster::{Deployment, new_pod, template_of};
+use super::scenario::Scenario;
+use super::signals::AlertSim;
 use crate::event::{
-    Action, AlertState, AlertStatus, DeploymentStatus, Direction, GpuStatus, KillSwitchStatus,
-    LogLine, Observation, PodStatus, RevisionInfo, SignalDef,
+    Action, DeploymentStatus, KillSwitchStatus, Observation, PodStatus, RevisionInfo, SignalDef,
 };
-
-/// A pod of the simulated cluster.
-#[derive(Debug, Clone)]
-struct Pod {
-    name: String,
-    revision: u64,
-    image: String,
-    node: String,
-    created: Timestamp,
-    ready_at: SignedDuration,
-    restarts: u32,
-    crashing: bool,
-    /// When a crash-looping pod next dies.
-    next_crash: SignedDuration,
-    reason: Option<String>,
-    last_termination: Option<(String, Timestamp)>,
-}
-
-#[derive(Debug, Clone)]
-struct Deployment {
-    spec: DeploymentSpec,
-    replicas: u32,
-    revision: u64,
-    image: String,
-    history: Vec<RevisionInfo>,
-    pods: Vec<Pod>,
-    /// Ordinary log lines owed, carried between steps.
-    log_debt: f64,
-}
-
-#[derive(Debug, Clone, Default)]
-struct AlertSim {
-    pending_since: Option<SignedDuration>,
-    firing_since: Option<Timestamp>,
-    announced: Option<AlertState>,
-}
 
 /// What an action did to the simulated world.
 #[derive(Debug, Clone)]
@@ -54,55 +19,34 @@ pub struct Applied {
     pub observations: Vec<Observation>,
 }
 
-/// The outcome of a drill so far.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Score {
-    pub points: u32,
-    pub max: u32,
-    /// One line per reason points were given or taken.
-    pub lines: Vec<String>,
-}
-
 /// The simulated world of one drill.
 #[derive(Debug, Clone)]
 pub struct World {
-    scenario: Scenario,
-    rng: fastrand::Rng,
-    start: Timestamp,
-    t: SignedDuration,
-    deployments: Vec<Deployment>,
+    pub(super) scenario: Scenario,
+    pub(super) rng: fastrand::Rng,
+    pub(super) start: Timestamp,
+    pub(super) t: SignedDuration,
+    pub(super) deployments: Vec<Deployment>,
     /// Fault strength, 0 (absent) to 1 (full), and since when its cause is present.
-    faults: Vec<(f64, Option<SignedDuration>)>,
-    next_event: usize,
-    alerts: Vec<AlertSim>,
+    pub(super) faults: Vec<(f64, Option<SignedDuration>)>,
+    pub(super) next_event: usize,
+    pub(super) alerts: Vec<AlertSim>,
     /// Silences made in the drill, as Alertmanager would keep them.
-    silences: crate::drill::silences::Silences,
-    kill_switches: Vec<bool>,
+    pub(super) silences: crate::drill::silences::Silences,
+    pub(super) kill_switches: Vec<bool>,
     /// Replicas a scale kill switch replaced, to restore when it goes off.
-    scaled_from: Vec<Option<u32>>,
-    signal_values: Vec<f64>,
-    fault_log_debt: Vec<f64>,
+    pub(super) scaled_from: Vec<Option<u32>>,
+    pub(super) signal_values: Vec<f64>,
+    pub(super) fault_log_debt: Vec<f64>,
     /// Every action the operator took, with its time.
-    actions: Vec<(SignedDuration, Action)>,
+    pub(super) actions: Vec<(SignedDuration, Action)>,
     /// When the drill first had an alert firing, and when it was last fully well again after that.
-    first_alert: Option<SignedDuration>,
-    mitigated: Option<SignedDuration>,
-    next_id: u64,
+    pub(super) first_alert: Option<SignedDuration>,
+    pub(super) mitigated: Option<SignedDuration>,
+    pub(super) next_id: u64,
 }
 
-const TICK: SignedDuration = SignedDuration::from_secs(1);
-
-fn pod_hash(revision: u64, name: &str) -> String {
-    // A stable stand-in for the pod-template hash, different per revision.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ revision;
-    for b in name.bytes() {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-    }
-    format!("{:x}", h % 0xff_ffff + 0x10_0000)
-        .chars()
-        .take(6)
-        .collect()
-}
+pub(super) const TICK: SignedDuration = SignedDuration::from_secs(1);
 
 impl World {
     /// A world in its steady state at `start`.
@@ -194,7 +138,7 @@ impl World {
         out
     }
 
-    fn kill_switch_states(&self) -> Vec<Observation> {
+    pub(super) fn kill_switch_states(&self) -> Vec<Observation> {
         self.scenario
             .kill_switches
             .iter()
@@ -238,313 +182,8 @@ impl World {
         }
     }
 
-    fn deployment_mut(&mut self, name: &str) -> Option<&mut Deployment> {
+    pub(super) fn deployment_mut(&mut self, name: &str) -> Option<&mut Deployment> {
         self.deployments.iter_mut().find(|d| d.spec.name == name)
-    }
-
-    fn update_faults(&mut self) {
-        for (i, f) in self.scenario.faults.iter().enumerate() {
-            let present = self
-                .deployments
-                .iter()
-                .any(|d| d.spec.name == *f.deployment.get_ref() && d.image == f.image);
-            let (strength, since) = &mut self.faults[i];
-            match (present, *since) {
-                (true, None) => *since = Some(self.t),
-                (false, Some(_)) => *since = None,
-                _ => {}
-            }
-            let secs = |d: SignedDuration| d.as_secs_f64().max(1.0);
-            if let Some(s) = *since
-                && self.t - s >= f.delay
-            {
-                *strength = (*strength + 1.0 / secs(f.ramp)).min(1.0);
-            } else if since.is_none() {
-                *strength = (*strength - 1.0 / secs(f.recover)).max(0.0);
-            }
-        }
-    }
-
-    fn update_pods(&mut self) -> Vec<Observation> {
-        let now = self.start + self.t;
-        let t = self.t;
-        let mut out = Vec::new();
-        for di in 0..self.deployments.len() {
-            // Pods of a faulty image crash while the fault is strong.
-            let crash: Vec<(u32, String)> = self
-                .scenario
-                .faults
-                .iter()
-                .zip(&self.faults)
-                .filter(|(f, (s, _))| {
-                    *f.deployment.get_ref() == self.deployments[di].spec.name
-                        && *s > 0.5
-                        && f.crashloop > 0
-                })
-                .map(|(f, _)| (f.crashloop, f.crash_reason.clone()))
-                .collect();
-            let d = &mut self.deployments[di];
-            // Rolling update, one pod at a time: surge one new pod, retire one old pod when it is ready.
-            let current: Vec<usize> = (0..d.pods.len())
-                .filter(|i| d.pods[*i].revision == d.revision)
-                .collect();
-            let old: Vec<usize> = (0..d.pods.len())
-                .filter(|i| d.pods[*i].revision != d.revision)
-                .collect();
-            let starting = current.iter().any(|i| d.pods[*i].ready_at > t);
-            if (current.len() as u32) < d.replicas && !starting {
-                let pod = new_pod(&mut self.rng, d, now, t, d.pods.len());
-                d.pods.push(pod);
-            } else if !old.is_empty() && !starting {
-                let gone = d.pods.remove(old[0]);
-                out.push(Observation::PodGone {
-                    namespace: self.scenario.drill.namespace.clone(),
-                    name: gone.name,
-                });
-            } else if current.len() as u32 > d.replicas
-                && let Some(gone) = d.pods.pop()
-            {
-                out.push(Observation::PodGone {
-                    namespace: self.scenario.drill.namespace.clone(),
-                    name: gone.name,
-                });
-            }
-            let (crashloop, reason) = crash.first().cloned().unwrap_or((0, String::new()));
-            let mut crashing = 0;
-            for pod in d.pods.iter_mut() {
-                let faulty = crashloop > 0 && pod.image == d.image && pod.ready_at <= t;
-                if faulty && crashing < crashloop {
-                    crashing += 1;
-                    if !pod.crashing {
-                        pod.crashing = true;
-                        pod.next_crash = t;
-                    }
-                    if pod.next_crash <= t {
-                        pod.restarts += 1;
-                        pod.last_termination = Some((reason.clone(), now));
-                        pod.reason = Some(reason.clone());
-                        // Kubelet's back-off doubles up to five minutes; a drill compresses it.
-                        let backoff = 10 * i64::from(pod.restarts.min(4));
-                        pod.next_crash = t + SignedDuration::from_secs(backoff + 8);
-                    } else if pod.reason.as_deref() == Some(reason.as_str())
-                        && pod.next_crash - t > TICK * 6
-                    {
-                        pod.reason = Some("CrashLoopBackOff".into());
-                    }
-                } else if pod.crashing {
-                    pod.crashing = false;
-                    pod.reason = None;
-                }
-            }
-        }
-        out
-    }
-
-    fn signal_target(&self, i: usize) -> f64 {
-        let spec = &self.scenario.signals[i];
-        let mut target = spec.baseline;
-        for (f, (s, _)) in self.scenario.faults.iter().zip(&self.faults) {
-            if let Some(v) = f.signals.get(&spec.name) {
-                target += s * (v - spec.baseline);
-            }
-        }
-        for (k, on) in self.scenario.kill_switches.iter().zip(&self.kill_switches) {
-            if *on && let Some(v) = k.signals.get(&spec.name) {
-                target = *v;
-            }
-        }
-        target
-    }
-
-    fn update_signals(&mut self) {
-        for i in 0..self.scenario.signals.len() {
-            let spec = &self.scenario.signals[i];
-            let target = self.signal_target(i);
-            // Centred noise, scaled by the signal's own spread.
-            let noise = (self.rng.f64() + self.rng.f64() - 1.0) * spec.noise;
-            let mut v = target + noise;
-            if let Some(lo) = spec.min {
-                v = v.max(lo);
-            }
-            if let Some(hi) = spec.max {
-                v = v.min(hi);
-            }
-            self.signal_values[i] = v;
-        }
-    }
-
-    fn update_alerts(&mut self) -> Vec<Observation> {
-        let now = self.start + self.t;
-        let mut out = Vec::new();
-        let mut any_firing = false;
-        for (i, spec) in self.scenario.alerts.iter().enumerate() {
-            let Some(si) = self
-                .scenario
-                .signals
-                .iter()
-                .position(|s| s.name == *spec.signal.get_ref())
-            else {
-                continue;
-            };
-            let sig = &self.scenario.signals[si];
-            let v = self.signal_values[si];
-            let breached = match sig.direction {
-                Direction::Above => v > spec.threshold,
-                Direction::Below => v < spec.threshold,
-            };
-            let a = &mut self.alerts[i];
-            if breached {
-                let since = *a.pending_since.get_or_insert(self.t);
-                if a.firing_since.is_none() && self.t - since >= spec.for_ {
-                    a.firing_since = Some(now);
-                }
-            } else {
-                a.pending_since = None;
-            }
-            let state = match (a.firing_since, breached) {
-                (Some(_), true) => Some(AlertState::Firing),
-                (Some(_), false) => Some(AlertState::Resolved),
-                (None, _) => None,
-            };
-            if let Some(state) = state
-                && a.announced != Some(state)
-            {
-                a.announced = Some(state);
-                let cmp = if sig.direction == Direction::Above {
-                    ">"
-                } else {
-                    "<"
-                };
-                let unit = &sig.unit;
-                out.push(Observation::Alert(AlertStatus {
-                    name: spec.name.clone(),
-                    severity: spec.severity.clone(),
-                    state,
-                    since: a.firing_since.unwrap_or(now),
-                    summary: spec.summary.clone(),
-                    runbook_url: spec.runbook_url.clone(),
-                    detail: {
-                        let value = crate::ui::format::value(Some(v), unit);
-                        let threshold = crate::ui::format::value(Some(spec.threshold), unit);
-                        match state {
-                            AlertState::Firing => format!("{} {value} {cmp} {threshold}", sig.name),
-                            AlertState::Resolved => {
-                                format!("{} {value}, back within {threshold}", sig.name)
-                            }
-                        }
-                    },
-                    description: String::new(),
-                    labels: [
-                        ("alertname".to_string(), spec.name.clone()),
-                        ("severity".to_string(), spec.severity.clone()),
-                    ]
-                    .into(),
-                    silenced_by: Vec::new(),
-                }));
-                if state == AlertState::Resolved {
-                    a.firing_since = None;
-                }
-            }
-            any_firing |= a.firing_since.is_some();
-        }
-        if any_firing {
-            self.first_alert.get_or_insert(self.t);
-            self.mitigated = None;
-        } else if self.first_alert.is_some()
-            && self.mitigated.is_none()
-            && self.faults.iter().all(|(s, _)| *s == 0.0)
-        {
-            self.mitigated = Some(self.t);
-        }
-        out
-    }
-
-    fn fill(&mut self, template: &str, latency: f64) -> String {
-        self.next_id += 1;
-        template
-            .replace(
-                "{latency}",
-                &format!("{:.0}", latency * (0.6 + self.rng.f64() * 0.8)),
-            )
-            .replace("{tokens}", &self.rng.u32(64..2048).to_string())
-            .replace("{status}", "200")
-            .replace(
-                "{id}",
-                &format!(
-                    "{:08x}",
-                    self.next_id.wrapping_mul(2_654_435_761) & 0xffff_ffff
-                ),
-            )
-    }
-
-    fn logs(&mut self) -> Vec<Observation> {
-        let now = self.start + self.t;
-        let latency = self.signal_values.first().copied().unwrap_or(100.0);
-        let mut lines = Vec::new();
-        for di in 0..self.deployments.len() {
-            let d = &mut self.deployments[di];
-            d.log_debt += d.spec.log_rate;
-            let n = d.log_debt.floor() as usize;
-            d.log_debt -= n as f64;
-            for _ in 0..n {
-                let d = &self.deployments[di];
-                let ready: Vec<&Pod> = d
-                    .pods
-                    .iter()
-                    .filter(|p| p.ready_at <= self.t && !p.crashing)
-                    .collect();
-                if ready.is_empty() || d.spec.logs.is_empty() {
-                    break;
-                }
-                let pod = ready[self.rng.usize(..ready.len())].name.clone();
-                let template = d.spec.logs[self.rng.usize(..d.spec.logs.len())].clone();
-                let text = self.fill(&template, latency);
-                lines.push((pod, text));
-            }
-        }
-        for fi in 0..self.scenario.faults.len() {
-            let strength = self.faults[fi].0;
-            self.fault_log_debt[fi] += self.scenario.faults[fi].log_rate * strength;
-            let n = self.fault_log_debt[fi].floor() as usize;
-            self.fault_log_debt[fi] -= n as f64;
-            let f = &self.scenario.faults[fi];
-            let Some(d) = self
-                .deployments
-                .iter()
-                .find(|d| d.spec.name == *f.deployment.get_ref())
-            else {
-                continue;
-            };
-            let pods: Vec<String> = d
-                .pods
-                .iter()
-                .filter(|p| p.image == f.image)
-                .map(|p| p.name.clone())
-                .collect();
-            let templates = f.logs.clone();
-            for _ in 0..n {
-                if pods.is_empty() || templates.is_empty() {
-                    break;
-                }
-                let pod = pods[self.rng.usize(..pods.len())].clone();
-                let template = templates[self.rng.usize(..templates.len())].clone();
-                let text = self.fill(&template, latency);
-                lines.push((pod, text));
-            }
-        }
-        lines
-            .into_iter()
-            .enumerate()
-            .map(|(i, (pod, text))| {
-                Observation::Log(LogLine {
-                    // Spread the second's lines over it, so merged tails interleave naturally.
-                    at: now - TICK + SignedDuration::from_millis((i as i64 * 137) % 1000),
-                    container: pod.split('-').nth(1).unwrap_or("main").to_string(),
-                    pod,
-                    text,
-                })
-            })
-            .collect()
     }
 
     /// The state of every deployment, pod, GPU and signal.
@@ -602,60 +241,6 @@ impl World {
                 name: spec.name.clone(),
                 value: Some(*v),
             });
-        }
-        out
-    }
-
-    fn gpus(&self) -> Vec<Observation> {
-        let mut out = Vec::new();
-        // Deterministic wobble per GPU and second, so the pane moves without consuming the rng.
-        let wobble = |seed: u64| {
-            ((self.t.as_secs() as u64)
-                .wrapping_mul(31)
-                .wrapping_add(seed * 17)
-                % 7) as f64
-                - 3.0
-        };
-        for spec in &self.scenario.gpus {
-            let pods: Vec<&Pod> = spec
-                .serves
-                .as_ref()
-                .and_then(|s| self.deployments.iter().find(|d| d.spec.name == *s))
-                .map(|d| d.pods.iter().filter(|p| p.node == spec.host).collect())
-                .unwrap_or_default();
-            for index in 0..spec.count {
-                let w = wobble(u64::from(index) + spec.host.len() as u64);
-                let mut g = GpuStatus {
-                    host: spec.host.clone(),
-                    index,
-                    model: spec.model.clone(),
-                    util: Some((spec.util + w).clamp(0.0, 100.0)),
-                    mem_used_mib: Some(spec.mem_used_mib + w * 40.0),
-                    mem_total_mib: Some(spec.mem_total_mib),
-                    temp_c: Some(spec.temp_c + w / 3.0),
-                    power_w: Some(spec.power_w + w * 4.0),
-                    xid: None,
-                    pod: pods.get(index as usize).map(|p| p.name.clone()),
-                };
-                for (f, (s, _)) in self.scenario.faults.iter().zip(&self.faults) {
-                    let Some(gf) = &f.gpu else { continue };
-                    if gf.host != spec.host || gf.index != index || *s == 0.0 {
-                        continue;
-                    }
-                    let blend = |base: Option<f64>, target: Option<f64>| match (base, target) {
-                        (Some(b), Some(t)) => Some(b + s * (t - b)),
-                        (b, _) => b,
-                    };
-                    g.temp_c = blend(g.temp_c, gf.temp_c);
-                    g.mem_used_mib =
-                        blend(g.mem_used_mib, gf.mem_used_mib).map(|m| m.min(spec.mem_total_mib));
-                    g.util = blend(g.util, gf.util).map(|u| u.min(100.0));
-                    if *s > 0.8 {
-                        g.xid = gf.xid;
-                    }
-                }
-                out.push(Observation::Gpu(g));
-            }
         }
         out
     }
@@ -808,143 +393,6 @@ impl World {
     pub fn is_mitigated(&self) -> bool {
         self.mitigated.is_some()
     }
-
-    /// Scores the response against the scenario's reference response.
-    pub fn score(&self) -> Score {
-        let sc = &self.scenario.scoring;
-        let mut points: i64 = 0;
-        let mut lines = Vec::new();
-        let max = sc.expect.iter().map(|e| e.points).sum::<u32>() + sc.mitigate_points;
-        let start = self.first_alert.unwrap_or(SignedDuration::ZERO);
-        let mut expected_used = vec![false; self.actions.len()];
-        for e in &sc.expect {
-            let hit = self
-                .actions
-                .iter()
-                .enumerate()
-                .find(|(_, (_, a))| a.command_line().starts_with(&e.action));
-            match hit {
-                Some((i, (at, _))) if *at - start <= e.within => {
-                    expected_used[i] = true;
-                    points += i64::from(e.points);
-                    lines.push(format!(
-                        "+{} {} at T+{}",
-                        e.points,
-                        e.action,
-                        crate::ui::format::age(*at - start)
-                    ));
-                }
-                Some((i, (at, _))) => {
-                    expected_used[i] = true;
-                    lines.push(format!(
-                        "+0 {} too late (T+{})",
-                        e.action,
-                        crate::ui::format::age(*at - start)
-                    ));
-                }
-                None => lines.push(format!("+0 {} not done", e.action)),
-            }
-        }
-        for (used, (_, a)) in expected_used.iter().zip(&self.actions) {
-            if !used && sc.wrong_action_penalty > 0 {
-                points -= i64::from(sc.wrong_action_penalty);
-                lines.push(format!(
-                    "-{} {} did not help",
-                    sc.wrong_action_penalty,
-                    a.command_line()
-                ));
-            }
-        }
-        match self.mitigated {
-            Some(m) if m - start <= sc.mitigate_within => {
-                points += i64::from(sc.mitigate_points);
-                lines.push(format!(
-                    "+{} mitigated at T+{}",
-                    sc.mitigate_points,
-                    crate::ui::format::age(m - start)
-                ));
-            }
-            Some(m) => lines.push(format!(
-                "+0 mitigated late (T+{})",
-                crate::ui::format::age(m - start)
-            )),
-            None => lines.push("+0 not mitigated yet".into()),
-        }
-        Score {
-            points: points.clamp(0, i64::from(max)) as u32,
-            max,
-            lines,
-        }
-    }
-}
-
-impl Deployment {
-    /// Makes `image` the current template as a new revision; pods follow by rolling update.
-    fn roll_to(&mut self, image: String, change_cause: String, now: Timestamp) {
-        let next = self
-            .history
-            .iter()
-            .map(|h| h.revision)
-            .max()
-            .unwrap_or(0)
-            .max(self.revision)
-            + 1;
-        self.revision = next;
-        self.image = image.clone();
-        let template = template_of(&self.spec.name, &image, self.spec.gpu);
-        self.history.insert(
-            0,
-            RevisionInfo {
-                revision: next,
-                image,
-                change_cause,
-                created: now,
-                template,
-            },
-        );
-        // Deployments keep ten old ReplicaSets by default (revisionHistoryLimit).
-        self.history.truncate(11);
-    }
-}
-
-/// The simulated pod template of a revision, in the short form the rollback dialog compares.
-fn template_of(deployment: &str, image: &str, gpu: bool) -> Vec<String> {
-    let container = deployment.rsplit('-').next().unwrap_or("main");
-    let mut lines = vec![format!("{container}: image {image}")];
-    if gpu {
-        lines.push(format!("{container}: limits nvidia.com/gpu=1"));
-    }
-    lines
-}
-
-fn new_pod(
-    rng: &mut fastrand::Rng,
-    d: &Deployment,
-    now: Timestamp,
-    t: SignedDuration,
-    n: usize,
-) -> Pod {
-    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-    let suffix: String = (0..5)
-        .map(|_| ALPHABET[rng.usize(..ALPHABET.len())] as char)
-        .collect();
-    Pod {
-        name: format!(
-            "{}-{}-{suffix}",
-            d.spec.name,
-            pod_hash(d.revision, &d.image)
-        ),
-        revision: d.revision,
-        image: d.image.clone(),
-        node: d.spec.nodes[n % d.spec.nodes.len().max(1)].clone(),
-        created: now,
-        ready_at: t + d.spec.startup,
-        restarts: 0,
-        crashing: false,
-        next_crash: t,
-        reason: None,
-        last_termination: None,
-    }
 }
 
 #[cfg(test)]
@@ -952,6 +400,7 @@ fn new_pod(
 mod tests {
     use super::*;
     use crate::drill::Scenario;
+    use crate::event::AlertState;
 
     fn world() -> World {
         let (s, _) = Scenario::load("snapbuilder-bad-rollout").unwrap();

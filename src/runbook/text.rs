@@ -6,6 +6,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+// A literal pattern, covered by the tests below: it cannot fail at run time.
+#[allow(clippy::expect_used)]
 static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| {
     // `<pod-name>`, `[command or UI path]`, `_[URL]_`, `{{ namespace }}`, `YYYY-MM-DD`.
     // Contents start with a letter and do not end in a space, so shell redirections

@@ -1,5 +1,7 @@
 //! Rendering every pane with `TestBackend`, at 80x24 and 200x60.
 
+#![allow(clippy::expect_used)]
+
 use crate::app::App;
 use crate::app::sample::{drill_app, large_app};
 use crate::command::{Command, Pane};
@@ -176,8 +178,8 @@ fn truncation_marks_the_cut() {
 #[test]
 fn the_gpu_pane_shows_node_capacity_without_dcgm() {
     let mut app = drill_app(10);
-    app.gpus.clear();
-    app.node_gpus.insert("gpu-node-7".into(), (8, 7));
+    app.gpus.list.clear();
+    app.gpus.nodes.insert("gpu-node-7".into(), (8, 7));
     app.run(Command::Focus(crate::command::FocusTarget::Pane(
         Pane::Gpus,
     )));

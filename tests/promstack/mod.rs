@@ -1,6 +1,7 @@
 //! The real Prometheus, promtool and Alertmanager from Debian's packages, started on
 //! 127.0.0.1 with free ports and temporary directories, killed when dropped.
 
+#![allow(clippy::expect_used)]
 #![allow(dead_code)]
 
 use std::fmt::Write as _;

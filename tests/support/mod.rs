@@ -1,7 +1,7 @@
 //! A real terminal for end-to-end tests: the real binary inside tmux, driven by keys and
 //! read back with capture-pane.
 
-#![allow(dead_code)]
+#![allow(clippy::expect_used, dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -16,7 +16,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let theme = &app.theme;
     let width = area.width as usize;
     let mut lines = Vec::new();
-    if let Some((_, error, since)) = app.source_errors.iter().find(|(s, _, _)| s == "alerts") {
+    if let Some(crate::app::state::SourceError { error, since, .. }) =
+        app.source_errors.get("alerts")
+    {
         lines.push(Line::from(Span::styled(
             truncate(
                 &format!(
@@ -81,14 +83,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         if silenced {
             spans.push(Span::styled(" silenced", theme.fg("muted")));
         }
-        if i == app.alerts_selected {
+        if i == app.alerts.selected {
             spans = spans
                 .into_iter()
                 .map(|s| s.patch_style(theme.selected()))
                 .collect();
         }
         lines.push(Line::from(spans));
-        if i == app.alerts_selected || area.height as usize >= app.alerts.len() * 2 {
+        if i == app.alerts.selected || area.height as usize >= app.alerts.len() * 2 {
             let detail = if a.status.detail.is_empty() {
                 sanitize(&a.status.summary)
             } else {
@@ -102,7 +104,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 format!("    {}", truncate(&detail, width.saturating_sub(4))),
                 theme.fg("muted"),
             )));
-            if i == app.alerts_selected && !a.status.description.is_empty() {
+            if i == app.alerts.selected && !a.status.description.is_empty() {
                 lines.push(Line::from(Span::styled(
                     format!(
                         "    {}",
@@ -111,7 +113,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                     theme.fg("muted"),
                 )));
             }
-            if i == app.alerts_selected
+            if i == app.alerts.selected
                 && a.runbook.is_none()
                 && let Some(url) = &a.status.runbook_url
             {
@@ -123,7 +125,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                     theme.fg("info"),
                 )));
             }
-            if i == app.alerts_selected
+            if i == app.alerts.selected
                 && let Some((_, _, rule)) = &a.runbook
             {
                 lines.push(Line::from(Span::styled(

@@ -20,7 +20,7 @@ pub fn marks(app: &App) -> Vec<(Timestamp, char, String)> {
             }
         }
     }
-    for e in &app.timeline {
+    for e in app.timeline.iter() {
         let mark = match e.kind {
             Kind::Rollback => 'R',
             Kind::KillSwitch => 'K',

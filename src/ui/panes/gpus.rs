@@ -37,7 +37,7 @@ fn notes(app: &App, width: usize) -> Vec<Line<'static>> {
         )));
     }
     if app.focus == crate::command::Pane::Gpus
-        && let Some(g) = gpus.get(app.gpus_selected)
+        && let Some(g) = gpus.get(app.gpus.selected)
         && g.xid.is_none()
         && let Some(pod) = &g.pod
     {
@@ -79,10 +79,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let theme = &app.theme;
     if app.gpus.is_empty() {
         // Without DCGM metrics, what the cluster says about its GPU nodes is still worth seeing.
-        let lines: Vec<ratatui::text::Line> = if app.node_gpus.is_empty() {
+        let lines: Vec<ratatui::text::Line> = if app.gpus.nodes.is_empty() {
             vec![Span::styled("no GPUs reported", theme.fg("muted")).into()]
         } else {
-            app.node_gpus
+            app.gpus
+                .nodes
                 .iter()
                 .map(|(node, (cap, alloc))| {
                     let role = if alloc < cap { "warn" } else { "ok" };
@@ -120,7 +121,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         42..50 => 5,
         _ => 4,
     };
-    let offset = app.gpus_selected.saturating_sub(height.saturating_sub(1));
+    let offset = app.gpus.selected.saturating_sub(height.saturating_sub(1));
     let rows: Vec<Row> = sorted(app)
         .into_iter()
         .enumerate()
@@ -180,7 +181,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             // Narrow panes drop power first, then XID, so memory and temperature stay readable.
             cells.truncate(columns);
             let row = Row::new(cells);
-            if i == app.gpus_selected && app.focus == crate::command::Pane::Gpus {
+            if i == app.gpus.selected && app.focus == crate::command::Pane::Gpus {
                 row.style(theme.selected())
             } else {
                 row

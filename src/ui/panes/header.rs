@@ -162,8 +162,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         };
         second.push(Span::styled(format!("  {v}"), theme.fg(role)));
     }
-    if !app.source_errors.is_empty() {
-        let (src, err, since) = &app.source_errors[0];
+    if let Some(crate::app::state::SourceError {
+        source: src,
+        error: err,
+        since,
+    }) = app.source_errors.first()
+    {
         second.push(Span::styled(
             format!("  {src} stale since {}: {err}", format::time_of_day(*since)),
             theme.fg("crit"),

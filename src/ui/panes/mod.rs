@@ -36,14 +36,15 @@ pub fn title_extra(app: &App, pane: Pane) -> Option<String> {
             if !app.gpus.is_empty() {
                 parts.push(format!("{} GPUs", app.gpus.len()));
             }
-            if !app.node_gpus.is_empty() {
+            if !app.gpus.nodes.is_empty() {
                 let (cap, alloc) = app
-                    .node_gpus
+                    .gpus
+                    .nodes
                     .values()
                     .fold((0, 0), |(c, a), (x, y)| (c + x, a + y));
                 parts.push(format!(
                     "{} nodes: {alloc}/{cap} allocatable",
-                    app.node_gpus.len()
+                    app.gpus.nodes.len()
                 ));
             }
             (!parts.is_empty()).then(|| parts.join(" · "))
@@ -55,7 +56,7 @@ pub fn title_extra(app: &App, pane: Pane) -> Option<String> {
                 .as_ref()
                 .map(|i| i.id.clone())
                 .unwrap_or_default();
-            match app.timeline_filter {
+            match app.timeline.filter {
                 Some(k) => Some(format!("{id} · only {}", k.as_str())),
                 None => (!id.is_empty()).then_some(id),
             }

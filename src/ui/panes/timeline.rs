@@ -32,7 +32,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         return;
     }
     let selected = app
-        .timeline_selected
+        .timeline
+        .selected
         .filter(|_| app.focus == crate::command::Pane::Timeline);
     let (list_area, detail_area) = match selected {
         Some(_) if area.height >= 8 => {
@@ -44,7 +45,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let shown: Vec<&crate::journal::Entry> = app
         .timeline
         .iter()
-        .filter(|e| app.timeline_filter.is_none_or(|k| e.kind == k))
+        .filter(|e| app.timeline.filter.is_none_or(|k| e.kind == k))
         .collect();
     // In a replay the original responder's actions interleave as ghost rows; while a row
     // is selected only the trainee's own entries are listed, so the selection stays put.
