@@ -1,6 +1,6 @@
 //! Record → replay: a cockpit fed by the replay engine from a recording shows, at a
 //! recorded moment, the same panes the live cockpit showed at that moment.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use jiff::Timestamp;
 use sitrep::app::{App, Effect, Mode};

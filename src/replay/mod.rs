@@ -144,8 +144,7 @@ pub fn apply(app: &mut App, ev: ReplayEvent) {
 fn reset(app: &mut App, at: Timestamp) {
     app.now = at;
     app.signals.clear();
-    app.alerts.clear();
-    app.alerts_selected = 0;
+    app.alerts = Default::default();
     let namespace = std::mem::take(&mut app.pods.namespace);
     let tailing = app.pods.tailing.take();
     let selected = app.pods.selected;
@@ -155,8 +154,7 @@ fn reset(app: &mut App, at: Timestamp) {
         selected,
         ..Default::default()
     };
-    app.gpus.clear();
-    app.node_gpus.clear();
+    app.gpus = Default::default();
     let mut logs = crate::app::logs::LogBuffer::new(app.config.logs.buffer_lines);
     logs.set_filter(app.logs.filter().cloned());
     logs.wrap = app.logs.wrap;
@@ -165,7 +163,7 @@ fn reset(app: &mut App, at: Timestamp) {
     app.kill_switches.clear();
     app.health.clear();
     app.silences.clear();
-    app.source_errors.clear();
+    app.source_errors = Default::default();
     app.replay.ghosts.clear();
 }
 

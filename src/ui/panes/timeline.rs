@@ -53,7 +53,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         app.replay
             .ghosts
             .iter()
-            .filter(|e| app.timeline_filter.is_none_or(|k| e.kind == k))
+            .filter(|e| app.timeline.filter.is_none_or(|k| e.kind == k))
             .collect()
     } else {
         Vec::new()
