@@ -16,8 +16,8 @@ fn demo_alert_help_rollback_recovery_and_quit() {
     t.wait_for("DRILL snapbuilder-bad-rollout", LONG);
     t.wait_until(
         |s| {
-            s.lines()
-                .any(|l| l.contains("firing") && l.contains("HighErrorRate"))
+            // The alerts pane's row, not a pane title beside the runbook's section heading.
+            s.lines().any(|l| l.contains("firing   HighErrorRate"))
         },
         "HighErrorRate firing",
         LONG,
