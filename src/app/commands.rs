@@ -8,6 +8,8 @@ use super::logs::LogFilter;
 use super::{App, Effect, LineInput, Overlay};
 
 impl App {
+    // Long by design: one short arm per command, so what each command does is found by
+    // its name; anything longer than a few lines lives in its pane's module.
     pub(super) fn run_command(&mut self, cmd: Command) {
         if cmd.is_world_changing() && self.read_only {
             self.flash(Level::Warn, "read-only: sitrep will not change anything");

@@ -14,6 +14,7 @@ fn push_point(s: &mut SignalState, at: jiff::Timestamp, v: f64) {
 }
 
 impl App {
+    // Long by design: one arm per kind of observation, each folding it into its pane.
     pub(super) fn observe(&mut self, obs: Observation) {
         match obs {
             Observation::SignalDefined(def) => {
@@ -157,6 +158,8 @@ impl App {
         self.prune_resolved_alerts();
     }
 
+    // A little over the usual length: the outcome, its journal line, the switch's new
+    // state, the verification and the status change belong to one report.
     pub(super) fn on_action_done(&mut self, report: ActionReport) {
         let outcome = outcome_of(report.outcome);
         if let crate::event::Action::Shell { command } = &report.action {

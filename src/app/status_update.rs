@@ -9,6 +9,7 @@ use super::{App, Effect};
 impl App {
     /// A status update drafted from the live state: severity, impact, current condition,
     /// actions taken, needs, next update time.
+    // Long by design: the update's parts in the order the channel reads them.
     pub fn draft_status_update(&self) -> String {
         let mut out = Vec::new();
         let (sev, status, title) = match &self.incident {

@@ -71,6 +71,8 @@ impl World {
         }
     }
 
+    // A little over the usual length: one alert rule's whole evaluation, pending to firing
+    // to resolved, with the alert it announces.
     pub(super) fn update_alerts(&mut self) -> Vec<Observation> {
         let now = self.start + self.t;
         let mut out = Vec::new();

@@ -247,6 +247,7 @@ impl World {
 
     /// Carries out an action on the simulated cluster: what happened, in words and for the
     /// timeline (a rollback's revisions), and the world as it now is.
+    // Long by design: one arm per action, each what the real cluster would do.
     pub fn apply(&mut self, action: &Action) -> Result<Applied, String> {
         let now = self.start + self.t;
         let mut revisions = None;

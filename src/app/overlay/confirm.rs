@@ -115,6 +115,7 @@ impl App {
     }
 
     /// What an action will change, or why it cannot be done.
+    // Long by design: one arm per kind of action, each the exact lines the operator confirms.
     fn describe(&self, action: &Action) -> Result<Vec<String>, String> {
         let ns = &self.pods.namespace;
         let deployment = |name: &str| {
