@@ -23,6 +23,8 @@ pub enum Event {
     Previewed(Action, Result<Vec<String>, String>),
     /// The drill engine judged the response (journaled as an automatic entry).
     DrillVerdict(Timestamp, crate::journal::Verdict, String),
+    /// The drill ended by itself (resolved, or its time is up): time for the scorecard.
+    DrillEnded(Timestamp, crate::drill::scorecard::EndReason),
 }
 
 /// A fact about the world at one moment.

@@ -76,6 +76,27 @@ fn demo_alert_help_rollback_recovery_and_quit() {
         String::from_utf8_lossy(&note.stderr)
     );
 
+    // Once every fault is gone the drill is over: its scorecard comes up and is written.
+    let card = t.wait_for("scorecard · snapbuilder-bad-rollout", LONG);
+    assert!(card.contains("PASSED"), "{card}");
+    assert!(card.contains("reference path"), "{card}");
+    assert!(card.contains("rollback snapbuilder-serving"), "{card}");
+    let written: Vec<_> = std::fs::read_dir(t.file("data/scorecards"))
+        .expect("scorecards dir")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert!(
+        written
+            .iter()
+            .any(|p| p.extension().is_some_and(|x| x == "json"))
+            && written
+                .iter()
+                .any(|p| p.extension().is_some_and(|x| x == "md")),
+        "{written:?}"
+    );
+    t.keys(&["Escape"]);
+    t.wait_until(|s| !s.contains("scorecard ·"), "scorecard to close", LONG);
+
     t.keys(&["q"]);
     t.wait_for("Leave sitrep?", LONG);
     t.keys(&["y"]);
@@ -108,6 +129,10 @@ fn small_terminal_tabs_the_panes() {
     t.keys(&["C-c"]);
     t.wait_for("Leave sitrep?", LONG);
     t.keys(&["Enter"]);
+    // Leaving a drill early still scores it; the scorecard goes with the next key.
+    let card = t.wait_for("q/esc quits", LONG);
+    assert!(card.contains("scorecard"), "{card}");
+    t.keys(&["q"]);
     t.wait_for("EXITED 0", LONG);
 }
 

@@ -153,14 +153,40 @@ impl App {
                     scroll,
                 }),
             },
+            Overlay::Scorecard { scroll, quit_after } => match key.code {
+                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') => {
+                    if quit_after {
+                        self.quit();
+                    }
+                    None
+                }
+                KeyCode::Down | KeyCode::Char('j') => Some(Overlay::Scorecard {
+                    scroll: scroll.saturating_add(1),
+                    quit_after,
+                }),
+                KeyCode::Up | KeyCode::Char('k') => Some(Overlay::Scorecard {
+                    scroll: scroll.saturating_sub(1),
+                    quit_after,
+                }),
+                KeyCode::PageDown => Some(Overlay::Scorecard {
+                    scroll: scroll.saturating_add(10),
+                    quit_after,
+                }),
+                KeyCode::PageUp => Some(Overlay::Scorecard {
+                    scroll: scroll.saturating_sub(10),
+                    quit_after,
+                }),
+                _ => Some(Overlay::Scorecard { scroll, quit_after }),
+            },
+            // Leaving may put a drill's scorecard up first: keep what `quit` opened.
             Overlay::QuitConfirm => match key.code {
                 KeyCode::Char('y' | 'Y' | 'q') | KeyCode::Enter => {
                     self.quit();
-                    None
+                    self.overlay.take()
                 }
                 KeyCode::Char('c') if ctrl => {
                     self.quit();
-                    None
+                    self.overlay.take()
                 }
                 _ => None,
             },
@@ -334,6 +360,14 @@ impl App {
 
     /// Leaves; a drill's incident ends with the drill, so no practice incident stays open.
     fn quit(&mut self) {
+        // A drill shows its scorecard before the cockpit goes.
+        if self.drill.as_ref().is_some_and(|d| d.card.is_none()) {
+            self.end_drill(crate::drill::scorecard::EndReason::Quit);
+            if let Some(Overlay::Scorecard { quit_after, .. }) = &mut self.overlay {
+                *quit_after = true;
+            }
+            return;
+        }
         if self.mode.is_simulated()
             && let Some(inc) = &mut self.incident
             && inc.status != crate::command::Status::Resolved

@@ -3,6 +3,7 @@
 pub mod checklist;
 pub mod clocks;
 mod commands;
+mod drill_end;
 mod input;
 pub mod logs;
 mod observe;
@@ -100,6 +101,11 @@ pub enum Overlay {
         deployment: String,
         selected: usize,
     },
+    /// The drill's scorecard (kept in `App::drill`); leaving it quits when `quit_after`.
+    Scorecard {
+        scroll: u16,
+        quit_after: bool,
+    },
 }
 
 /// What the text in the editor becomes.
@@ -132,6 +138,8 @@ pub enum Effect {
     TailLogs(LogTarget),
     /// Ask the executor for a server-side dry run of an action awaiting confirmation.
     Preview(Action),
+    /// Write a drill's scorecard to the files it names.
+    WriteScorecard(Box<crate::drill::scorecard::Scorecard>),
 }
 
 /// What the logs pane tails in live mode.
@@ -204,6 +212,8 @@ pub struct App {
     pub verifying: Option<verify::Verification>,
     /// The last change's verdict, for the header.
     pub verdict: Option<String>,
+    /// A drill's reference response and what is scored against it (drills only).
+    pub drill: Option<crate::drill::scorecard::DrillScoring>,
     effects: Vec<Effect>,
 }
 
@@ -259,6 +269,7 @@ impl App {
             dirty: true,
             verifying: None,
             verdict: None,
+            drill: None,
             effects: Vec::new(),
         }
     }
@@ -287,7 +298,16 @@ impl App {
                 self.check_verification();
                 self.dirty = true;
             }
-            Event::ActionDone(report) => self.on_action_done(report),
+            Event::ActionDone(report) => {
+                self.note_drill_action(&report);
+                self.on_action_done(report)
+            }
+            Event::DrillEnded(at, reason) => {
+                if at > self.now {
+                    self.now = at;
+                }
+                self.end_drill(reason);
+            }
             Event::Journaled(entry) => {
                 if self.timeline.len() == TIMELINE_CAP {
                     self.timeline.remove(0);

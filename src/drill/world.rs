@@ -173,6 +173,11 @@ impl World {
         self.start + self.t
     }
 
+    /// Simulated time since the drill started.
+    pub fn elapsed(&self) -> SignedDuration {
+        self.t
+    }
+
     /// Everything a cockpit needs to know at the start.
     pub fn initial(&mut self) -> Vec<Observation> {
         let mut out: Vec<Observation> = self
@@ -244,10 +249,18 @@ impl World {
 
     fn update_faults(&mut self) {
         for (i, f) in self.scenario.faults.iter().enumerate() {
-            let present = self
+            let image = self
                 .deployments
                 .iter()
-                .any(|d| d.spec.name == *f.deployment.get_ref() && d.image == f.image);
+                .find(|d| d.spec.name == *f.deployment.get_ref())
+                .map(|d| d.image.as_str());
+            let switch = |name: &str| {
+                let k = self.scenario.kill_switches.iter();
+                k.zip(&self.kill_switches)
+                    .find(|(k, _)| k.name == name)
+                    .map(|(_, on)| *on)
+            };
+            let present = super::causes::present(f, self.t, image, switch, &self.actions);
             let (strength, since) = &mut self.faults[i];
             match (present, *since) {
                 (true, None) => *since = Some(self.t),
@@ -269,6 +282,7 @@ impl World {
         let now = self.start + self.t;
         let t = self.t;
         let mut out = Vec::new();
+        let drained = super::causes::drained(&self.scenario, &self.kill_switches);
         for di in 0..self.deployments.len() {
             // Pods of a faulty image crash while the fault is strong.
             let crash: Vec<(u32, String)> = self
@@ -292,8 +306,17 @@ impl World {
                 .filter(|i| d.pods[*i].revision != d.revision)
                 .collect();
             let starting = current.iter().any(|i| d.pods[*i].ready_at > t);
-            if (current.len() as u32) < d.replicas && !starting {
-                let pod = new_pod(&mut self.rng, d, now, t, d.pods.len());
+            let evict = d.pods.iter().position(|p| drained.contains(&p.node));
+            if let Some(i) = evict.filter(|_| !starting) {
+                // A drain evicts one pod at a time, as a disruption budget of one allows.
+                let gone = d.pods.remove(i);
+                out.push(Observation::PodGone {
+                    namespace: self.scenario.drill.namespace.clone(),
+                    name: gone.name,
+                });
+            } else if (current.len() as u32) < d.replicas && !starting {
+                let mut pod = new_pod(&mut self.rng, d, now, t, d.pods.len());
+                pod.node = super::causes::schedule(&pod.node, &d.spec.nodes, &drained).to_string();
                 d.pods.push(pod);
             } else if !old.is_empty() && !starting {
                 let gone = d.pods.remove(old[0]);
@@ -345,7 +368,8 @@ impl World {
         let mut target = spec.baseline;
         for (f, (s, _)) in self.scenario.faults.iter().zip(&self.faults) {
             if let Some(v) = f.signals.get(&spec.name) {
-                target += s * (v - spec.baseline);
+                let factor = super::causes::factor(f, self.t, &self.actions);
+                target += s * factor * (v - spec.baseline);
             }
         }
         for (k, on) in self.scenario.kill_switches.iter().zip(&self.kill_switches) {
@@ -518,7 +542,7 @@ impl World {
             let pods: Vec<String> = d
                 .pods
                 .iter()
-                .filter(|p| p.image == f.image)
+                .filter(|p| f.image.as_ref().is_none_or(|i| p.image == *i))
                 .map(|p| p.name.clone())
                 .collect();
             let templates = f.logs.clone();
@@ -616,6 +640,7 @@ impl World {
                 % 7) as f64
                 - 3.0
         };
+        let drained = super::causes::drained(&self.scenario, &self.kill_switches);
         for spec in &self.scenario.gpus {
             let pods: Vec<&Pod> = spec
                 .serves
@@ -653,6 +678,9 @@ impl World {
                     if *s > 0.8 {
                         g.xid = gf.xid;
                     }
+                }
+                if drained.contains(&spec.host) {
+                    super::causes::idle(&mut g);
                 }
                 out.push(Observation::Gpu(g));
             }

@@ -42,6 +42,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 .collect();
             frame.render_widget(Paragraph::new(body).block(block).scroll((*scroll, 0)), rect);
         }
+        Some(Overlay::Scorecard { scroll, quit_after }) => {
+            crate::ui::scorecard::draw(frame, area, app, *scroll, *quit_after);
+        }
         Some(Overlay::QuitConfirm) => {
             let lines = vec![
                 Line::from("Leave sitrep?"),
