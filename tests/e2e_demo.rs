@@ -8,14 +8,20 @@ use support::Tmux;
 
 const LONG: Duration = Duration::from_secs(60);
 
+/// Whether `a` and `b` are neighbouring words of a screen line.
+fn adjacent(line: &str, a: &str, b: &str) -> bool {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    words.windows(2).any(|w| w[0] == a && w[1] == b)
+}
+
 #[test]
 fn demo_alert_help_rollback_recovery_and_quit() {
     let t = Tmux::start(&["demo", "--speed", "10"], 200, 60);
     t.wait_for("DRILL snapbuilder-bad-rollout", LONG);
     t.wait_until(
         |s| {
-            s.lines()
-                .any(|l| l.contains("firing") && l.contains("HighErrorRate"))
+            // The alerts pane's row, not "firing" and the alert's name in two panes side by side.
+            s.lines().any(|l| adjacent(l, "firing", "HighErrorRate"))
         },
         "HighErrorRate firing",
         LONG,
@@ -39,10 +45,7 @@ fn demo_alert_help_rollback_recovery_and_quit() {
     t.keys(&["y"]);
 
     let recovered = t.wait_until(
-        |s| {
-            s.lines()
-                .any(|l| l.contains("resolved") && l.contains("HighErrorRate"))
-        },
+        |s| s.lines().any(|l| adjacent(l, "resolved", "HighErrorRate")),
         "HighErrorRate resolved",
         LONG,
     );
