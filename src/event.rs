@@ -35,6 +35,9 @@ pub enum Observation {
     SignalDefined(SignalDef),
     /// The latest value of a signal; `None` when the source could not read it.
     Signal { name: String, value: Option<f64> },
+    /// A signal's query answered with no series at all (not an error, not stale): the
+    /// pane says "no data" and shows the query, so a wrong label is seen as such.
+    SignalNoData { name: String, query: String },
     /// A deployment's current state.
     Deployment(DeploymentStatus),
     /// A pod's current state.

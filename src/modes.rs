@@ -226,7 +226,7 @@ where
         let (sink, journal_thread) = crate::journal_worker::spawn(journal, tx.clone())?;
         let wiring = wire(tx.clone()).await?;
         if let Some(mode) = wiring.mode {
-            app.mode = mode;
+            app.caps.banner = mode.banner();
         }
         let plug = Plug {
             executor: wiring.executor,

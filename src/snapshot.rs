@@ -16,9 +16,11 @@ pub struct SignalRow {
     /// Raw number in the signal's unit.
     pub value: Option<f64>,
     pub unit: String,
-    /// ok, warn, crit or unknown.
+    /// ok, warn, crit, unknown, or "no data" when the query matched no series.
     pub state: &'static str,
     pub error: Option<String>,
+    /// The query as sent, when it matched no series.
+    pub no_data_query: Option<String>,
 }
 
 /// One SLO's row.
@@ -173,17 +175,24 @@ pub async fn take(config: &Config) -> Snapshot {
                 error: e.clone(),
             });
         }
-        let value = value.ok().flatten();
+        let reading = value.ok();
+        let no_data_query = (reading == Some(prometheus::Reading::NoSeries))
+            .then(|| prometheus::signal_query(config, s, &s.query, None).ok())
+            .flatten();
+        let value = reading.and_then(prometheus::Reading::value);
         snap.signals.push(SignalRow {
             name: s.name.clone(),
             value,
             unit: s.unit.clone(),
-            state: state_word(if error.is_some() {
-                Level::Unknown
+            state: if error.is_some() {
+                state_word(Level::Unknown)
+            } else if no_data_query.is_some() {
+                "no data"
             } else {
-                def.level(value)
-            }),
+                state_word(def.level(value))
+            },
             error,
+            no_data_query,
         });
         if let Ok(Some(slo)) = slo {
             snap.slos.push(SloRow {
@@ -318,9 +327,10 @@ pub fn markdown(s: &Snapshot) -> String {
     if !s.signals.is_empty() {
         out.push_str("\n**Signals:**\n");
         for sig in &s.signals {
-            let v = match &sig.error {
-                Some(e) => format!("unavailable ({e})"),
-                None => fmt(sig.value, &sig.unit),
+            let v = match (&sig.error, &sig.no_data_query) {
+                (Some(e), _) => format!("unavailable ({e})"),
+                (None, Some(q)) => format!("no series for `{q}`"),
+                (None, None) => fmt(sig.value, &sig.unit),
             };
             out.push_str(&format!(
                 "- {}: {} {}\n",

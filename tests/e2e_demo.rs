@@ -42,7 +42,11 @@ fn demo_alert_help_rollback_recovery_and_quit() {
     t.keys(&["Enter"]);
     let confirm = t.wait_for("Roll back deployment snapbuilder/snapbuilder-serving", LONG);
     assert!(confirm.contains("to revision 2"), "{confirm}");
-    t.keys(&["y"]);
+    // As live: the sandbox's dry run, and at SEV2 the deployment's name typed.
+    t.wait_for("Sandbox dry run (simulated cluster): accepted", LONG);
+    t.wait_for("Type snapbuilder-serving and press enter", LONG);
+    t.text("snapbuilder-serving");
+    t.keys(&["Enter"]);
 
     let recovered = t.wait_until(
         |s| s.lines().any(|l| adjacent(l, "resolved", "HighErrorRate")),

@@ -394,3 +394,97 @@ async fn check_asks_prometheus_to_parse_and_names_the_signal() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_query_with_no_series_says_no_data_with_its_query() {
+    let _serial = promstack::serial().await;
+    let stack = Stack::start(false).await;
+    let path = stack.dir.path().join("empty.toml");
+    // The metric exists; the label value does not: the answer is an empty vector.
+    let query = r#"sum(rate(http_requests_total{job="snapbuilder-serving",status="999"}[5m]))"#;
+    std::fs::write(
+        &path,
+        format!(
+            "[prometheus]\nurl = \"{}\"\nrefresh = \"1s\"\n\n[[signals]]\nname = \"teapots\"\nquery = '{query}'\nunit = \"percent\"\ncrit = 1\n\n[[signals]]\nname = \"5xx\"\nquery = 'sum(rate(http_requests_total{{status=\"500\"}}[5m]))'\n",
+            stack.prometheus
+        ),
+    )
+    .expect("write config");
+    let c = Config::load(&path).expect("config loads");
+
+    let (tx, mut rx) = mpsc::channel(1024);
+    let tasks = prometheus::spawn(&c, tx).expect("sources start");
+    let mut app = App::new(
+        Mode::Live {
+            context: "-".into(),
+            namespace: "snapbuilder".into(),
+        },
+        c.clone(),
+        Keymap::load("default", None).expect("keymap"),
+        Theme::load("dark", None, false).expect("theme"),
+        "tester".into(),
+        Timestamp::now(),
+    );
+    let (mut empty, mut valued) = (false, false);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while !(empty && valued) {
+        let ev = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .expect("both signals answer within 30 s")
+            .expect("channel open");
+        if let Event::Observed(_, o) = &ev {
+            match o {
+                Observation::SignalNoData { name, query: q } => {
+                    assert_eq!(name, "teapots");
+                    assert_eq!(q, query);
+                    empty = true;
+                }
+                Observation::Signal {
+                    name,
+                    value: Some(_),
+                } if name == "5xx" => valued = true,
+                Observation::Signal { name, .. } => {
+                    assert_ne!(name, "teapots", "an empty answer is not a value")
+                }
+                _ => {}
+            }
+        }
+        app.update(ev);
+    }
+    for t in tasks {
+        t.abort();
+    }
+    let screen = render(&app);
+    let row = screen
+        .lines()
+        .find(|l| l.contains("teapots"))
+        .unwrap_or_else(|| panic!("teapots row:\n{screen}"));
+    assert!(row.contains("no data"), "{row}");
+    assert!(
+        screen.contains("no data: sum(rate(http_requests_total"),
+        "the query is shown under the row:\n{screen}"
+    );
+    let five = screen.lines().find(|l| l.contains("5xx")).expect("5xx row");
+    assert!(!five.contains("no data"), "{five}");
+
+    // sitrep snapshot says the same, in JSON and Markdown.
+    let snap = |format: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_sitrep"))
+            .args(["snapshot", "--format", format, "--config"])
+            .arg(&path)
+            .env("SITREP_CONFIG_DIR", stack.dir.path())
+            .output()
+            .expect("sitrep snapshot runs");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let json: serde_json::Value = serde_json::from_str(&snap("json")).expect("snapshot json");
+    let teapots = json["signals"]
+        .as_array()
+        .and_then(|a| a.iter().find(|s| s["name"] == "teapots"))
+        .cloned()
+        .expect("teapots in the snapshot");
+    assert_eq!(teapots["state"], "no data", "{teapots}");
+    assert_eq!(teapots["no_data_query"], query, "{teapots}");
+    let md = snap("md");
+    assert!(md.contains("- teapots: no series for `sum(rate("), "{md}");
+}

@@ -7,13 +7,14 @@ use crate::journal::{Entry, Kind};
 use super::logs::LogFilter;
 use super::{App, Effect, LineInput, Overlay};
 
-/// The confirmation's placeholder until the server's dry run answers.
-const DRY_RUN_PENDING: &str = "Server dry run (dryRun=All): asking the API server…";
-
 impl App {
     pub(super) fn run_command(&mut self, cmd: Command) {
         if cmd.is_world_changing() && self.read_only {
             self.flash(Level::Warn, "read-only: sitrep will not change anything");
+            return;
+        }
+        if cmd.is_world_changing() && !self.caps.can_change_world {
+            self.flash(Level::Warn, "nothing can be changed in this mode");
             return;
         }
         match cmd {
@@ -181,7 +182,7 @@ impl App {
     }
 
     fn set_paused(&mut self, paused: bool) {
-        if !self.mode.is_simulated() {
+        if !self.caps.pausable_clock {
             self.flash(Level::Warn, "pause and resume work in drills and replays");
             return;
         }
@@ -281,208 +282,6 @@ impl App {
         }
     }
 
-    /// Opens the confirmation for an action, with exactly what it will change.
-    pub(super) fn confirm(&mut self, action: Action) {
-        let lines = match self.describe(&action) {
-            Ok(lines) => lines,
-            Err(e) => {
-                self.flash(Level::Crit, e);
-                return;
-            }
-        };
-        let typed_at = self
-            .config
-            .kubernetes
-            .as_ref()
-            .map_or(2, |k| k.typed_confirm_severity);
-        let typed_required = match (&action, &self.incident) {
-            (
-                Action::Rollback { deployment, .. }
-                | Action::Restart { deployment }
-                | Action::Scale { deployment, .. },
-                Some(inc),
-            ) if inc.severity <= typed_at && !self.mode.is_simulated() => Some(deployment.clone()),
-            _ => None,
-        };
-        let mut lines = lines;
-        if !self.mode.is_simulated() {
-            lines.push(DRY_RUN_PENDING.to_string());
-            self.emit(Effect::Preview(action.clone()));
-        }
-        self.overlay = Some(Overlay::Confirm {
-            action,
-            lines,
-            typed_required,
-            typed: String::new(),
-        });
-    }
-
-    /// Puts a dry run's answer into the confirmation it was asked for, if still open.
-    pub(super) fn on_previewed(&mut self, action: &Action, result: Result<Vec<String>, String>) {
-        let Some(Overlay::Confirm {
-            action: open,
-            lines,
-            ..
-        }) = &mut self.overlay
-        else {
-            return;
-        };
-        if open != action {
-            return;
-        }
-        lines.retain(|l| l != DRY_RUN_PENDING);
-        match result {
-            Ok(more) => lines.extend(more),
-            Err(why) => lines.push(format!("⚠ {why}")),
-        }
-        self.dirty = true;
-    }
-
-    /// What an action will change, or why it cannot be done.
-    fn describe(&self, action: &Action) -> Result<Vec<String>, String> {
-        let ns = &self.pods.namespace;
-        let deployment = |name: &str| {
-            self.pods.deployment(name).ok_or_else(|| {
-                format!(
-                    "no deployment `{name}`; known: {}",
-                    self.pods.deployment_names().join(", ")
-                )
-            })
-        };
-        let mut lines = match action {
-            Action::Silence { .. } | Action::ExpireSilence { .. } => {
-                let mut lines = self.describe_silence(action);
-                if self.mode.is_simulated() {
-                    lines.push("Only the simulated Alertmanager changes.".to_string());
-                }
-                return Ok(lines);
-            }
-            Action::Rollback {
-                deployment: name,
-                revision,
-            } => {
-                let d = deployment(name)?;
-                let target = match revision {
-                    Some(r) => d.history.iter().find(|h| h.revision == *r),
-                    None => d.history.iter().find(|h| h.revision < d.revision),
-                };
-                let Some(target) = target else {
-                    let kept: Vec<String> =
-                        d.history.iter().map(|h| h.revision.to_string()).collect();
-                    return Err(match revision {
-                        Some(r) => format!("{name} has no revision {r}; kept: {}", kept.join(", ")),
-                        None => format!("{name} has no earlier revision to roll back to"),
-                    });
-                };
-                if target.revision == d.revision {
-                    return Err(format!("{name} is already at revision {}", d.revision));
-                }
-                let mut lines = vec![
-                    format!("Roll back deployment {ns}/{name}"),
-                    format!("  from revision {} ({})", d.revision, d.image),
-                    format!("    to revision {} ({})", target.revision, target.image),
-                    format!(
-                        "  {}",
-                        if target.change_cause.is_empty() {
-                            "-"
-                        } else {
-                            &target.change_cause
-                        }
-                    ),
-                    format!("{} pods will be replaced, one at a time.", d.replicas),
-                ];
-                let current = d.history.iter().find(|h| h.revision == d.revision);
-                let diff = crate::event::template_diff(
-                    current.map_or(&[][..], |c| c.template.as_slice()),
-                    &target.template,
-                );
-                if !diff.is_empty() {
-                    lines.push("Pod template changes:".into());
-                    lines.extend(diff.into_iter().map(|l| format!("  {l}")));
-                }
-                lines
-            }
-            Action::Restart { deployment: name } => {
-                let d = deployment(name)?;
-                vec![
-                    format!("Restart deployment {ns}/{name} (revision {})", d.revision),
-                    format!(
-                        "All {} pods will be replaced, one at a time, with the same image.",
-                        d.replicas
-                    ),
-                ]
-            }
-            Action::Scale {
-                deployment: name,
-                replicas,
-            } => {
-                let d = deployment(name)?;
-                let change = i64::from(*replicas) - i64::from(d.replicas);
-                vec![
-                    format!(
-                        "Scale deployment {ns}/{name} from {} to {replicas} replicas",
-                        d.replicas
-                    ),
-                    match change {
-                        0 => "Nothing changes.".to_string(),
-                        c if c > 0 => format!("{c} pods will be added."),
-                        c => format!("{} pods will be removed.", -c),
-                    },
-                ]
-            }
-            Action::Shell { command } => {
-                let mut lines = vec![
-                    "Run in a shell on this machine:".to_string(),
-                    format!("  $ {command}"),
-                ];
-                if self.mode.is_simulated() {
-                    lines.push(
-                        "In a drill the command is echoed to the timeline, never run.".into(),
-                    );
-                }
-                return Ok(lines);
-            }
-            Action::KillSwitch { name, on } => {
-                let ks = self
-                    .kill_switches
-                    .iter()
-                    .find(|k| &k.name == name)
-                    .ok_or_else(|| format!("no kill switch `{name}`"))?;
-                let now = match ks.on {
-                    Some(true) => "on",
-                    Some(false) => "off",
-                    None => "unknown",
-                };
-                vec![
-                    format!(
-                        "Kill switch {name}: {now} → {}",
-                        if *on { "on" } else { "off" }
-                    ),
-                    ks.description.clone(),
-                ]
-            }
-        };
-        let bad: Vec<String> = self
-            .signals
-            .iter()
-            .filter(|s| s.level() >= Level::Warn)
-            .map(|s| {
-                format!(
-                    "{} {}",
-                    s.def.name,
-                    crate::ui::format::value(s.value, &s.def.unit)
-                )
-            })
-            .collect();
-        if !bad.is_empty() {
-            lines.push(format!("Signals now: {}", bad.join(", ")));
-        }
-        if self.mode.is_simulated() {
-            lines.push("Only the simulated cluster changes.".to_string());
-        }
-        Ok(lines)
-    }
-
     fn move_selection(&mut self, delta: isize) {
         let step = |sel: usize, len: usize| -> usize {
             if len == 0 {
@@ -528,9 +327,9 @@ impl App {
         }
     }
 
-    /// In live mode, points the log tail at the selected workload or pod.
+    /// Points the log tail at the selected workload or pod, when a tailer takes orders.
     pub(super) fn retarget_logs(&mut self) {
-        if self.mode.is_simulated() {
+        if !self.caps.log_tailer {
             return;
         }
         let target = self.pods.selected_target();

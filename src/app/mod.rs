@@ -1,5 +1,7 @@
 //! The cockpit's state and the one place it changes: [`App::update`].
 
+pub mod capabilities;
+pub use capabilities::{Capabilities, Mode};
 pub mod checklist;
 pub mod clocks;
 mod commands;
@@ -7,7 +9,9 @@ mod drill_end;
 mod input;
 pub mod logs;
 mod observe;
+pub mod overlay;
 pub use observe::severity_rank;
+pub use overlay::{LineInput, NotePurpose, Overlay};
 pub mod sample;
 mod silence;
 pub mod state;
@@ -15,7 +19,6 @@ mod status_update;
 pub mod verify;
 
 use jiff::Timestamp;
-use ratatui_textarea::TextArea;
 
 use crate::command::{Command, Pane};
 use crate::config::{Config, Keymap, Theme};
@@ -23,97 +26,6 @@ use crate::event::{Action, Event, Level};
 use crate::journal::{Entry, Header, Kind, Outcome};
 use logs::LogBuffer;
 use state::{AlertEntry, Gpus, IncidentState, KillSwitches, PodsState, SignalState};
-
-/// Which world the cockpit is plugged into.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Mode {
-    /// A real cluster and monitoring stack.
-    Live { context: String, namespace: String },
-    /// A scripted incident on a simulated cluster.
-    Drill { name: String, speed: f64 },
-    /// A recorded incident played back.
-    Replay { file: String, speed: f64 },
-}
-
-impl Mode {
-    /// The banner text: `LIVE ctx/ns`, `DRILL name ×10`, `REPLAY file ×2`.
-    pub fn banner(&self) -> String {
-        match self {
-            Mode::Live { context, namespace } => format!("LIVE {context}/{namespace}"),
-            Mode::Drill { name, speed } => format!("DRILL {name} ×{}", fmt_speed(*speed)),
-            Mode::Replay { file, speed } => format!("REPLAY {file} ×{}", fmt_speed(*speed)),
-        }
-    }
-
-    /// Whether actions only touch a simulated world.
-    pub fn is_simulated(&self) -> bool {
-        !matches!(self, Mode::Live { .. })
-    }
-}
-
-fn fmt_speed(s: f64) -> String {
-    if s.fract() == 0.0 {
-        format!("{s:.0}")
-    } else {
-        format!("{s}")
-    }
-}
-
-/// A one-line text input (the `:` line, the log filter).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct LineInput {
-    pub text: String,
-    /// Completions offered for `text`, and which one Tab last chose.
-    pub completions: Vec<String>,
-    pub chosen: Option<usize>,
-}
-
-/// What sits on top of the panes and takes the keys.
-#[derive(Debug)]
-pub enum Overlay {
-    Help {
-        scroll: u16,
-    },
-    /// A command's output.
-    Output {
-        title: String,
-        text: String,
-        scroll: u16,
-    },
-    QuitConfirm,
-    /// A world-changing action waiting for the operator's yes.
-    Confirm {
-        action: Action,
-        /// Exactly what will change, one line each.
-        lines: Vec<String>,
-        /// The name the operator must type first, for the most severe incidents.
-        typed_required: Option<String>,
-        typed: String,
-    },
-    CommandLine(LineInput),
-    Filter(LineInput),
-    /// The multi-line editor, for a note or a status update.
-    Note(Box<TextArea<'static>>, NotePurpose),
-    KillSwitchMenu {
-        selected: usize,
-    },
-    RollbackDialog {
-        deployment: String,
-        selected: usize,
-    },
-    /// The drill's scorecard (kept in `App::drill`); leaving it quits when `quit_after`.
-    Scorecard {
-        scroll: u16,
-        quit_after: bool,
-    },
-}
-
-/// What the text in the editor becomes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NotePurpose {
-    Note,
-    StatusUpdate,
-}
 
 /// Something `update` asks the outside world to do.
 #[derive(Debug, Clone, PartialEq)]
@@ -161,7 +73,8 @@ pub struct Flash {
 /// The whole cockpit state.
 #[derive(Debug)]
 pub struct App {
-    pub mode: Mode,
+    /// What this mode may do: previews, the clock, the journal, the banner.
+    pub caps: Capabilities,
     pub read_only: bool,
     pub paused: bool,
     pub actor: String,
@@ -221,18 +134,20 @@ pub struct App {
 const TIMELINE_CAP: usize = 10_000;
 
 impl App {
-    /// A cockpit for `mode` with nothing observed yet.
+    /// A cockpit with nothing observed yet, with what its mode may do (a [`Mode`] gives
+    /// its usual [`Capabilities`]).
     pub fn new(
-        mode: Mode,
+        caps: impl Into<Capabilities>,
         config: Config,
-        keymap: Keymap,
+        mut keymap: Keymap,
         theme: Theme,
         actor: String,
         now: Timestamp,
     ) -> App {
         let buffer = config.logs.buffer_lines;
+        keymap.bind_kill_switches(&config.kill_switches);
         App {
-            mode,
+            caps: caps.into(),
             read_only: false,
             paused: false,
             actor,
@@ -365,8 +280,8 @@ impl App {
             id: id.clone(),
             title: title.clone(),
             opened_at: self.now,
-            mode: self.mode.banner(),
-            drill: self.mode.is_simulated(),
+            mode: self.caps.banner.clone(),
+            drill: self.caps.drill_journal,
             severity,
             opened_by: actor,
         };

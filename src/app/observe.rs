@@ -46,11 +46,19 @@ impl App {
                 if let Some(s) = self.signals.iter_mut().find(|s| s.def.name == name) {
                     s.value = value;
                     s.stale = None;
+                    s.no_data = None;
                     if let Some(v) = value
                         && !s.series_fed
                     {
                         push_point(s, now, v);
                     }
+                }
+            }
+            Observation::SignalNoData { name, query } => {
+                if let Some(s) = self.signals.iter_mut().find(|s| s.def.name == name) {
+                    s.value = None;
+                    s.stale = None;
+                    s.no_data = Some(query);
                 }
             }
             Observation::SignalSeries {

@@ -13,6 +13,17 @@ pub const START: i64 = 1_795_000_000;
 
 /// The bundled drill after `seconds` simulated seconds, with every event folded in.
 pub fn drill_app(seconds: u32) -> App {
+    drill_app_with(Config::default(), seconds)
+}
+
+/// [`drill_app`] built with `config` (its kill-switch keys, its thresholds).
+pub fn drill_app_with(config: Config, seconds: u32) -> App {
+    drill_pair(config, seconds).0
+}
+
+/// The sample cockpit and the simulated world it has seen, so a test can go on stepping
+/// the world, ask it for dry runs and apply actions to it.
+pub fn drill_pair(config: Config, seconds: u32) -> (App, World) {
     let (scenario, _) = Scenario::load("snapbuilder-bad-rollout").expect("the bundled drill loads");
     let start = Timestamp::from_second(START).expect("a valid time");
     let runbook = scenario.runbook(None).expect("the bundled runbook loads");
@@ -23,40 +34,44 @@ pub fn drill_app(seconds: u32) -> App {
         name: "snapbuilder-bad-rollout".into(),
         speed: 10.0,
     };
-    let mut app = App::new(
-        mode,
-        Config::default(),
-        keymap,
-        theme,
-        "alice".into(),
-        start,
-    );
+    let mut app = App::new(mode, config, keymap, theme, "alice".into(), start);
     app.checklist = super::checklist::Checklist::new(runbook.into_iter().collect());
-    let feed = |app: &mut App, at: Timestamp, obs: Vec<Observation>| {
-        for o in obs {
-            for effect in app.update(Event::Observed(at, o)) {
-                // The journal's confirmation, as the worker would send it.
-                match effect {
-                    super::Effect::JournalAppend { entry, .. } => {
-                        app.update(Event::Journaled(entry));
-                    }
-                    super::Effect::JournalBegin(header) => {
-                        for entry in header.opening_entries() {
-                            app.update(Event::Journaled(entry));
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        }
-    };
     let initial = world.initial();
     feed(&mut app, start, initial);
     for _ in 0..seconds {
         let obs = world.step();
         feed(&mut app, world.now(), obs);
     }
-    app
+    (app, world)
+}
+
+/// Folds observations into `app`, answering its journal effects as the journal worker
+/// would; returns the other effects.
+pub fn feed(app: &mut App, at: Timestamp, obs: Vec<Observation>) -> Vec<super::Effect> {
+    let mut rest = Vec::new();
+    for o in obs {
+        for effect in app.update(Event::Observed(at, o)) {
+            answer(app, effect, &mut rest);
+        }
+    }
+    rest
+}
+
+/// Answers a journal effect with what the worker would send back; keeps any other.
+pub fn answer(app: &mut App, effect: super::Effect, rest: &mut Vec<super::Effect>) {
+    match effect {
+        super::Effect::JournalAppend { entry, .. } => {
+            for e in app.update(Event::Journaled(entry)) {
+                answer(app, e, rest);
+            }
+        }
+        super::Effect::JournalBegin(header) => {
+            for entry in header.opening_entries() {
+                app.update(Event::Journaled(entry));
+            }
+        }
+        other => rest.push(other),
+    }
 }
 
 /// The drill sample padded to `pods` pods, `gpus` GPUs and `log_lines` log lines.

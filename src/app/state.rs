@@ -26,6 +26,9 @@ pub struct SignalState {
     pub slo: Option<SloStatus>,
     /// The history comes from range queries, so single values are not appended to it.
     pub series_fed: bool,
+    /// The query that last answered with no series: "no data", which is neither an
+    /// error nor stale nor a value not read yet.
+    pub no_data: Option<String>,
 }
 
 /// A health probe's latest result and when its verdict last changed.

@@ -19,7 +19,7 @@ impl App {
             ),
             None => ("SEV?".into(), "investigating", "no incident open".into()),
         };
-        let drill = if self.mode.is_simulated() {
+        let drill = if self.caps.drill_journal {
             "[DRILL] "
         } else {
             ""

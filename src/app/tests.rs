@@ -87,9 +87,10 @@ fn ack_marks_the_alert_and_the_incident_once() {
 fn rollback_asks_first_and_says_what_changes() {
     let mut app = drill_app(120);
     let effects = app.run(Command::parse("rollback snapbuilder-serving").unwrap_or(Command::Help));
-    assert!(
-        effects.is_empty(),
-        "nothing happens before the operator says yes"
+    assert_eq!(
+        effects,
+        [Effect::Preview(action_of("snapbuilder-serving"))],
+        "nothing happens before the operator says yes, but the sandbox is asked for a dry run"
     );
     let Some(Overlay::Confirm { lines, action, .. }) = &app.overlay else {
         panic!("no confirmation: {:?}", app.overlay);
@@ -120,7 +121,9 @@ fn rollback_asks_first_and_says_what_changes() {
         text.contains("Only the simulated cluster changes."),
         "{text}"
     );
-    let effects = key(&mut app, KeyCode::Char('y'));
+    // The drill's incident is SEV2: the deployment's name is typed, as live.
+    typed(&mut app, "snapbuilder-serving");
+    let effects = key(&mut app, KeyCode::Enter);
     assert_eq!(effects, [Effect::Execute(action_of("snapbuilder-serving"))]);
     assert!(app.overlay.is_none());
 }
@@ -328,10 +331,7 @@ fn pause_only_in_simulated_modes() {
         key(&mut app, KeyCode::Char('p')),
         [Effect::SetPaused(false)]
     );
-    app.mode = super::Mode::Live {
-        context: "c".into(),
-        namespace: "n".into(),
-    };
+    app.caps = crate::app::Capabilities::live("c", "n");
     assert!(key(&mut app, KeyCode::Char('p')).is_empty());
 }
 
@@ -581,10 +581,7 @@ fn a_restarted_cockpit_resumes_the_open_incident() {
 #[test]
 fn live_confirmations_ask_for_a_server_dry_run_and_show_its_answer() {
     let mut app = drill_app(10);
-    app.mode = super::Mode::Live {
-        context: "c".into(),
-        namespace: "n".into(),
-    };
+    app.caps = crate::app::Capabilities::live("c", "n");
     let effects = app.run(Command::KillSwitch {
         name: Some("ai-disabled".into()),
         on: Some(true),
@@ -624,10 +621,7 @@ fn live_confirmations_ask_for_a_server_dry_run_and_show_its_answer() {
 #[test]
 fn live_selection_picks_what_the_logs_pane_tails() {
     let mut app = drill_app(10);
-    app.mode = super::Mode::Live {
-        context: "c".into(),
-        namespace: "n".into(),
-    };
+    app.caps = crate::app::Capabilities::live("c", "n");
     app.focus = Pane::Pods;
     app.pods.selected = 0;
     let first = app.pods.selected_target();
@@ -659,10 +653,7 @@ mod verdicts {
 
     fn live_app() -> App {
         let mut app = drill_app(0);
-        app.mode = super::super::Mode::Live {
-            context: "c".into(),
-            namespace: "shop".into(),
-        };
+        app.caps = crate::app::Capabilities::live("c", "shop");
         app.signals.clear();
         app
     }
@@ -820,10 +811,18 @@ fn a_kill_switch_that_went_through_shows_its_new_state_at_once() {
 
 #[test]
 fn a_kill_switch_key_from_the_config_asks_to_flip_it() {
-    let mut app = drill_app(10);
     let text = "[[kill_switches]]\nname = \"ai-disabled\"\ndescription = \"d\"\nkey = \"m\"\nkind = \"configmap\"\nconfigmap = \"f\"\ndata_key = \"ai_enabled\"\non_value = \"false\"\noff_value = \"true\"\n";
-    app.config =
+    let config =
         crate::config::Config::parse(std::path::Path::new("c.toml"), text).unwrap_or_default();
+    let mut app = super::sample::drill_app_with(config, 10);
+    // Parsed once, when the cockpit was built, and listed with the other keys.
+    let bound: Vec<String> = app
+        .keymap
+        .bindings()
+        .filter(|(k, _)| k.to_string() == "m")
+        .map(|(_, line)| line.to_string())
+        .collect();
+    assert_eq!(bound, ["kill-switch ai-disabled"]);
     key(&mut app, KeyCode::Char('m'));
     let Some(Overlay::Confirm { action, .. }) = &app.overlay else {
         panic!("{:?}", app.overlay)
@@ -860,4 +859,142 @@ fn the_sparkline_width_follows_the_layout() {
             .any(|e| matches!(e, Effect::SparkWidth(w) if *w > 150)),
         "{zoomed:?}"
     );
+}
+
+/// A drill trains the cockpit used live: capabilities, not the mode, decide.
+mod drills_confirm_as_live {
+    use super::*;
+    use crate::app::sample::{drill_pair, feed};
+
+    fn confirm_lines(app: &App) -> Vec<String> {
+        match &app.overlay {
+            Some(Overlay::Confirm { lines, .. }) => lines.clone(),
+            other => panic!("no confirmation: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_sev2_drill_asks_for_the_typed_name() {
+        let mut app = drill_app(120);
+        assert_eq!(app.incident.as_ref().map(|i| i.severity), Some(2));
+        app.run(Command::Restart {
+            deployment: Some("snapbuilder-ingest".into()),
+        });
+        let Some(Overlay::Confirm { typed_required, .. }) = &app.overlay else {
+            panic!("no confirmation")
+        };
+        assert_eq!(typed_required.as_deref(), Some("snapbuilder-ingest"));
+        // `y` types, it does not confirm; a wrong name and enter do nothing.
+        assert!(key(&mut app, KeyCode::Char('y')).is_empty());
+        assert!(key(&mut app, KeyCode::Enter).is_empty());
+        assert!(matches!(app.overlay, Some(Overlay::Confirm { .. })));
+        key(&mut app, KeyCode::Backspace);
+        typed(&mut app, "snapbuilder-ingest");
+        assert_eq!(
+            key(&mut app, KeyCode::Enter),
+            [Effect::Execute(Action::Restart {
+                deployment: "snapbuilder-ingest".into()
+            })]
+        );
+        // At SEV3 a plain yes is enough.
+        app.run(Command::Severity(3));
+        app.run(Command::Restart {
+            deployment: Some("snapbuilder-ingest".into()),
+        });
+        assert!(
+            key(&mut app, KeyCode::Char('y'))
+                .iter()
+                .any(|e| matches!(e, Effect::Execute(_)))
+        );
+    }
+
+    #[test]
+    fn the_sandbox_answers_the_dry_run_in_the_shape_of_the_api_server() {
+        let (mut app, world) = drill_pair(crate::config::Config::default(), 120);
+        let action = action_of("snapbuilder-serving");
+        let effects = app.run(Command::Rollback {
+            deployment: Some("snapbuilder-serving".into()),
+            revision: None,
+        });
+        assert_eq!(effects, [Effect::Preview(action.clone())]);
+        assert!(
+            confirm_lines(&app)
+                .last()
+                .is_some_and(|l| l.contains("Sandbox dry run (simulated cluster): asking"))
+        );
+        let answer = world.preview(&action);
+        app.update(Event::Previewed(action.clone(), answer));
+        let lines = confirm_lines(&app);
+        let tail = lines[lines.len() - 3..].join("\n");
+        assert_eq!(
+            tail,
+            "Sandbox dry run (simulated cluster): accepted\n  \
+             rolled back from revision 3 to revision 2 (registry.snapbuilder.internal/serving:1.8.2), now revision 4\n  \
+             pods touched: 4"
+        );
+        // The dry run changed nothing in the world.
+        assert!(world.preview(&action).is_ok());
+        let refused = world.preview(&Action::Rollback {
+            deployment: "nope".into(),
+            revision: None,
+        });
+        assert_eq!(
+            refused,
+            Err("Sandbox dry run (simulated cluster): deployment nope not found".into())
+        );
+    }
+
+    #[test]
+    fn did_it_work_runs_in_drills_too() {
+        let (mut app, mut world) = drill_pair(crate::config::Config::default(), 120);
+        let action = action_of("snapbuilder-serving");
+        let applied = world.apply(&action).expect("the rollback applies");
+        let mut effects = feed(&mut app, world.now(), applied.observations);
+        let report = Event::ActionDone(ActionReport {
+            action: action.clone(),
+            outcome: ActionOutcome::Ok,
+            detail: applied.detail,
+            revisions: applied.revisions,
+        });
+        for e in app.update(report) {
+            crate::app::sample::answer(&mut app, e, &mut effects);
+        }
+        assert!(app.verifying.is_some(), "the rollback is being watched");
+        for _ in 0..120 {
+            let obs = world.step();
+            feed(&mut app, world.now(), obs);
+        }
+        let verdicts: Vec<&str> = app
+            .timeline
+            .iter()
+            .filter(|e| e.kind == Kind::Verdict)
+            .map(|e| e.text.as_str())
+            .collect();
+        assert!(
+            verdicts
+                .iter()
+                .any(|v| v.starts_with("worked rollback snapbuilder-serving: recovered at T+")),
+            "{verdicts:?}"
+        );
+        assert!(app.verifying.is_none());
+    }
+
+    #[test]
+    fn adding_a_mode_is_building_capabilities() {
+        let mut caps = crate::app::Capabilities::replay("incident.rec", 4.0);
+        caps.can_change_world = false;
+        let mut app = drill_app(10);
+        app.caps = caps;
+        assert!(
+            app.run(Command::Rollback {
+                deployment: Some("snapbuilder-serving".into()),
+                revision: None,
+            })
+            .is_empty()
+        );
+        assert!(app.overlay.is_none());
+        assert_eq!(key(&mut app, KeyCode::Char('p')), [Effect::SetPaused(true)]);
+        let screen = crate::ui::render_text(&app, 120, 32);
+        assert!(screen.contains("REPLAY incident.rec ×4"), "{screen}");
+    }
 }

@@ -11,6 +11,7 @@ use toml::Spanned;
 use super::error::{FileError, FileErrors};
 use super::preset::{self, Preset};
 use crate::command::Command;
+use crate::command::overlay::{OverlayAction, SECTIONS, Section};
 
 /// The built-in keymaps, by name.
 pub const BUILTIN: &[(&str, &str)] = &[
@@ -172,20 +173,52 @@ impl fmt::Display for Key {
     }
 }
 
-/// A keymap file as written.
+type Table = BTreeMap<Spanned<String>, Spanned<String>>;
+
+/// A keymap file as written: `[keys]` for the cockpit, one section per overlay.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct KeymapFile {
     inherits: Option<Spanned<String>>,
     #[serde(default)]
-    keys: BTreeMap<Spanned<String>, Spanned<String>>,
+    keys: Table,
+    #[serde(default)]
+    help: Table,
+    #[serde(default)]
+    output: Table,
+    #[serde(default)]
+    quit: Table,
+    #[serde(default)]
+    confirm: Table,
+    #[serde(default)]
+    menu: Table,
+    #[serde(default)]
+    editor: Table,
+    #[serde(default)]
+    line: Table,
 }
 
-/// A resolved keymap: each key bound to a parsed command and the line it was written as.
+impl KeymapFile {
+    fn section(&self, s: Section) -> &Table {
+        match s {
+            Section::Help => &self.help,
+            Section::Output => &self.output,
+            Section::Quit => &self.quit,
+            Section::Confirm => &self.confirm,
+            Section::Menu => &self.menu,
+            Section::Editor => &self.editor,
+            Section::Line => &self.line,
+        }
+    }
+}
+
+/// A resolved keymap: each key bound to a parsed command and the line it was written as,
+/// and each overlay's keys bound to that overlay's actions.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Keymap {
     pub name: String,
     bindings: BTreeMap<Key, (Command, String)>,
+    overlays: BTreeMap<Section, BTreeMap<Key, OverlayAction>>,
 }
 
 impl Keymap {
@@ -214,6 +247,103 @@ impl Keymap {
         keys
     }
 
+    /// What `key` does in the overlay of `section`.
+    pub fn overlay_action(&self, section: Section, key: &Key) -> Option<OverlayAction> {
+        self.overlays.get(&section)?.get(key).copied()
+    }
+
+    /// Every binding of an overlay section, for help.
+    pub fn overlay_bindings(
+        &self,
+        section: Section,
+    ) -> impl Iterator<Item = (&Key, OverlayAction)> {
+        self.overlays
+            .get(&section)
+            .into_iter()
+            .flat_map(|m| m.iter().map(|(k, a)| (k, *a)))
+    }
+
+    /// The keys bound to `action` in `section`, plain keys first.
+    pub fn overlay_keys(&self, section: Section, action: OverlayAction) -> Vec<Key> {
+        let mut keys: Vec<Key> = self
+            .overlay_bindings(section)
+            .filter(|(_, a)| *a == action)
+            .map(|(k, _)| *k)
+            .collect();
+        // Characters before named keys, `y` before `Y`, modified keys last.
+        keys.sort_by_key(|k| {
+            let upper = matches!(k.code, KeyCodeOrd::Char(c) if c.is_uppercase());
+            (
+                k.ctrl || k.alt,
+                !matches!(k.code, KeyCodeOrd::Char(_)),
+                upper,
+                *k,
+            )
+        });
+        keys
+    }
+
+    /// An overlay's hint from its live bindings: `y/enter confirm   n/esc cancel`. Actions
+    /// with no key are left out, so the hint never promises a key that does nothing.
+    pub fn hint(&self, section: Section, parts: &[(OverlayAction, &str)]) -> String {
+        self.hint_where(section, parts, |_| true)
+    }
+
+    /// [`Keymap::hint`] with only the keys `keep` accepts (no characters while a name is
+    /// typed, say). `Y` is left out beside `y`: one spelling is enough for a hint.
+    pub fn hint_where(
+        &self,
+        section: Section,
+        parts: &[(OverlayAction, &str)],
+        keep: impl Fn(&Key) -> bool,
+    ) -> String {
+        parts
+            .iter()
+            .filter_map(|(action, label)| {
+                let keys = self.overlay_keys(section, *action);
+                let shown: Vec<String> = keys
+                    .iter()
+                    .filter(|k| keep(k))
+                    .filter(|k| match k.code {
+                        KeyCodeOrd::Char(c) if c.is_uppercase() => !keys.iter().any(|o| {
+                            o.code == KeyCodeOrd::Char(c.to_ascii_lowercase())
+                                && (o.ctrl, o.alt) == (k.ctrl, k.alt)
+                        }),
+                        _ => true,
+                    })
+                    .map(Key::to_string)
+                    .collect();
+                (!shown.is_empty()).then(|| format!("{} {label}", shown.join("/")))
+            })
+            .collect::<Vec<_>>()
+            .join("   ")
+    }
+
+    /// Whether a key types a character (no ctrl or alt).
+    pub fn is_char(key: &Key) -> bool {
+        matches!(key.code, KeyCodeOrd::Char(_)) && !key.ctrl && !key.alt
+    }
+
+    /// Binds each kill switch's own key (from the config) to `kill-switch NAME`, so it is
+    /// parsed once and listed in help like any other key. A key that does not parse or is
+    /// already bound is left out: `sitrep check` and start-up report those.
+    pub fn bind_kill_switches(&mut self, switches: &[crate::config::kube::KillSwitchConfig]) {
+        for ks in switches {
+            let Some(Ok(key)) = ks.key.as_deref().map(Key::parse) else {
+                continue;
+            };
+            if self.bindings.contains_key(&key) {
+                continue;
+            }
+            let cmd = Command::KillSwitch {
+                name: Some(ks.name.clone()),
+                on: None,
+            };
+            self.bindings
+                .insert(key, (cmd, format!("kill-switch {}", ks.name)));
+        }
+    }
+
     /// Loads `spec` (a built-in name or a path), laying the user's file of the same name
     /// from `user_dir` over a built-in.
     pub fn load(spec: &str, user_dir: Option<&Path>) -> Result<Keymap, FileErrors> {
@@ -234,6 +364,7 @@ impl Preset for Keymap {
         Keymap {
             name: String::new(),
             bindings: BTreeMap::new(),
+            overlays: BTreeMap::new(),
         }
     }
 
@@ -290,10 +421,66 @@ fn apply(map: &mut Keymap, path: &Path, text: &str, file: &KeymapFile) -> Result
             )),
         }
     }
+    for spec in SECTIONS {
+        let table = file.section(spec.section);
+        let map = map.overlays.entry(spec.section).or_default();
+        apply_section(map, spec.section, path, text, table, &mut errors);
+    }
     if errors.is_empty() {
         Ok(())
     } else {
         Err(FileErrors(errors))
+    }
+}
+
+/// Lays one overlay section's keys over `map`, with the same checks as `[keys]`.
+fn apply_section(
+    map: &mut BTreeMap<Key, OverlayAction>,
+    section: Section,
+    path: &Path,
+    text: &str,
+    table: &Table,
+    errors: &mut Vec<FileError>,
+) {
+    let mut seen: BTreeMap<Key, &Spanned<String>> = BTreeMap::new();
+    for (key_text, action) in table {
+        let key = match Key::parse(key_text.get_ref()) {
+            Ok(k) => k,
+            Err(msg) => {
+                errors.push(FileError::at(path, text, Some(key_text.span()), msg));
+                continue;
+            }
+        };
+        if let Some(first) = seen.insert(key, key_text) {
+            errors.push(FileError::at(
+                path,
+                text,
+                Some(key_text.span()),
+                format!(
+                    "duplicate binding in [{section}]: `{}` is the same key as `{}` (line {})",
+                    key_text.get_ref(),
+                    first.get_ref(),
+                    super::error::line_of(text, first.span().start)
+                ),
+            ));
+            continue;
+        }
+        let name = action.get_ref().trim();
+        if name.is_empty() || name == "none" {
+            map.remove(&key);
+            continue;
+        }
+        match section.action(name) {
+            Ok(a) => {
+                map.insert(key, a);
+            }
+            Err(e) => errors.push(FileError::at(
+                path,
+                text,
+                Some(action.span()),
+                format!("[{section}] `{}` = `{name}`: {e}", key_text.get_ref()),
+            )),
+        }
     }
 }
 
@@ -392,5 +579,56 @@ mod tests {
         );
         assert_eq!(m.lookup(&key("q")), None);
         assert_eq!(m.lookup(&key("?")), Some(&Command::Help));
+    }
+
+    #[test]
+    fn overlay_sections_bind_rebind_and_are_checked() {
+        use crate::command::overlay::{OverlayAction as A, Section};
+        let m = Keymap::load("default", None).unwrap();
+        assert_eq!(m.overlay_action(Section::Confirm, &key("y")), Some(A::Yes));
+        assert_eq!(m.overlay_action(Section::Quit, &key("q")), Some(A::Yes));
+        assert_eq!(m.overlay_action(Section::Menu, &key("j")), Some(A::Down));
+        assert_eq!(
+            m.overlay_action(Section::Line, &key("tab")),
+            Some(A::Complete)
+        );
+        let vim = Keymap::load("vim", None).unwrap();
+        assert_eq!(
+            vim.overlay_action(Section::Editor, &key("ctrl-s")),
+            Some(A::Submit),
+            "sections are inherited"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys.toml");
+        std::fs::write(
+            &path,
+            "inherits = \"default\"\n[confirm]\ny = \"\"\no = \"yes\"\n",
+        )
+        .unwrap();
+        let m = Keymap::load(path.to_str().unwrap(), None).unwrap();
+        assert_eq!(m.overlay_action(Section::Confirm, &key("y")), None);
+        assert_eq!(m.overlay_action(Section::Confirm, &key("o")), Some(A::Yes));
+        assert_eq!(
+            m.hint(Section::Confirm, &[(A::Yes, "confirm"), (A::No, "cancel")]),
+            "o/Y/enter confirm   n/esc cancel"
+        );
+        std::fs::write(
+            &path,
+            "[menu]\nx = \"explode\"\n\"K\" = \"up\"\n\"shift-k\" = \"down\"\n",
+        )
+        .unwrap();
+        let e = Keymap::load(path.to_str().unwrap(), None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("keys.toml:2: [menu] `x` = `explode`: unknown [menu] action `explode`; one of: up, down, pick, close"),
+            "{e}"
+        );
+        assert!(
+            e.contains("keys.toml:4: duplicate binding in [menu]"),
+            "{e}"
+        );
+        std::fs::write(&path, "[bogus]\nx = \"up\"\n").unwrap();
+        assert!(Keymap::load(path.to_str().unwrap(), None).is_err());
     }
 }

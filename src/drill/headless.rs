@@ -170,8 +170,8 @@ impl Run {
         }
     }
 
-    fn key(&mut self, c: char) {
-        let key = KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+    fn key(&mut self, code: KeyCode) {
+        let key = KeyEvent::new(code, KeyModifiers::NONE);
         self.feed(Event::Input(Term::Key(key)));
     }
 
@@ -194,12 +194,20 @@ impl Run {
         } else if let Ok(cmd) = Command::parse(&line.command) {
             self.feed_command(cmd);
         }
-        // Confirm what asks for it, as the operator would.
-        if matches!(
-            self.app.overlay,
-            Some(Overlay::Confirm { .. } | Overlay::QuitConfirm)
-        ) {
-            self.key('y');
+        // Confirm what asks for it, as the operator would: at SEV1/SEV2 by typing the name.
+        match &self.app.overlay {
+            Some(Overlay::Confirm {
+                typed_required: Some(name),
+                ..
+            }) => {
+                let name = name.clone();
+                for c in name.chars() {
+                    self.key(KeyCode::Char(c));
+                }
+                self.key(KeyCode::Enter);
+            }
+            Some(Overlay::Confirm { .. } | Overlay::QuitConfirm) => self.key(KeyCode::Char('y')),
+            _ => {}
         }
         if let Some(f) = &self.app.flash
             && f.level == Level::Crit

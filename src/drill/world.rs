@@ -790,6 +790,48 @@ impl World {
         })
     }
 
+    /// What `action` would do, changing nothing: the sandbox's dry run, in the shape of the
+    /// API server's (`accepted`, what changes, pods touched) or why it would be refused.
+    pub fn preview(&self, action: &Action) -> Result<Vec<String>, String> {
+        const HEAD: &str = "Sandbox dry run (simulated cluster)";
+        if let Action::Shell { .. } = action {
+            return Ok(vec![format!("{HEAD}: commands are never run in a drill")]);
+        }
+        let replicas = |name: &str| {
+            self.deployments
+                .iter()
+                .find(|d| d.spec.name == name)
+                .map_or(0, |d| d.replicas)
+        };
+        let pods = match action {
+            Action::Rollback { deployment, .. } | Action::Restart { deployment } => {
+                replicas(deployment)
+            }
+            Action::Scale {
+                deployment,
+                replicas: to,
+            } => replicas(deployment).abs_diff(*to),
+            Action::KillSwitch { name, .. } => self
+                .scenario
+                .kill_switches
+                .iter()
+                .find(|k| k.name == *name)
+                .and_then(|k| k.scale.as_ref())
+                .map_or(0, |s| replicas(&s.deployment).abs_diff(s.replicas)),
+            Action::Shell { .. } | Action::Silence { .. } | Action::ExpireSilence { .. } => 0,
+        };
+        // A copy takes the action, so the world itself and its scoring are untouched.
+        let applied = self
+            .clone()
+            .apply(action)
+            .map_err(|why| format!("{HEAD}: {why}"))?;
+        Ok(vec![
+            format!("{HEAD}: accepted"),
+            format!("  {}", applied.detail),
+            format!("  pods touched: {pods}"),
+        ])
+    }
+
     /// Whether the incident is over: something fired, and now nothing fires and every fault is gone.
     pub fn is_mitigated(&self) -> bool {
         self.mitigated.is_some()

@@ -2,7 +2,7 @@
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::{Executor, Pending};
+use super::{Executor, Pending, PendingPreview};
 use crate::event::{Action, ActionOutcome, ActionReport};
 use crate::sources::drill::Control;
 
@@ -20,6 +20,21 @@ impl Sandbox {
 }
 
 impl Executor for Sandbox {
+    /// The dry run on the simulated world, in the shape of the API server's: the trainee
+    /// meets the confirmation an operator meets live.
+    fn preview(&self, action: Action) -> Option<PendingPreview> {
+        let engine = self.engine.clone();
+        Some(Box::pin(async move {
+            let (tx, rx) = oneshot::channel();
+            let stopped = || "Sandbox dry run: the drill engine has stopped".to_string();
+            engine
+                .send(Control::Preview(action, tx))
+                .await
+                .map_err(|_| stopped())?;
+            rx.await.map_err(|_| stopped())?
+        }))
+    }
+
     fn execute(&self, action: Action) -> Pending {
         let engine = self.engine.clone();
         Box::pin(async move {

@@ -17,6 +17,8 @@ pub enum Control {
     Pause(bool),
     /// Carry out an action on the simulated cluster.
     Act(Action, oneshot::Sender<ActionReport>),
+    /// Say what an action would do, changing nothing (the sandbox's dry run).
+    Preview(Action, oneshot::Sender<Result<Vec<String>, String>>),
 }
 
 /// Runs the drill until the event channel closes. `speed` simulated seconds pass per second.
@@ -87,6 +89,9 @@ pub async fn run(
                     if tx.send(Event::Observed(world.now(), Observation::ClockPaused(p))).await.is_err() {
                         return;
                     }
+                }
+                Some(Control::Preview(action, reply)) => {
+                    let _ = reply.send(world.preview(&action));
                 }
                 Some(Control::Act(action, reply)) => {
                     let report = match world.apply(&action) {

@@ -94,12 +94,17 @@ impl Prom {
 
     /// One number from an instant query: the first series' value, `None` when empty.
     pub async fn value(&self, query: &str) -> Result<Option<f64>, String> {
-        Ok(self
-            .instant(query)
-            .await?
-            .first()
-            .map(|(_, v)| *v)
-            .filter(|v| v.is_finite()))
+        Ok(self.reading(query).await?.value())
+    }
+
+    /// What an instant query answered, telling "no series" apart from a value that is not
+    /// a number, so an empty signal can say why it is empty.
+    pub async fn reading(&self, query: &str) -> Result<Reading, String> {
+        Ok(match self.instant(query).await?.first() {
+            None => Reading::NoSeries,
+            Some((_, v)) if v.is_finite() => Reading::Value(*v),
+            Some(_) => Reading::NotANumber,
+        })
     }
 
     /// The first series of a range query, as timestamped points.
@@ -176,8 +181,31 @@ pub async fn fetch_value(
     prom: &Prom,
     config: &Config,
     s: &SignalConfig,
-) -> Result<Option<f64>, String> {
-    prom.value(&signal_query(config, s, &s.query, None)?).await
+) -> Result<Reading, String> {
+    prom.reading(&signal_query(config, s, &s.query, None)?)
+        .await
+}
+
+/// An instant query's answer for one signal.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Reading {
+    /// The first series' value.
+    Value(f64),
+    /// The query matched no series at all: nothing is wrong with the source, the data is
+    /// simply not there (a label that does not exist, a metric not scraped).
+    NoSeries,
+    /// A series answered NaN or ±Inf (a ratio over zero requests, say).
+    NotANumber,
+}
+
+impl Reading {
+    /// The number, when there is one.
+    pub fn value(self) -> Option<f64> {
+        match self {
+            Reading::Value(v) => Some(v),
+            Reading::NoSeries | Reading::NotANumber => None,
+        }
+    }
 }
 
 /// A signal's SLO: budget left over its window and the four burn pairs.
@@ -245,10 +273,16 @@ struct SignalPoller {
 impl Poller for SignalPoller {
     async fn poll(&mut self) -> Result<Vec<Observation>, String> {
         let name = self.signal.name.clone();
-        let value = fetch_value(&self.prom, &self.config, &self.signal).await?;
-        let mut out = vec![Observation::Signal {
-            name: name.clone(),
-            value,
+        let reading = fetch_value(&self.prom, &self.config, &self.signal).await?;
+        let mut out = vec![match reading {
+            Reading::NoSeries => Observation::SignalNoData {
+                name: name.clone(),
+                query: signal_query(&self.config, &self.signal, &self.signal.query, None)?,
+            },
+            _ => Observation::Signal {
+                name: name.clone(),
+                value: reading.value(),
+            },
         }];
         let step = self.width.step();
         if step != self.last_step {

@@ -8,6 +8,8 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
 
 use crate::app::{App, Overlay};
 use crate::command::COMMANDS;
+use crate::command::overlay::{OverlayAction as A, Section};
+use crate::config::Keymap;
 use crate::ui::format;
 
 /// Draws the overlay on top of everything, if one is open.
@@ -26,8 +28,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 .border_style(app.theme.fg("border_focused"))
                 .title(Span::styled(
                     format!(
-                        " {} · esc closes ",
-                        crate::ui::truncate(&crate::app::logs::sanitize(title), 70)
+                        " {} · {} ",
+                        crate::ui::truncate(&crate::app::logs::sanitize(title), 70),
+                        app.keymap.hint(Section::Output, &[(A::Close, "closes")])
                     ),
                     app.theme.fg("title").add_modifier(Modifier::BOLD),
                 ));
@@ -49,9 +52,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             let lines = vec![
                 Line::from("Leave sitrep?"),
                 Line::from(""),
-                keys_line(app, "y/enter quit   any other key stays"),
+                keys_line(
+                    app,
+                    &format!(
+                        "{}   any other key stays",
+                        app.keymap.hint(Section::Quit, &[(A::Yes, "quit")])
+                    ),
+                ),
             ];
-            popup(frame, area, app, " quit ", lines, 44, 5);
+            popup(frame, area, app, " quit ", lines, 52, 5);
         }
         Some(Overlay::Confirm {
             lines,
@@ -75,17 +84,34 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             text.push(Line::from(""));
             match typed_required {
                 Some(name) => {
+                    // Characters type the name, so only other keys confirm or cancel.
+                    let acts = |k: &crate::config::keymap::Key| !Keymap::is_char(k);
+                    let yes = app
+                        .keymap
+                        .overlay_keys(Section::Confirm, A::Yes)
+                        .into_iter()
+                        .find(acts)
+                        .map_or("enter".to_string(), |k| k.to_string());
                     text.push(Line::from(Span::styled(
-                        format!("Type {name} and press enter to confirm:"),
+                        format!("Type {name} and press {yes} to confirm:"),
                         theme.fg("warn"),
                     )));
                     text.push(Line::from(Span::styled(
                         format!("> {typed}█"),
                         theme.fg("accent"),
                     )));
-                    text.push(keys_line(app, "esc cancels"));
+                    let hint = app.keymap.hint_where(
+                        Section::Confirm,
+                        &[(A::No, "cancels"), (A::Delete, "deletes")],
+                        acts,
+                    );
+                    text.push(keys_line(app, &hint));
                 }
-                None => text.push(keys_line(app, "y/enter confirm   n/esc cancel")),
+                None => text.push(keys_line(
+                    app,
+                    &app.keymap
+                        .hint(Section::Confirm, &[(A::Yes, "confirm"), (A::No, "cancel")]),
+                )),
             }
             let width = lines
                 .iter()
@@ -104,10 +130,20 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 .border_type(BorderType::Double)
                 .border_style(app.theme.fg("border_focused"))
                 .title(match purpose {
-                    crate::app::NotePurpose::Note => " note · ctrl-s adds · esc keeps a draft ",
-                    crate::app::NotePurpose::StatusUpdate => {
-                        " status update · ctrl-s posts and copies · esc cancels "
-                    }
+                    crate::app::NotePurpose::Note => format!(
+                        " note · {} ",
+                        app.keymap.hint(
+                            Section::Editor,
+                            &[(A::Submit, "adds"), (A::Cancel, "keeps a draft")]
+                        )
+                    ),
+                    crate::app::NotePurpose::StatusUpdate => format!(
+                        " status update · {} ",
+                        app.keymap.hint(
+                            Section::Editor,
+                            &[(A::Submit, "posts and copies"), (A::Cancel, "cancels")]
+                        )
+                    ),
                 });
             let inner = block.inner(rect);
             frame.render_widget(block, rect);
@@ -137,7 +173,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 });
             }
             lines.push(Line::from(""));
-            lines.push(keys_line(app, "enter flips (asks first)   esc closes"));
+            lines.push(keys_line(
+                app,
+                &app.keymap.hint(
+                    Section::Menu,
+                    &[(A::Pick, "flips (asks first)"), (A::Close, "closes")],
+                ),
+            ));
             let h = lines.len() as u16 + 2;
             popup(frame, area, app, " kill switches ", lines, 80, h);
         }
@@ -203,7 +245,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 }
             }
             lines.push(Line::from(""));
-            lines.push(keys_line(app, "enter picks (asks first)   esc closes"));
+            lines.push(keys_line(
+                app,
+                &app.keymap.hint(
+                    Section::Menu,
+                    &[(A::Pick, "picks (asks first)"), (A::Close, "closes")],
+                ),
+            ));
             let h = lines.len() as u16 + 2;
             popup(frame, area, app, " rollback ", lines, 96, h);
         }
@@ -268,6 +316,36 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
             Span::styled(cmd.to_string(), theme.fg("text")),
         ]));
     }
+    // Overlay keys, section by section, as the keymap binds them now.
+    for spec in crate::command::overlay::SECTIONS {
+        lines.push(Line::from(""));
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("[{}] ", spec.name),
+                theme.fg("title").add_modifier(Modifier::BOLD),
+            ),
+            Span::styled(spec.about.to_string(), theme.fg("muted")),
+        ]));
+        for (action, name, help) in spec.actions {
+            let keys: Vec<String> = app
+                .keymap
+                .overlay_keys(spec.section, *action)
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            if keys.is_empty() {
+                continue;
+            }
+            lines.push(Line::from(vec![
+                Span::styled(
+                    format!("  {:<22}", keys.join(" ")),
+                    theme.fg("accent").add_modifier(Modifier::BOLD),
+                ),
+                Span::styled(format!("{name:<12} "), theme.fg("text")),
+                Span::styled(help.to_string(), theme.fg("muted")),
+            ]));
+        }
+    }
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(
         "commands (type after :, tab completes)",
@@ -277,8 +355,10 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
         if c.world_changing && app.read_only {
             continue;
         }
+        // Aliases beside the name: `quit, q`.
+        let names = c.names().collect::<Vec<_>>().join(", ");
         lines.push(Line::from(vec![
-            Span::styled(format!("  {:<13}", c.name), theme.fg("accent")),
+            Span::styled(format!("  {names:<17}"), theme.fg("accent")),
             Span::styled(format!("{:<24} ", c.args), theme.fg("muted")),
             Span::styled(c.help.to_string(), theme.fg("text")),
         ]));
@@ -292,7 +372,13 @@ fn help(frame: &mut Frame, area: Rect, app: &App, scroll: u16) {
     let block = Block::bordered()
         .border_type(BorderType::Double)
         .border_style(app.theme.fg("border_focused"))
-        .title(" help · esc closes · ↑↓ scroll ");
+        .title(format!(
+            " help · {} ",
+            app.keymap.hint(
+                Section::Help,
+                &[(A::Close, "closes"), (A::Up, "up"), (A::Down, "down")]
+            )
+        ));
     frame.render_widget(
         Paragraph::new(help_lines(app))
             .block(block)

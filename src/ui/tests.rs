@@ -98,16 +98,50 @@ fn tiny_and_odd_sizes_do_not_panic() {
 fn help_lists_the_live_bindings() {
     let mut app = drill_app(10);
     app.run(Command::Help);
-    let screen = render(&mut app, 120, 60);
+    // Tall enough for the whole text: keys, overlay sections, commands.
+    let screen = render(&mut app, 120, 240);
     for want in [
         "keys (default keymap)",
         "shift-tab",
         "focus prev",
         "rollback",
-        "kill-switch",
+        "[confirm]",
+        "y Y enter",
+        "[quit]",
+        "q y Y enter ctrl-c",
+        "[menu]",
+        "kill-switch, ks",
+        "quit, q",
+        "severity, sev",
     ] {
         assert!(screen.contains(want), "help lacks {want:?}:\n{screen}");
     }
+}
+
+#[test]
+fn overlay_hints_come_from_the_live_bindings() {
+    let mut app = drill_app(10);
+    app.run(Command::Quit);
+    let screen = render(&mut app, 80, 24);
+    // `q` quits too, so the hint says so.
+    assert!(
+        screen.contains("q/y/enter/ctrl-c quit   any other key stays"),
+        "{screen}"
+    );
+    // Rebinding a key changes what the hint says.
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = dir.path().join("mine.toml");
+    std::fs::write(
+        &path,
+        "inherits = \"default\"\n[quit]\nq = \"\"\nx = \"yes\"\n",
+    )
+    .expect("written");
+    app.keymap = crate::config::Keymap::load(path.to_str().unwrap_or(""), None).expect("loads");
+    let screen = render(&mut app, 80, 24);
+    assert!(
+        screen.contains("x/y/enter/ctrl-c quit   any other key stays"),
+        "{screen}"
+    );
 }
 
 #[test]

@@ -6,16 +6,13 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::app::{App, Mode};
+use crate::app::App;
 use crate::ui::format;
 
 /// Draws the two header lines.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let theme = &app.theme;
-    let banner_bg = match app.mode {
-        Mode::Live { .. } => theme.color("banner_live"),
-        _ => theme.color("banner_drill"),
-    };
+    let banner_bg = theme.color(app.caps.banner_role);
     let banner = Style::default()
         .bg(banner_bg)
         .fg(theme.color("banner_text"))
@@ -27,7 +24,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                     Modifier::empty()
                 },
         );
-    let mut first = vec![Span::styled(format!(" {} ", app.mode.banner()), banner)];
+    let mut first = vec![Span::styled(format!(" {} ", app.caps.banner), banner)];
     if app.paused {
         first.push(Span::raw(" "));
         first.push(Span::styled(

@@ -67,7 +67,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                     )),
                     row,
                 ),
-                None => draw_sparkline(frame, row, app, s, &changes),
+                None => match &s.no_data {
+                    Some(query) => frame.render_widget(
+                        Paragraph::new(Span::styled(
+                            truncate(&format!("no data: {query}"), row.width as usize),
+                            theme.fg("muted"),
+                        )),
+                        row,
+                    ),
+                    None => draw_sparkline(frame, row, app, s, &changes),
+                },
             }
             y += 1;
         }
@@ -149,6 +158,8 @@ fn value_line(
     };
     let value = if s.stale.is_some() {
         "stale".to_string()
+    } else if s.no_data.is_some() {
+        "no data".to_string()
     } else {
         format::value(s.value, &s.def.unit)
     };
