@@ -124,6 +124,11 @@ impl Run {
                     let report = self.execute(action);
                     self.app.update(Event::ActionDone(report))
                 }
+                // The sandbox's dry run, as the drill engine answers it.
+                Effect::Preview(action) => {
+                    let answer = self.world.preview(&action);
+                    self.app.update(Event::Previewed(action, answer))
+                }
                 // The journal would echo each entry back once written; the timeline needs it.
                 Effect::JournalAppend { entry, .. } => self.app.update(Event::Journaled(entry)),
                 Effect::Quit => {
