@@ -2,6 +2,9 @@
 //! scorecard, gives full marks to its reference path and few to a wrong one; and the
 //! simulated world does what each drill's story says the wrong remedies do.
 
+// A test that cannot read its own fixtures or start the binary should stop at once, saying why.
+#![allow(clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
