@@ -57,12 +57,27 @@ pub enum Cmd {
     /// Run a drill: a bundled drill's name or a drill file
     Drill {
         /// Drill name or path to a drill file
-        drill: String,
+        #[arg(required_unless_present = "list")]
+        drill: Option<String>,
+        /// List the bundled drills with a line on each and its difficulty
+        #[arg(long, conflicts_with_all = ["headless", "script"])]
+        list: bool,
+        /// Run without a terminal, as fast as possible, and print the scorecard as JSON
+        /// (exit status 0 when it passes the drill's threshold, 1 when not)
+        #[arg(long)]
+        headless: bool,
+        /// Timed commands for --headless, one a line: `+30s ack`, `+1m rollback DEPLOYMENT`
+        #[arg(long, value_name = "FILE", requires = "headless")]
+        script: Option<PathBuf>,
         #[command(flatten)]
         args: DrillArgs,
     },
     /// Validate the config, theme and keymap; print FILE:LINE: message for each problem
-    Check,
+    Check {
+        /// Drill files (or bundled drill names) to check instead, warnings included
+        #[arg(value_name = "DRILL")]
+        drills: Vec<String>,
+    },
     /// Print a runbook as sitrep reads it, or which section answers an alert
     Runbook(crate::runbook::cli::RunbookArgs),
     /// Append a note to an incident in INCIDENTS.md (for pipelines and teammates)

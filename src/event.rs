@@ -27,6 +27,8 @@ pub enum Event {
     Recorder(crate::recording::recorder::RecorderStatus),
     /// The replay engine's news: where it stands, an original action, a seek.
     Replay(crate::replay::ReplayEvent),
+    /// The drill ended by itself (resolved, or its time is up): time for the scorecard.
+    DrillEnded(Timestamp, crate::drill::scorecard::EndReason),
 }
 
 /// A fact about the world at one moment.

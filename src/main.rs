@@ -11,8 +11,23 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Cmd::Demo(args)) => modes::drill(&cli.global, "snapbuilder-bad-rollout", &args),
-        Some(Cmd::Drill { drill, args }) => modes::drill(&cli.global, &drill, &args),
-        Some(Cmd::Check) => modes::check(&cli.global),
+        Some(Cmd::Drill { list: true, .. }) => {
+            print!("{}", sitrep::drill::library::list());
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Cmd::Drill {
+            drill: Some(drill),
+            headless: true,
+            script,
+            ..
+        }) => sitrep::drill::headless::run_cli(&drill, script.as_deref()),
+        Some(Cmd::Drill { drill, args, .. }) => {
+            modes::drill(&cli.global, drill.as_deref().unwrap_or_default(), &args)
+        }
+        Some(Cmd::Check { drills }) if !drills.is_empty() => {
+            Ok(sitrep::drill::library::check(&drills))
+        }
+        Some(Cmd::Check { .. }) => modes::check(&cli.global),
         Some(Cmd::Runbook(args)) => sitrep::runbook::cli::run(&args),
         Some(Cmd::Note(args)) => sitrep::journal::cli::run_note(&args),
         Some(Cmd::Export(args)) => sitrep::journal::cli::run_export(&args),

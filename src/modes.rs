@@ -435,7 +435,17 @@ pub fn drill(global: &Global, spec: &str, args: &DrillArgs) -> anyhow::Result<Ex
         name: scenario.drill.name.clone(),
         speed: args.speed,
     };
-    let app = cockpit(s, global, mode, books, &journal);
+    // Scorecards go to the data dir, else beside the journal.
+    let scorecards = s
+        .dirs
+        .data
+        .clone()
+        .or_else(|| journal.path().parent().map(std::path::Path::to_path_buf))
+        .map(|d| d.join("scorecards"));
+    let mut app = cockpit(s, global, mode, books, &journal);
+    app.drill = Some(crate::drill::scorecard::DrillScoring::new(
+        &scenario, app.now, scorecards,
+    ));
     let world = World::new(scenario, app.now);
     let speed = args.speed;
     run_cockpit(app, journal, move |tx| async move {

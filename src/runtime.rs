@@ -134,6 +134,11 @@ fn apply(
             }
         }
         Effect::Clipboard(text) => screen.clipboard(&text)?,
+        Effect::WriteScorecard(card) => {
+            if let Err(e) = card.write() {
+                tracing::warn!(files = ?card.files, "cannot write the scorecard: {e}");
+            }
+        }
         Effect::TailLogs(target) => {
             if let Some(logs) = &plug.logs {
                 // Latest wins: a full queue means a newer selection is on its way anyway.

@@ -10,14 +10,20 @@ use support::Tmux;
 
 const LONG: Duration = Duration::from_secs(60);
 
+/// Whether `a` and `b` are neighbouring words of a screen line.
+fn adjacent(line: &str, a: &str, b: &str) -> bool {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    words.windows(2).any(|w| w[0] == a && w[1] == b)
+}
+
 #[test]
 fn demo_alert_help_rollback_recovery_and_quit() {
     let t = Tmux::start(&["demo", "--speed", "10"], 200, 60);
     t.wait_for("DRILL snapbuilder-bad-rollout", LONG);
     t.wait_until(
         |s| {
-            // The alerts pane's row, not a pane title beside the runbook's section heading.
-            s.lines().any(|l| l.contains("firing   HighErrorRate"))
+            // The alerts pane's row, not "firing" and the alert's name in two panes side by side.
+            s.lines().any(|l| adjacent(l, "firing", "HighErrorRate"))
         },
         "HighErrorRate firing",
         LONG,
@@ -45,10 +51,7 @@ fn demo_alert_help_rollback_recovery_and_quit() {
     t.keys(&["Enter"]);
 
     let recovered = t.wait_until(
-        |s| {
-            s.lines()
-                .any(|l| l.contains("resolved") && l.contains("HighErrorRate"))
-        },
+        |s| s.lines().any(|l| adjacent(l, "resolved", "HighErrorRate")),
         "HighErrorRate resolved",
         LONG,
     );
@@ -82,6 +85,27 @@ fn demo_alert_help_rollback_recovery_and_quit() {
         String::from_utf8_lossy(&note.stderr)
     );
 
+    // Once every fault is gone the drill is over: its scorecard comes up and is written.
+    let card = t.wait_for("scorecard · snapbuilder-bad-rollout", LONG);
+    assert!(card.contains("PASSED"), "{card}");
+    assert!(card.contains("reference path"), "{card}");
+    assert!(card.contains("rollback snapbuilder-serving"), "{card}");
+    let written: Vec<_> = std::fs::read_dir(t.file("data/scorecards"))
+        .expect("scorecards dir")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert!(
+        written
+            .iter()
+            .any(|p| p.extension().is_some_and(|x| x == "json"))
+            && written
+                .iter()
+                .any(|p| p.extension().is_some_and(|x| x == "md")),
+        "{written:?}"
+    );
+    t.keys(&["Escape"]);
+    t.wait_until(|s| !s.contains("scorecard ·"), "scorecard to close", LONG);
+
     t.keys(&["q"]);
     t.wait_for("Leave sitrep?", LONG);
     t.keys(&["y"]);
@@ -114,6 +138,10 @@ fn small_terminal_tabs_the_panes() {
     t.keys(&["C-c"]);
     t.wait_for("Leave sitrep?", LONG);
     t.keys(&["Enter"]);
+    // Leaving a drill early still scores it; the scorecard goes with the next key.
+    let card = t.wait_for("q/esc quits", LONG);
+    assert!(card.contains("scorecard"), "{card}");
+    t.keys(&["q"]);
     t.wait_for("EXITED 0", LONG);
 }
 

@@ -84,6 +84,14 @@ impl App {
 
     /// Leaves; a drill's incident ends with the drill, so no practice incident stays open.
     pub(super) fn quit(&mut self) {
+        // A drill shows its scorecard before the cockpit goes.
+        if self.drill.as_ref().is_some_and(|d| d.card.is_none()) {
+            self.end_drill(crate::drill::scorecard::EndReason::Quit);
+            if let Some(super::Overlay::Scorecard { quit_after, .. }) = &mut self.overlay {
+                *quit_after = true;
+            }
+            return;
+        }
         if self.caps.drill_journal
             && let Some(inc) = &mut self.incident
             && inc.status != crate::command::Status::Resolved

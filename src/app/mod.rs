@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod checklist;
 pub mod clocks;
 mod commands;
+mod drill_end;
 pub mod gpus;
 mod input;
 pub mod layout;
@@ -56,6 +57,8 @@ pub enum Effect {
     Preview(Action),
     /// A transport command for the replay engine.
     Replay(crate::replay::Transport),
+    /// Write a drill's scorecard to the files it names.
+    WriteScorecard(Box<crate::drill::scorecard::Scorecard>),
 }
 
 /// Kept here too, so code that named it `app::LogTarget` still builds.
@@ -120,6 +123,8 @@ pub struct App {
     pub recorder: Option<crate::recording::recorder::RecorderStatus>,
     /// Where a replay stands and the original responder's actions.
     pub replay: crate::replay::ReplayState,
+    /// A drill's reference response and what is scored against it (drills only).
+    pub drill: Option<crate::drill::scorecard::DrillScoring>,
     effects: Vec<Effect>,
 }
 
@@ -171,6 +176,7 @@ impl App {
             verdict: None,
             recorder: None,
             replay: Default::default(),
+            drill: None,
             effects: Vec::new(),
         }
     }
@@ -199,7 +205,16 @@ impl App {
                 self.check_verification();
                 self.dirty = true;
             }
-            Event::ActionDone(report) => self.on_action_done(report),
+            Event::ActionDone(report) => {
+                self.note_drill_action(&report);
+                self.on_action_done(report)
+            }
+            Event::DrillEnded(at, reason) => {
+                if at > self.now {
+                    self.now = at;
+                }
+                self.end_drill(reason);
+            }
             Event::Journaled(entry) => {
                 self.timeline.push(entry);
                 self.dirty = true;

@@ -53,6 +53,7 @@ impl World {
         let now = self.start + self.t;
         let t = self.t;
         let mut out = Vec::new();
+        let drained = super::causes::drained(&self.scenario, &self.kill_switches);
         for di in 0..self.deployments.len() {
             // Pods of a faulty image crash while the fault is strong.
             let crash: Vec<(u32, String)> = self
@@ -76,8 +77,17 @@ impl World {
                 .filter(|i| d.pods[*i].revision != d.revision)
                 .collect();
             let starting = current.iter().any(|i| d.pods[*i].ready_at > t);
-            if (current.len() as u32) < d.replicas && !starting {
-                let pod = new_pod(&mut self.rng, d, now, t, d.pods.len());
+            let evict = d.pods.iter().position(|p| drained.contains(&p.node));
+            if let Some(i) = evict.filter(|_| !starting) {
+                // A drain evicts one pod at a time, as a disruption budget of one allows.
+                let gone = d.pods.remove(i);
+                out.push(Observation::PodGone {
+                    namespace: self.scenario.drill.namespace.clone(),
+                    name: gone.name,
+                });
+            } else if (current.len() as u32) < d.replicas && !starting {
+                let mut pod = new_pod(&mut self.rng, d, now, t, d.pods.len());
+                pod.node = super::causes::schedule(&pod.node, &d.spec.nodes, &drained).to_string();
                 d.pods.push(pod);
             } else if !old.is_empty() && !starting {
                 let gone = d.pods.remove(old[0]);

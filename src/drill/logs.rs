@@ -67,7 +67,7 @@ impl World {
             let pods: Vec<String> = d
                 .pods
                 .iter()
-                .filter(|p| p.image == f.image)
+                .filter(|p| f.image.as_ref().is_none_or(|i| p.image == *i))
                 .map(|p| p.name.clone())
                 .collect();
             let templates = f.logs.clone();

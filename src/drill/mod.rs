@@ -1,8 +1,12 @@
 //! Drills: scripted incidents on a simulated cluster, played at any speed and scored.
 
+pub mod causes;
 mod cluster;
+pub mod headless;
+pub mod library;
 mod logs;
 pub mod scenario;
+pub mod scorecard;
 mod scoring;
 mod signals;
 pub mod silences;

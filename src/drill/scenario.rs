@@ -10,11 +10,49 @@ use toml::Spanned;
 use crate::config::{FileError, FileErrors};
 use crate::event::Direction;
 
-/// The bundled drills, by name.
-pub const BUILTIN: &[(&str, &str)] = &[(
-    "snapbuilder-bad-rollout",
-    include_str!("../../assets/drills/snapbuilder-bad-rollout.toml"),
-)];
+/// The bundled drills, by name, in the order `sitrep drill --list` shows them.
+pub const BUILTIN: &[(&str, &str)] = &[
+    (
+        "snapbuilder-bad-rollout",
+        include_str!("../../assets/drills/snapbuilder-bad-rollout.toml"),
+    ),
+    (
+        "serving-latency-regression",
+        include_str!("../../assets/drills/serving-latency-regression.toml"),
+    ),
+    (
+        "moderation-flag-spike",
+        include_str!("../../assets/drills/moderation-flag-spike.toml"),
+    ),
+    (
+        "gpu-memory-exhaustion",
+        include_str!("../../assets/drills/gpu-memory-exhaustion.toml"),
+    ),
+    (
+        "training-bad-snapshot",
+        include_str!("../../assets/drills/training-bad-snapshot.toml"),
+    ),
+    (
+        "db-pool-exhaustion",
+        include_str!("../../assets/drills/db-pool-exhaustion.toml"),
+    ),
+    (
+        "node-disk-full",
+        include_str!("../../assets/drills/node-disk-full.toml"),
+    ),
+    (
+        "ocr-provider-outage",
+        include_str!("../../assets/drills/ocr-provider-outage.toml"),
+    ),
+    (
+        "gpu-overheating",
+        include_str!("../../assets/drills/gpu-overheating.toml"),
+    ),
+    (
+        "brute-force-login",
+        include_str!("../../assets/drills/brute-force-login.toml"),
+    ),
+];
 
 /// Runbooks bundled with the drills, by file name.
 pub const BUILTIN_RUNBOOKS: &[(&str, &str)] = &[
@@ -23,6 +61,36 @@ pub const BUILTIN_RUNBOOKS: &[(&str, &str)] = &[
         include_str!("../../assets/runbooks/snapbuilder.md"),
     ),
     ("ingest.md", include_str!("../../assets/runbooks/ingest.md")),
+    (
+        "serving-latency.md",
+        include_str!("../../assets/runbooks/serving-latency.md"),
+    ),
+    (
+        "moderation.md",
+        include_str!("../../assets/runbooks/moderation.md"),
+    ),
+    (
+        "gpu-memory.md",
+        include_str!("../../assets/runbooks/gpu-memory.md"),
+    ),
+    (
+        "training.md",
+        include_str!("../../assets/runbooks/training.md"),
+    ),
+    (
+        "orders-api.md",
+        include_str!("../../assets/runbooks/orders-api.md"),
+    ),
+    (
+        "node-disk.md",
+        include_str!("../../assets/runbooks/node-disk.md"),
+    ),
+    ("ocr.md", include_str!("../../assets/runbooks/ocr.md")),
+    (
+        "gpu-thermal.md",
+        include_str!("../../assets/runbooks/gpu-thermal.md"),
+    ),
+    ("auth.md", include_str!("../../assets/runbooks/auth.md")),
 ];
 
 /// A whole drill file.
@@ -62,6 +130,15 @@ pub struct Meta {
     pub seed: u64,
     /// The runbook for this drill, relative to the drill file (or a bundled name).
     pub runbook: Option<String>,
+    /// How hard the drill is, for `sitrep drill --list`.
+    #[serde(default)]
+    pub difficulty: crate::drill::library::Difficulty,
+    /// The drill ends (and is scored) this long after it starts, if not mitigated before.
+    #[serde(
+        default = "crate::drill::library::default_time_limit",
+        with = "duration"
+    )]
+    pub time_limit: SignedDuration,
 }
 
 /// A signal and how it behaves when nothing is wrong.
@@ -165,6 +242,8 @@ pub struct KillSwitchSpec {
     pub signals: BTreeMap<String, f64>,
     /// While on, this deployment runs with this many replicas.
     pub scale: Option<ScaleSpec>,
+    /// While on, this node is cordoned and drained: its pods move to the other nodes.
+    pub drain: Option<String>,
 }
 
 /// A deployment and a replica count.
@@ -201,8 +280,20 @@ pub struct RolloutSpec {
 pub struct FaultSpec {
     pub name: String,
     pub deployment: Spanned<String>,
-    /// The fault is present while the deployment's current image is this one.
-    pub image: String,
+    /// The fault is present while the deployment's current image is this one
+    /// (when absent, whatever the image: the cause lies outside the deployment).
+    pub image: Option<String>,
+    /// The cause appears this long after the drill starts (with `image`: and the image runs).
+    #[serde(default, with = "opt_duration")]
+    pub start: Option<SignedDuration>,
+    /// Actions that remove the cause: command-line prefixes (`kill-switch ocr-fallback on`).
+    /// A kill switch cures while it stays in that position; any other action from when it is
+    /// taken (after the cause appeared).
+    #[serde(default)]
+    pub cured_by: Vec<String>,
+    /// Actions that weaken or worsen the symptoms without removing the cause.
+    #[serde(default)]
+    pub changed_by: Vec<crate::drill::causes::Modifier>,
     /// Time from the image going live to the first symptoms.
     #[serde(default, with = "duration")]
     pub delay: SignedDuration,
@@ -259,6 +350,41 @@ pub struct Scoring {
     pub mitigate_within: SignedDuration,
     #[serde(default)]
     pub mitigate_points: u32,
+    /// Points for acknowledging the first alert within `ack_within`.
+    #[serde(default)]
+    pub ack_points: u32,
+    #[serde(default, with = "opt_duration")]
+    pub ack_within: Option<SignedDuration>,
+    /// The share of the maximum, in percent, that passes the drill.
+    #[serde(default = "default_pass")]
+    pub pass: u32,
+    /// Points lost for each action a `wrong` entry marks unsafe (instead of the usual penalty).
+    #[serde(default = "default_unsafe_penalty")]
+    pub unsafe_penalty: u32,
+    /// Known wrong remedies and what each does.
+    #[serde(default)]
+    pub wrong: Vec<WrongRemedy>,
+}
+
+fn default_pass() -> u32 {
+    70
+}
+
+fn default_unsafe_penalty() -> u32 {
+    25
+}
+
+/// A remedy that looks plausible and is not the fix.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WrongRemedy {
+    /// A command-line prefix: `scale snapbuilder-serving`.
+    pub action: String,
+    /// `nothing`, `worse` or `unsafe`.
+    #[serde(default)]
+    pub effect: crate::drill::library::WrongEffect,
+    /// What it would have done, for the scorecard.
+    pub explain: String,
 }
 
 /// An action the reference response takes.
@@ -270,6 +396,21 @@ pub struct Expectation {
     #[serde(with = "duration")]
     pub within: SignedDuration,
     pub points: u32,
+    /// Why the reference response takes it, for the scorecard.
+    #[serde(default)]
+    pub why: String,
+}
+
+/// An optional duration, written as `duration` is.
+mod opt_duration {
+    use jiff::SignedDuration;
+    use serde::Deserializer;
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<SignedDuration>, D::Error> {
+        super::duration::deserialize(d).map(Some)
+    }
 }
 
 /// Durations written as `90s`, `2m`, `1h 30m`.
@@ -408,6 +549,7 @@ impl Scenario {
                 ));
             }
         }
+        errors.extend(crate::drill::library::check_extensions(path, text, &s));
         if errors.is_empty() {
             Ok(s)
         } else {

@@ -17,10 +17,18 @@ pub(super) struct AlertSim {
 impl World {
     pub(super) fn update_faults(&mut self) {
         for (i, f) in self.scenario.faults.iter().enumerate() {
-            let present = self
+            let image = self
                 .deployments
                 .iter()
-                .any(|d| d.spec.name == *f.deployment.get_ref() && d.image == f.image);
+                .find(|d| d.spec.name == *f.deployment.get_ref())
+                .map(|d| d.image.as_str());
+            let switch = |name: &str| {
+                let k = self.scenario.kill_switches.iter();
+                k.zip(&self.kill_switches)
+                    .find(|(k, _)| k.name == name)
+                    .map(|(_, on)| *on)
+            };
+            let present = super::causes::present(f, self.t, image, switch, &self.actions);
             let (strength, since) = &mut self.faults[i];
             match (present, *since) {
                 (true, None) => *since = Some(self.t),
@@ -43,7 +51,8 @@ impl World {
         let mut target = spec.baseline;
         for (f, (s, _)) in self.scenario.faults.iter().zip(&self.faults) {
             if let Some(v) = f.signals.get(&spec.name) {
-                target += s * (v - spec.baseline);
+                let factor = super::causes::factor(f, self.t, &self.actions);
+                target += s * factor * (v - spec.baseline);
             }
         }
         for (k, on) in self.scenario.kill_switches.iter().zip(&self.kill_switches) {
@@ -169,6 +178,7 @@ impl World {
                 % 7) as f64
                 - 3.0
         };
+        let drained = super::causes::drained(&self.scenario, &self.kill_switches);
         for spec in &self.scenario.gpus {
             let pods: Vec<&Pod> = spec
                 .serves
@@ -206,6 +216,9 @@ impl World {
                     if *s > 0.8 {
                         g.xid = gf.xid;
                     }
+                }
+                if drained.contains(&spec.host) {
+                    super::causes::idle(&mut g);
                 }
                 out.push(Observation::Gpu(g));
             }

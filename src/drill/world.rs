@@ -117,6 +117,11 @@ impl World {
         self.start + self.t
     }
 
+    /// Simulated time since the drill started.
+    pub fn elapsed(&self) -> SignedDuration {
+        self.t
+    }
+
     /// Everything a cockpit needs to know at the start.
     pub fn initial(&mut self) -> Vec<Observation> {
         let mut out: Vec<Observation> = self

@@ -6,6 +6,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::drill::World;
+use crate::drill::scorecard::EndReason;
 use crate::event::{Action, ActionOutcome, ActionReport, Event, Observation};
 use crate::journal::Verdict;
 
@@ -32,6 +33,8 @@ pub async fn run(
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut paused = false;
     let mut announced_end = false;
+    let mut ended = false;
+    let limit = world.scenario().drill.time_limit;
     let now = world.now();
     for obs in world.initial() {
         if tx.send(Event::Observed(now, obs)).await.is_err() {
@@ -50,10 +53,26 @@ pub async fn run(
                 }
                 if world.is_mitigated() && !announced_end {
                     announced_end = true;
-                    let score = world.score();
-                    let text = format!("drill score {}/{}: {}", score.points, score.max, score.lines.join("; "));
+                    // The scorecard that follows carries the score; this marks the moment.
+                    let text = "the incident is over: every fault gone, every alert resolved".to_string();
                     if tx.send(Event::DrillVerdict(now, Verdict::Worked, text)).await.is_err() {
                         return;
+                    }
+                }
+                // The first end is the one scored: resolved, or out of time.
+                let end = if world.is_mitigated() {
+                    Some(EndReason::Resolved)
+                } else {
+                    (world.elapsed() >= limit).then_some(EndReason::TimeUp)
+                };
+                if let Some(reason) = end.filter(|_| !ended) {
+                    ended = true;
+                    if tx.send(Event::DrillEnded(now, reason)).await.is_err() {
+                        return;
+                    }
+                    if reason == EndReason::TimeUp {
+                        paused = true;
+                        let _ = tx.send(Event::Observed(now, Observation::ClockPaused(true))).await;
                     }
                 }
                 if tx.send(Event::Tick(now)).await.is_err() {

@@ -21,6 +21,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             text,
             scroll,
         }) => output(frame, area, app, title, text, scroll),
+        Some(Overlay::Scorecard { scroll, quit_after }) => {
+            crate::ui::scorecard::draw(frame, area, app, *scroll, *quit_after);
+        }
         Some(Overlay::QuitConfirm) => quit(frame, area, app),
         Some(Overlay::Confirm {
             lines,

@@ -59,6 +59,11 @@ pub enum Overlay {
         deployment: String,
         selected: usize,
     },
+    /// The drill's scorecard (kept in `App::drill`); leaving it quits when `quit_after`.
+    Scorecard {
+        scroll: u16,
+        quit_after: bool,
+    },
 }
 
 /// What the text in the editor becomes.
@@ -73,7 +78,7 @@ impl Overlay {
     pub fn section(&self) -> Section {
         match self {
             Overlay::Help { .. } => Section::Help,
-            Overlay::Output { .. } => Section::Output,
+            Overlay::Output { .. } | Overlay::Scorecard { .. } => Section::Output,
             Overlay::QuitConfirm => Section::Quit,
             Overlay::Confirm { .. } => Section::Confirm,
             Overlay::CommandLine(_) | Overlay::Filter(_) => Section::Line,
@@ -105,12 +110,21 @@ impl App {
                 scroll,
             }),
             Overlay::QuitConfirm => {
-                // Any key but `yes` stays.
+                // Any key but `yes` stays. Leaving a drill may put its scorecard up first.
                 if bound == Some(OverlayAction::Yes) {
                     self.quit();
                 }
-                None
+                self.overlay.take()
             }
+            Overlay::Scorecard { scroll, quit_after } => match pager::scroll(scroll, bound) {
+                Some(scroll) => Some(Overlay::Scorecard { scroll, quit_after }),
+                None => {
+                    if quit_after {
+                        self.quit();
+                    }
+                    None
+                }
+            },
             Overlay::Confirm {
                 action,
                 lines,
