@@ -60,6 +60,8 @@ pub enum Cmd {
     },
     /// Validate the config, theme and keymap; print FILE:LINE: message for each problem
     Check,
+    /// Draft a commented config.toml from the team's Markdown runbooks
+    Init(crate::init::InitArgs),
     /// Print a runbook as sitrep reads it, or which section answers an alert
     Runbook(crate::runbook::cli::RunbookArgs),
     /// Append a note to an incident in INCIDENTS.md (for pipelines and teammates)

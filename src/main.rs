@@ -13,6 +13,7 @@ fn main() -> ExitCode {
         Some(Cmd::Demo(args)) => modes::drill(&cli.global, "snapbuilder-bad-rollout", &args),
         Some(Cmd::Drill { drill, args }) => modes::drill(&cli.global, &drill, &args),
         Some(Cmd::Check) => modes::check(&cli.global),
+        Some(Cmd::Init(args)) => sitrep::init::run(&args),
         Some(Cmd::Runbook(args)) => sitrep::runbook::cli::run(&args),
         Some(Cmd::Note(args)) => sitrep::journal::cli::run_note(&args),
         Some(Cmd::Export(args)) => sitrep::journal::cli::run_export(&args),
