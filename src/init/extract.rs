@@ -538,7 +538,7 @@ fn prose_line(f: &mut Findings, s: &Scanned, p: &Prose, file: &str) {
     if let Some(slo) = prose::slo(&p.text) {
         f.slos.push((origin.clone(), slo));
     }
-    if let Some((every, sevs)) = prose::update_interval(&p.text) {
+    for (every, sevs) in prose::update_intervals(&p.text) {
         f.updates.push((origin.clone(), every, sevs));
     }
     if let Some(header) = &p.header

@@ -93,17 +93,6 @@ pub struct Threshold {
     pub text: String,
 }
 
-impl Threshold {
-    /// Whether the severity means paging (crit) rather than warning.
-    pub fn critical(&self) -> Option<bool> {
-        let s = self.severity.as_deref()?.to_ascii_lowercase();
-        Some(matches!(
-            s.as_str(),
-            "sev1" | "sev2" | "p1" | "p2" | "critical" | "page" | "high"
-        ))
-    }
-}
-
 static THRESHOLD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?ix)
@@ -296,7 +285,8 @@ pub fn slo(line: &str) -> Option<SloTarget> {
 
 static UPDATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?ix)\bupdates?\b[^.;\n]{0,40}?\bevery\s+(?:(?P<n>\d+)\s*)?(?P<u>minutes?|mins?|m|hours?|hrs?|h)\b",
+        r"(?ix)\bevery\s+(?:(?P<n>\d+)\s*)?(?P<u>minutes?|mins?|m|hours?|hrs?|h)\b
+        (?:\s+(?:for|at|during)\s+(?P<sevs>SEV\s?-?[1-4](?:\s*(?:,|and|or|/)\s*SEV\s?-?[1-4])*))?",
     )
     .expect("update regex is valid")
 });
@@ -315,11 +305,27 @@ pub fn severities(line: &str) -> Vec<u8> {
     v
 }
 
-/// "update every 30 minutes": the interval, and the severities the line names.
-pub fn update_interval(line: &str) -> Option<(PromDuration, Vec<u8>)> {
-    let c = UPDATE.captures(line)?;
-    let n = c.name("n").map_or("1", |n| n.as_str());
-    Some((duration(n, &c["u"])?, severities(line)))
+/// "update every 30 minutes for SEV1 and every hour for SEV2": each interval with the
+/// severities it is for (those of the whole line when it gives one interval).
+pub fn update_intervals(line: &str) -> Vec<(PromDuration, Vec<u8>)> {
+    let t = line.to_ascii_lowercase();
+    if !t.contains("update") {
+        return Vec::new();
+    }
+    let found: Vec<_> = UPDATE.captures_iter(line).collect();
+    let single = found.len() == 1;
+    found
+        .iter()
+        .filter_map(|c| {
+            let n = c.name("n").map_or("1", |n| n.as_str());
+            let sevs = match c.name("sevs") {
+                Some(s) => severities(s.as_str()),
+                None if single => severities(line),
+                None => Vec::new(),
+            };
+            Some((duration(n, &c["u"])?, sevs))
+        })
+        .collect()
 }
 
 /// "If still slow after 15 minutes, page the secondary".
@@ -455,7 +461,6 @@ mod tests {
         );
         assert_eq!(t.duration.unwrap().to_string(), "5m");
         assert_eq!(t.severity.as_deref(), Some("SEV2"));
-        assert_eq!(t.critical(), Some(true));
         let t = &thresholds("Error rate > 5%")[0];
         assert_eq!(
             (t.subject, t.value, t.unit),
@@ -504,12 +509,22 @@ mod tests {
 
     #[test]
     fn intervals_and_escalations() {
-        let (d, sevs) = update_interval("Post a status update every 30 minutes for SEV1").unwrap();
+        let (d, sevs) =
+            update_intervals("Post a status update every 30 minutes for SEV1")[0].clone();
         assert_eq!((d.to_string(), sevs), ("30m".to_string(), vec![1]));
         assert_eq!(
-            update_interval("updates every hour").unwrap().0.to_string(),
+            update_intervals("updates every hour")[0].0.to_string(),
             "1h"
         );
+        let two =
+            update_intervals("Post an update every 30 minutes for SEV1 and every hour for SEV2.");
+        let two: Vec<(String, Vec<u8>)> =
+            two.into_iter().map(|(d, s)| (d.to_string(), s)).collect();
+        assert_eq!(
+            two,
+            [("30m".to_string(), vec![1]), ("1h".to_string(), vec![2])]
+        );
+        assert!(update_intervals("the cron runs every 5 minutes").is_empty());
         let e = escalation("If still slow after 15 minutes, page the secondary").unwrap();
         assert_eq!(
             (e.to.as_str(), e.after.to_string()),
