@@ -15,8 +15,12 @@ const PROMQL_LANGS: &[&str] = &["promql", "prometheus", "pql", "metricsql"];
 /// Reads one runbook's text into `f`; `file` is how origins name it.
 pub fn extract(file: &str, text: &str, f: &mut Findings) {
     let s = scan::scan(text);
-    let (first_query, first_skip, first_threshold) =
-        (f.queries.len(), f.skipped.len(), f.thresholds.len());
+    let (first_query, first_skip, first_threshold, first_switch) = (
+        f.queries.len(),
+        f.skipped.len(),
+        f.thresholds.len(),
+        f.switches.len(),
+    );
     let at = |line| Origin {
         file: file.to_string(),
         line,
@@ -73,6 +77,16 @@ pub fn extract(file: &str, text: &str, f: &mut Findings) {
         let line = prose_at(code.line);
         if starts_with_program(t) {
             command(f, t, origin, line.and_then(switch_name));
+            continue;
+        }
+        let alert_table = line.is_some_and(|p| {
+            p.header
+                .as_ref()
+                .and_then(|h| h.first())
+                .is_some_and(|h| h.to_ascii_lowercase().contains("alert"))
+                && scan::cells(&p.text).first().is_some_and(|c| c == t)
+        });
+        if alert_table {
             continue;
         }
         let monitoring = s.monitoring(code.heading);
@@ -142,6 +156,7 @@ pub fn extract(file: &str, text: &str, f: &mut Findings) {
     f.queries[first_query..].sort_by_key(|q| q.origins[0].0.line);
     f.skipped[first_skip..].sort_by_key(|s| s.origin.line);
     f.thresholds[first_threshold..].sort_by_key(|t| t.0.line);
+    f.switches[first_switch..].sort_by_key(|s| s.origin.line);
 }
 
 /// A name for a kill switch from its table row's first cell, in a kill-switch table.
@@ -461,6 +476,52 @@ fn is_health_url(url: &str) -> bool {
     .any(|w| path.split(['/', '?', '.', '-', '_']).any(|seg| seg == *w))
 }
 
+/// Thresholds in a table row: the first cell says what, the column header how severe;
+/// "normal" or "target" columns are not alert thresholds.
+fn table_thresholds(header: &[String], row: &str) -> Vec<prose::Threshold> {
+    let cells = scan::cells(row);
+    let Some(what) = cells.first() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (i, cell) in cells.iter().enumerate().skip(1) {
+        let h = header
+            .get(i)
+            .map_or(String::new(), |h| h.to_ascii_lowercase());
+        if [
+            "normal",
+            "healthy",
+            "baseline",
+            "target",
+            "expected",
+            "objective",
+        ]
+        .iter()
+        .any(|w| h.contains(w))
+        {
+            continue;
+        }
+        let severity = if h.contains("crit") || h.contains("page") {
+            Some("critical".to_string())
+        } else if h.contains("warn") {
+            Some("warning".to_string())
+        } else {
+            prose::severities(&h).first().map(|s| format!("SEV{s}"))
+        };
+        for mut t in prose::thresholds(&format!("{what} {cell}")) {
+            if t.severity.is_none() {
+                t.severity = severity.clone();
+            }
+            t.text = format!(
+                "{what}: {cell} ({})",
+                header.get(i).map_or("", |h| h.as_str())
+            );
+            out.push(t);
+        }
+    }
+    out
+}
+
 /// Numbers, intervals, flags and commands in one line of prose.
 fn prose_line(f: &mut Findings, s: &Scanned, p: &Prose, file: &str) {
     let origin = Origin {
@@ -525,7 +586,10 @@ fn prose_line(f: &mut Findings, s: &Scanned, p: &Prose, file: &str) {
         command(f, after_label, origin.clone(), None);
     }
 
-    let thresholds = prose::thresholds(&p.text);
+    let thresholds = match &p.header {
+        Some(header) => table_thresholds(header, &p.text),
+        None => prose::thresholds(&p.text),
+    };
     if !thresholds.is_empty() {
         if let Some(why) = prose::not_a_threshold(&p.text) {
             f.skip(origin.clone(), &p.text, why);
@@ -673,6 +737,31 @@ mod tests {
         assert_eq!(f.health[0].0, "https://api.example.com/healthz");
         assert_eq!(f.skipped[0].origin.line, 6);
         assert!(f.skipped[0].why.contains("not PromQL"));
+    }
+
+    #[test]
+    fn table_thresholds_take_severity_from_the_header_and_skip_normal_ranges() {
+        let f = run(
+            "# X\n\n| Metric | Normal | Warning | Critical |\n|---|---|---|---|\n| Latency p99 | < 2s | > 5s | > 10s |\n\n| Alert | Meaning |\n|---|---|\n| `high_latency` | slow |\n\n## Metrics\n\nSee `up{job=\"x\"}`.\n",
+        );
+        let t: Vec<(f64, Option<&str>, Option<f64>)> = f
+            .thresholds
+            .iter()
+            .map(|(_, t)| (t.value, t.severity.as_deref(), t.quantile))
+            .collect();
+        assert_eq!(
+            t,
+            [
+                (5000.0, Some("warning"), Some(0.99)),
+                (10000.0, Some("critical"), Some(0.99))
+            ]
+        );
+        let q: Vec<&str> = f.queries.iter().map(|q| q.query.as_str()).collect();
+        assert_eq!(
+            q,
+            ["up{job=\"x\"}"],
+            "an alert name in an alerts table is not a metric"
+        );
     }
 
     #[test]
