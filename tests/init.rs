@@ -6,8 +6,9 @@ mod promstack;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use proptest::prelude::*;
 use sitrep::config::Config;
-use sitrep::init::{Findings, draft};
+use sitrep::init::{Findings, draft, draft_text};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -398,4 +399,42 @@ fn shared_runbook_samples_draft_without_panics_when_present() {
         }
     }
     eprintln!("{n} shared runbook samples drafted");
+}
+
+/// Pieces runbooks are made of, the odd ones included.
+fn fragment() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("## Monitoring queries\n".to_string()),
+        Just("```promql\n".to_string()),
+        Just("```bash\n".to_string()),
+        Just("```\n".to_string()),
+        Just("| Switch | Flip it |\n|---|---|\n".to_string()),
+        Just("- p95 > 350ms for 5 minutes -> SEV2\n".to_string()),
+        Just("- Error rate < 3 % (warning)\n".to_string()),
+        Just("Availability SLO: 99.5% monthly\n".to_string()),
+        Just("Post an update every 30 minutes for SEV1\n".to_string()),
+        Just("Set FLAG_X=true in the flags ConfigMap\n".to_string()),
+        Just("kubectl -n a scale deployment/b --replicas=0 | tee x\n".to_string()),
+        Just("curl 'http://p:9090/api/v1/query?query=sum(rate(x%5B5m%5D))'\n".to_string()),
+        Just("`sum(rate(x[5m]))` `a-b` `'it''s'` \"quoted\"\n".to_string()),
+        Just("sum by (le) (rate(x_bucket{a=\"b\"}[5m]))\n".to_string()),
+        Just(
+            "Query: `up{job=\"{{service}}\"} == 0` or `up{job=\"{{ .Values.job }}\"} == 0`\n"
+                .to_string()
+        ),
+        "[ -~]{0,40}\n",
+        "\\PC{0,20}",
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Whatever the runbook holds, init never panics and its draft always loads.
+    #[test]
+    fn any_runbook_gives_a_draft_that_loads(parts in proptest::collection::vec(fragment(), 0..30)) {
+        let text = parts.concat();
+        let (_, d) = draft_text("rb.md", &text).map_err(|e| TestCaseError::fail(format!("{e:#}\n{text}")))?;
+        prop_assert!(d.text.contains("[runbooks]"));
+    }
 }

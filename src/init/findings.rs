@@ -104,6 +104,16 @@ impl Findings {
         info: QueryInfo,
     ) {
         let query = query.trim().to_string();
+        // sitrep fills `{{...}}` in queries itself; a runbook's own templating would make
+        // the draft fail to load, and its value is not known here.
+        if query.contains("{{") {
+            self.skip(
+                origin,
+                &query,
+                "a query with a `{{...}}` template placeholder; fill it in, or use {{namespace}}/{{service}} with [vars]",
+            );
+            return;
+        }
         if let Some(q) = self.queries.iter_mut().find(|q| q.query == query) {
             if q.name.is_none() {
                 q.name = name;

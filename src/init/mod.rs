@@ -55,6 +55,17 @@ pub fn findings(paths: &[PathBuf]) -> anyhow::Result<Findings> {
     Ok(f)
 }
 
+/// The draft for one runbook given as text (`file` names it in origins), checked to load.
+pub fn draft_text(file: &str, text: &str) -> anyhow::Result<(Findings, Draft)> {
+    let mut f = Findings::default();
+    f.runbooks.push(file.to_string());
+    extract::extract(file, text, &mut f);
+    let d = render(&f);
+    crate::config::Config::parse(Path::new("draft"), &d.text)
+        .map_err(|e| anyhow!("the draft does not load as a config (a bug in sitrep init): {e}"))?;
+    Ok((f, d))
+}
+
 /// The draft for `paths`, checked to load as a config.
 pub fn draft(paths: &[PathBuf]) -> anyhow::Result<(Findings, Draft)> {
     let f = findings(paths)?;
