@@ -10,6 +10,7 @@
 mod draft;
 mod extract;
 mod findings;
+mod levels;
 mod promql;
 mod prose;
 pub(crate) mod scan;
