@@ -78,6 +78,8 @@ pub enum Cmd {
         #[arg(value_name = "DRILL")]
         drills: Vec<String>,
     },
+    /// Draft a commented config.toml from the team's Markdown runbooks
+    Init(crate::init::InitArgs),
     /// Print a runbook as sitrep reads it, or which section answers an alert
     Runbook(crate::runbook::cli::RunbookArgs),
     /// Append a note to an incident in INCIDENTS.md (for pipelines and teammates)

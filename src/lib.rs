@@ -13,6 +13,7 @@ pub mod drill;
 pub mod event;
 pub mod executors;
 pub mod gpu;
+pub mod init;
 pub mod journal;
 pub mod journal_worker;
 pub mod logging;

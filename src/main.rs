@@ -28,6 +28,7 @@ fn main() -> ExitCode {
             Ok(sitrep::drill::library::check(&drills))
         }
         Some(Cmd::Check { .. }) => modes::check(&cli.global),
+        Some(Cmd::Init(args)) => sitrep::init::run(&args),
         Some(Cmd::Runbook(args)) => sitrep::runbook::cli::run(&args),
         Some(Cmd::Note(args)) => sitrep::journal::cli::run_note(&args),
         Some(Cmd::Export(args)) => sitrep::journal::cli::run_export(&args),

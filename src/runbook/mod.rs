@@ -16,7 +16,9 @@ pub mod render;
 mod synonyms;
 mod text;
 
-pub use commands::{CommandGroup, shell_commands};
+pub use commands::{
+    CommandGroup, is_shell_lang, looks_like_shell, shell_commands, starts_with_program,
+};
 pub use load::{MAX_FILE_BYTES, RunbookError, load};
 pub use matching::{AlertRef, FUZZY_THRESHOLD, Match, MatchRule, match_alert};
 pub use model::{Group, Runbook, Section, Step, Table};
