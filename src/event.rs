@@ -21,6 +21,9 @@ pub enum Event {
     /// An executor's dry run of an action awaiting confirmation: lines to show, or why
     /// the server would refuse it.
     Previewed(Action, Result<Vec<String>, String>),
+    /// A signal (SIGTERM, SIGINT, SIGHUP, SIGQUIT) asked sitrep to stop: leave as a
+    /// confirmed quit does.
+    Terminated(i32),
     /// The drill engine judged the response (journaled as an automatic entry).
     DrillVerdict(Timestamp, crate::journal::Verdict, String),
 }

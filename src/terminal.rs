@@ -4,8 +4,8 @@ use std::io::{self, Stdout, Write};
 
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::terminal::{
-    BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen,
-    disable_raw_mode, enable_raw_mode,
+    BeginSynchronizedUpdate, Clear, ClearType, EndSynchronizedUpdate, EnterAlternateScreen,
+    LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 use crossterm::{cursor, execute, queue};
 use ratatui::Terminal;
@@ -61,10 +61,33 @@ impl Screen for Tui {
 
     fn clipboard(&mut self, text: &str) -> io::Result<()> {
         use base64::Engine;
+        // What is pasted from the clipboard lands in a shell: no raw escapes from outside.
+        let text = crate::text::sanitize(text);
         let encoded = base64::engine::general_purpose::STANDARD.encode(text);
         let backend = self.terminal.backend_mut();
         write!(backend, "\x1b]52;c;{encoded}\x07")?;
         backend.flush()
+    }
+
+    fn suspend(&mut self) -> io::Result<()> {
+        restore();
+        Ok(())
+    }
+
+    fn resume(&mut self) -> io::Result<Option<(u16, u16)>> {
+        enable_raw_mode()?;
+        execute!(
+            self.terminal.backend_mut(),
+            EnterAlternateScreen,
+            EnableMouseCapture,
+            cursor::Hide
+        )?;
+        // The screen was the shell's meanwhile: forget what ratatui thinks is on it. A new
+        // terminal rather than `clear()`, which asks the terminal for the cursor position
+        // while the input stream is reading the answer.
+        execute!(self.terminal.backend_mut(), Clear(ClearType::All))?;
+        self.terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+        self.size().map(Some)
     }
 }
 

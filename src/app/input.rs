@@ -333,7 +333,7 @@ impl App {
     }
 
     /// Leaves; a drill's incident ends with the drill, so no practice incident stays open.
-    fn quit(&mut self) {
+    pub(crate) fn quit(&mut self) {
         if self.mode.is_simulated()
             && let Some(inc) = &mut self.incident
             && inc.status != crate::command::Status::Resolved

@@ -297,6 +297,8 @@ impl App {
             }
             Event::Previewed(action, result) => self.on_previewed(&action, result),
             Event::JournalFailed(msg) => self.flash(Level::Crit, format!("journal: {msg}")),
+            // A signal is a confirmed quit: the drill's incident ends, the journal is flushed.
+            Event::Terminated(_) => self.quit(),
             Event::DrillVerdict(at, verdict, text) => {
                 if at > self.now {
                     self.now = at;
