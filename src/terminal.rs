@@ -60,12 +60,8 @@ impl Screen for Tui {
     }
 
     fn clipboard(&mut self, text: &str) -> io::Result<()> {
-        use base64::Engine;
-        // What is pasted from the clipboard lands in a shell: no raw escapes from outside.
-        let text = crate::text::sanitize(text);
-        let encoded = base64::engine::general_purpose::STANDARD.encode(text);
         let backend = self.terminal.backend_mut();
-        write!(backend, "\x1b]52;c;{encoded}\x07")?;
+        backend.write_all(osc52(text).as_bytes())?;
         backend.flush()
     }
 
@@ -89,6 +85,15 @@ impl Screen for Tui {
         self.terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
         self.size().map(Some)
     }
+}
+
+/// The OSC 52 sequence that puts `text` on the clipboard. What is pasted lands in a shell,
+/// so outside text in it is sanitised first.
+pub fn osc52(text: &str) -> String {
+    use base64::Engine;
+    let text = crate::text::sanitize(text);
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    format!("\x1b]52;c;{encoded}\x07")
 }
 
 /// Gives the terminal back: cooked mode, main screen, cursor, no mouse capture.
