@@ -10,7 +10,7 @@ use crate::output::InUse;
 use crate::text::Clean;
 
 use super::export::{ExportOptions, Format, Series, export};
-use super::{Entry, Incident, Journal, Kind, Parsed, parse};
+use super::{Entry, Incident, Journal, Kind, Parsed, parse, parse_last};
 
 /// Which journal file and which incident in it.
 #[derive(clap::Args, Debug)]
@@ -114,16 +114,19 @@ pub fn run_note(args: &NoteArgs) -> anyhow::Result<ExitCode> {
         bail!("the note is empty");
     }
     let mut journal = Journal::open(path)?;
-    report_problems(path, journal.parsed());
-    let id = select(
-        journal.parsed(),
-        path,
-        args.which.id.as_deref(),
-        args.which.last,
-    )?
-    .header
-    .id
-    .clone();
+    // `--last` reads the last incident only: fast on a journal of years.
+    let tail;
+    let parsed = if args.which.last {
+        tail = journal.tail();
+        &tail
+    } else {
+        journal.parsed()
+    };
+    report_problems(path, parsed);
+    let id = select(parsed, path, args.which.id.as_deref(), args.which.last)?
+        .header
+        .id
+        .clone();
     let entry = Entry::new(Timestamp::now(), actor_from_env(), Kind::Note, text);
     if let Err(e) = journal.append(&id, &entry) {
         // The note is not in the file: say so plainly, and fail the pipeline step.
@@ -141,7 +144,13 @@ pub fn run_note(args: &NoteArgs) -> anyhow::Result<ExitCode> {
 pub fn run_export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
     let path = &args.which.incidents;
     let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
-    let parsed = parse(&String::from_utf8_lossy(&bytes));
+    let text = String::from_utf8_lossy(&bytes);
+    // `--last` reads the last incident only, found from the end of the file.
+    let parsed = if args.which.last {
+        parse_last(&text)
+    } else {
+        parse(&text)
+    };
     report_problems(path, &parsed);
     let incident = select(&parsed, path, args.which.id.as_deref(), args.which.last)?;
     let series: Vec<Series> = match &args.series {

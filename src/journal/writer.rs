@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use super::entry::{Entry, format_entry_line};
 use super::incident::{Header, Incident};
-use super::parse::{Parsed, format_begin_block, parse};
+use super::parse::{Parsed, format_begin_block, parse, parse_last};
 
 /// Why a journal operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -109,6 +109,12 @@ impl Journal {
             .get_or_init(|| parse(&String::from_utf8_lossy(&self.bytes)))
     }
 
+    /// Only the last incident of the file (and problems in its lines), read back from the
+    /// end: what `--last` needs, without parsing the whole journal.
+    pub fn tail(&self) -> Parsed {
+        parse_last(&String::from_utf8_lossy(&self.bytes))
+    }
+
     /// All incidents in the file.
     pub fn incidents(&self) -> &[Incident] {
         &self.parsed().incidents
@@ -152,6 +158,13 @@ impl Journal {
     /// `[@INC-…]` tag; a drill's lines carry `[DRILL]`.
     pub fn append(&mut self, incident_id: &str, entry: &Entry) -> Result<(), JournalError> {
         self.locked_write(|journal| {
+            // The usual case, the last incident, needs only the end of the file.
+            let tail = journal.tail();
+            if let Some(last) = tail.incidents.last().filter(|l| l.header.id == incident_id) {
+                let mut line = format_entry_line(entry, last.header.drill, None);
+                line.push('\n');
+                return Ok(line);
+            }
             let parsed = journal.parsed();
             let Some(incident) = parsed.incident(incident_id) else {
                 let ids = parsed.ids();
