@@ -18,6 +18,8 @@ pub enum Event {
     Journaled(crate::journal::Entry),
     /// The journal could not write; the operator must see it.
     JournalFailed(String),
+    /// The journal writes again: everything kept in memory is on disk.
+    JournalRecovered,
     /// An executor's dry run of an action awaiting confirmation: lines to show, or why
     /// the server would refuse it.
     Previewed(Action, Result<Vec<String>, String>),

@@ -366,3 +366,22 @@ fn a_50_mb_error_body_gives_a_small_snapshot() {
         "{s}"
     );
 }
+
+#[test]
+fn a_note_on_a_full_disk_fails_with_exit_1_and_says_why() {
+    let dir = workdir();
+    let journal = dir.path().join("INCIDENTS.md");
+    let before = std::fs::read(&journal).expect("journal");
+    let out = run(sitrep(dir.path())
+        .args(["note", "deploy", "paused"])
+        .env("SITREP_TEST_JOURNAL_FAULTS", "1"));
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("note not added to INC-20261122-0412")
+            && err.contains("No space left on device"),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty(), "nothing claims the note was added");
+    assert_eq!(std::fs::read(&journal).expect("journal"), before);
+}

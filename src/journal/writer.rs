@@ -53,6 +53,8 @@ pub struct Journal {
     file: File,
     bytes: Vec<u8>,
     parsed: OnceLock<Parsed>,
+    /// Writes still to fail on purpose (tests of a full disk).
+    faults: u32,
 }
 
 /// Releases the advisory lock however the locked section ends.
@@ -83,9 +85,20 @@ impl Journal {
             file,
             bytes: Vec::new(),
             parsed: OnceLock::new(),
+            // The end-to-end tests fill the disk this way; nothing else sets it.
+            faults: std::env::var("SITREP_TEST_JOURNAL_FAULTS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0),
         };
         journal.reload()?;
         Ok(journal)
+    }
+
+    /// Makes the next `n` writes fail as on a full disk (ENOSPC), for tests.
+    #[doc(hidden)]
+    pub fn fail_next_writes(&mut self, n: u32) {
+        self.faults = n;
     }
 
     /// The file's path.
@@ -207,6 +220,10 @@ impl Journal {
             buf.push(b'\n');
         }
         buf.extend_from_slice(text.as_bytes());
+        if self.faults > 0 {
+            self.faults -= 1;
+            return Err(self.io(io::Error::from_raw_os_error(28)));
+        }
         let written = self
             .file
             .write_all(&buf)
