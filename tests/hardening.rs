@@ -385,3 +385,121 @@ fn a_note_on_a_full_disk_fails_with_exit_1_and_says_why() {
     assert!(out.stdout.is_empty(), "nothing claims the note was added");
     assert_eq!(std::fs::read(&journal).expect("journal"), before);
 }
+
+/// reqwest honours HTTPS_PROXY/NO_PROXY unless told not to: sitrep never tells it not to.
+#[test]
+fn proxies_are_never_disabled() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut stack = vec![src];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(d).expect("dir") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                let t = std::fs::read_to_string(&p).expect("source");
+                assert!(
+                    !t.contains(".no_proxy()"),
+                    "{} disables proxies",
+                    p.display()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn ipv6_loopback_urls_work() {
+    let listener = std::net::TcpListener::bind("[::1]:0").expect("IPv6 loopback");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for sock in listener.incoming() {
+            let Ok(mut sock) = sock else { return };
+            let mut buf = [0u8; 4096];
+            let _ = sock.read(&mut buf);
+            let head = text(&buf);
+            let body = alerts_json(head.split_whitespace().nth(1).unwrap_or("/"));
+            let _ = write!(
+                sock,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = sock.write_all(&body);
+        }
+    });
+    let dir = workdir();
+    let out = run(sitrep(dir.path())
+        .args(["snapshot", "--alertmanager"])
+        .arg(format!("http://[::1]:{port}")));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("HighErrorRate"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn a_certificate_from_an_unknown_ca_is_refused_with_a_message_that_says_so_and_ca_file_trusts_it() {
+    let dir = workdir();
+    let d = dir.path();
+    // A test CA and a server certificate it signed, unknown to the system's trust store.
+    std::fs::write(d.join("ext.cnf"), "subjectAltName=IP:127.0.0.1\n").expect("ext");
+    for args in [
+        "req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=sitrep-test-ca -keyout ca.key -out ca.pem",
+        "req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout key.pem -out leaf.csr",
+        "x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 -extfile ext.cnf -out cert.pem",
+    ] {
+        let made = Command::new("openssl")
+            .args(args.split(' '))
+            .current_dir(d)
+            .output()
+            .expect("openssl runs (Debian's openssl package)");
+        assert!(made.status.success(), "{args}: {}", text(&made.stderr));
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let mut server = Command::new("openssl")
+        .args(["s_server", "-quiet", "-www", "-accept", &port.to_string()])
+        .arg("-cert")
+        .arg(d.join("cert.pem"))
+        .arg("-key")
+        .arg(d.join("key.pem"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("openssl s_server");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "s_server did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let out = run(sitrep(d)
+        .args(["snapshot", "--format", "md", "--alertmanager"])
+        .arg(format!("https://127.0.0.1:{port}")));
+    let s = text(&out.stdout);
+    assert!(
+        s.contains("TLS certificate is not trusted (self-signed or from an unknown CA"),
+        "{s}"
+    );
+    // With the CA given, TLS succeeds (s_server answers HTML, so decoding fails instead).
+    std::fs::write(
+        d.join("config/config.toml"),
+        format!(
+            "[alertmanager]\nurl = \"https://127.0.0.1:{port}\"\nca_file = \"{}\"\n",
+            d.join("ca.pem").display()
+        ),
+    )
+    .expect("config");
+    let out = run(sitrep(d).args(["snapshot", "--format", "md"]));
+    let s = text(&out.stdout);
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(!s.contains("not trusted"), "{s}");
+    assert!(s.contains("alertmanager"), "{s}");
+}

@@ -79,6 +79,15 @@ pub fn chain(e: &dyn std::error::Error) -> String {
     if out.contains("operation timed out") || out.contains("TimedOut") {
         out = format!("timed out ({out})");
     }
+    // rustls says UnknownIssuer / Expired; an on-call engineer needs to know what to do.
+    if out.contains("UnknownIssuer") || out.contains("self-signed") || out.contains("self signed") {
+        out = format!(
+            "the server's TLS certificate is not trusted (self-signed or from an unknown CA; \
+             set ca_file to the CA that signed it) ({out})"
+        );
+    } else if out.contains("Expired") || out.contains("expired") {
+        out = format!("the server's TLS certificate has expired ({out})");
+    }
     out
 }
 
