@@ -93,6 +93,9 @@ pub enum Cmd {
         /// json for scripts, md for a status update in the incident channel
         #[arg(long, value_enum, default_value_t = SnapshotFormat::Json)]
         format: SnapshotFormat,
+        /// Write here (atomically) instead of standard output
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
     },
 }
 

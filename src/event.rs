@@ -18,9 +18,14 @@ pub enum Event {
     Journaled(crate::journal::Entry),
     /// The journal could not write; the operator must see it.
     JournalFailed(String),
+    /// The journal writes again: everything kept in memory is on disk.
+    JournalRecovered,
     /// An executor's dry run of an action awaiting confirmation: lines to show, or why
     /// the server would refuse it.
     Previewed(Action, Result<Vec<String>, String>),
+    /// A signal (SIGTERM, SIGINT, SIGHUP, SIGQUIT) asked sitrep to stop: leave as a
+    /// confirmed quit does.
+    Terminated(i32),
     /// The drill engine judged the response (journaled as an automatic entry).
     DrillVerdict(Timestamp, crate::journal::Verdict, String),
     /// What the flight recorder is doing, for the header.

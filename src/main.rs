@@ -33,14 +33,14 @@ fn main() -> ExitCode {
         Some(Cmd::Note(args)) => sitrep::journal::cli::run_note(&args),
         Some(Cmd::Export(args)) => sitrep::journal::cli::run_export(&args),
         Some(Cmd::Replay(args)) => modes::replay(&cli.global, &args),
-        Some(Cmd::Snapshot { format }) => sitrep::snapshot::run(&cli.global, format),
+        Some(Cmd::Snapshot { format, output }) => {
+            sitrep::snapshot::run(&cli.global, format, output.as_deref())
+        }
         None => modes::live(&cli.global),
     };
     match result {
         Ok(code) => code,
-        Err(e) => {
-            eprintln!("sitrep: {e:#}");
-            ExitCode::from(2)
-        }
+        // Sanitised on the way out: an error may echo a bad value from a file.
+        Err(e) => sitrep::output::exit_for(&e, 2),
     }
 }

@@ -121,7 +121,9 @@ fn actor(config: &Config) -> String {
 
 /// `sitrep check`: validates and reports every problem as `FILE:LINE: message`.
 pub fn check(global: &Global) -> anyhow::Result<ExitCode> {
-    match setup(global) {
+    // Messages may echo a bad value (a theme name, a colour, a command): sanitised.
+    let mut out = String::new();
+    let code = match setup(global) {
         Ok(s) => {
             // A query Prometheus cannot parse is a config error, named by its signal.
             let problems = crate::sources::prometheus::check_queries_blocking(&s.config);
@@ -131,28 +133,31 @@ pub fn check(global: &Global) -> anyhow::Result<ExitCode> {
                     .as_ref()
                     .map_or("config".into(), |p| p.display().to_string());
                 for p in problems {
-                    println!("{file}: {p}");
+                    out.push_str(&format!("{file}: {p}\n"));
                 }
-                return Ok(ExitCode::from(1));
+                ExitCode::from(1)
+            } else {
+                let config = s
+                    .config_path
+                    .map_or("no config file (defaults)".to_string(), |p| {
+                        p.display().to_string()
+                    });
+                out.push_str(&format!(
+                    "ok: config {config}, theme {}, keymap {}\n",
+                    s.theme.name, s.keymap.name
+                ));
+                ExitCode::SUCCESS
             }
-            let config = s
-                .config_path
-                .map_or("no config file (defaults)".to_string(), |p| {
-                    p.display().to_string()
-                });
-            println!(
-                "ok: config {config}, theme {}, keymap {}",
-                s.theme.name, s.keymap.name
-            );
-            Ok(ExitCode::SUCCESS)
         }
         Err(errors) => {
             for e in errors.0 {
-                println!("{e}");
+                out.push_str(&format!("{e}\n"));
             }
-            Ok(ExitCode::from(1))
+            ExitCode::from(1)
         }
-    }
+    };
+    crate::output::print(&crate::text::Clean::of(&out))?;
+    Ok(code)
 }
 
 /// What a mode plugs into the cockpit once the event channel exists.
@@ -245,6 +250,9 @@ where
             recorder,
             replay: wiring.replay,
         };
+        // Before the terminal is taken, so no signal can leave it in raw mode.
+        let signals =
+            crate::signals::Signals::install().context("cannot install signal handlers")?;
         let mut tui = Tui::enter().context("cannot take over the terminal")?;
         // Lets the end-to-end tests prove that a panic gives the terminal back.
         if std::env::var_os("SITREP_TEST_PANIC").is_some() {
@@ -258,7 +266,16 @@ where
                 w, h,
             )))
             .await;
-        let result = runtime::run(&mut tui, &mut app, EventStream::new(), tx, rx, plug).await;
+        let result = runtime::run_with_signals(
+            &mut tui,
+            &mut app,
+            EventStream::new(),
+            tx,
+            rx,
+            plug,
+            Some(signals),
+        )
+        .await;
         drop(tui);
         wiring.tasks.iter().for_each(|t| t.abort());
         // Every entry the cockpit queued reaches the file before sitrep exits.
@@ -266,8 +283,11 @@ where
         if let Some(t) = recorder_thread {
             t.finish();
         }
-        result.context("the cockpit stopped")?;
-        Ok(ExitCode::SUCCESS)
+        match result.context("the cockpit stopped")? {
+            runtime::Ending::Quit => Ok(ExitCode::SUCCESS),
+            // The shell's convention for a process ended by a signal: 128 + its number.
+            runtime::Ending::Signal(no) => Ok(ExitCode::from((128 + no).clamp(0, 255) as u8)),
+        }
     })
 }
 
@@ -307,11 +327,11 @@ pub fn live(global: &Global) -> anyhow::Result<ExitCode> {
                     .map(|d| format!("no config at {}", d.join("config.toml").display()))
             })
             .unwrap_or_else(|| "no config".into());
-        eprintln!(
+        crate::output::eprintln(&format!(
             "sitrep: nothing to watch: {where_}.\n\
              Set [prometheus] url (or pass --prometheus URL) or [kubernetes] (or --context), or see\n\
              everything working on a simulated cluster:  sitrep demo   (faster: sitrep demo --speed 10)"
-        );
+        ));
         return Ok(ExitCode::from(2));
     }
     let books = load_runbooks(&s.config)?;

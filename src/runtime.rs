@@ -12,6 +12,7 @@ use tokio::time::Instant;
 use crate::app::{App, Effect};
 use crate::event::Event;
 use crate::executors::Executor;
+use crate::signals::{Caught, Signals};
 use crate::sources::drill::Control;
 
 /// Where frames go: the real terminal, or a test backend.
@@ -20,6 +21,24 @@ pub trait Screen {
     fn draw(&mut self, app: &App) -> io::Result<()>;
     /// Puts text on the clipboard.
     fn clipboard(&mut self, text: &str) -> io::Result<()>;
+    /// Gives the terminal back before the process stops (ctrl-z, SIGTSTP).
+    fn suspend(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+    /// Takes the terminal again after the process was continued; the next draw repaints
+    /// everything. Returns the terminal's size, which may have changed meanwhile.
+    fn resume(&mut self) -> io::Result<Option<(u16, u16)>> {
+        Ok(None)
+    }
+}
+
+/// Why the loop ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// The operator quit, or every input ended.
+    Quit,
+    /// A signal stopped the cockpit; sitrep exits with 128 + this number.
+    Signal(i32),
 }
 
 /// What the mode plugs in.
@@ -48,16 +67,37 @@ const BATCH: usize = 4096;
 pub async fn run<S>(
     screen: &mut dyn Screen,
     app: &mut App,
-    mut input: S,
+    input: S,
     tx: mpsc::Sender<Event>,
-    mut rx: mpsc::Receiver<Event>,
+    rx: mpsc::Receiver<Event>,
     plug: Plug,
 ) -> io::Result<()>
 where
     S: Stream<Item = io::Result<crossterm::event::Event>> + Unpin,
 {
+    run_with_signals(screen, app, input, tx, rx, plug, None)
+        .await
+        .map(|_| ())
+}
+
+/// [`run`], also acting on signals: a terminating signal ends the cockpit as a confirmed
+/// quit does (through [`Event::Terminated`], so a drill's incident is closed), SIGTSTP and
+/// ctrl-z give the terminal back until the process is continued.
+pub async fn run_with_signals<S>(
+    screen: &mut dyn Screen,
+    app: &mut App,
+    mut input: S,
+    tx: mpsc::Sender<Event>,
+    mut rx: mpsc::Receiver<Event>,
+    plug: Plug,
+    mut signals: Option<Signals>,
+) -> io::Result<Ending>
+where
+    S: Stream<Item = io::Result<crossterm::event::Event>> + Unpin,
+{
     let mut last_draw = Instant::now() - FRAME;
     let mut input_open = true;
+    let mut ending = Ending::Quit;
     loop {
         if app.dirty && last_draw.elapsed() >= FRAME {
             screen.draw(app)?;
@@ -66,15 +106,34 @@ where
         }
         let next_frame = last_draw + FRAME;
         let mut batch = Vec::new();
+        let caught = async {
+            match &mut signals {
+                Some(s) => s.recv().await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
+            // Signals first: a SIGTERM must not wait behind a flood of log lines.
+            biased;
+            sig = caught => match sig {
+                Caught::Terminate(no) => {
+                    tracing::info!(signal = no, "stopping on a signal");
+                    ending = Ending::Signal(no);
+                    batch.push(Event::Terminated(no));
+                }
+                Caught::Suspend => suspend(screen),
+                Caught::Continue => batch.extend(resume(screen, app)?),
+            },
             ev = input.next(), if input_open => match ev {
+                // In raw mode ctrl-z is a key, not SIGTSTP: it suspends all the same.
+                Some(Ok(ev)) if is_ctrl_z(&ev) && signals.is_some() => suspend(screen),
                 Some(Ok(ev)) => batch.push(Event::Input(ev)),
                 Some(Err(e)) => return Err(e),
                 None => input_open = false,
             },
             n = rx.recv_many(&mut batch, BATCH) => {
                 if n == 0 {
-                    return Ok(());
+                    return Ok(ending);
                 }
             }
             _ = tokio::time::sleep_until(next_frame), if app.dirty => {}
@@ -92,11 +151,36 @@ where
                     }
                 }
                 if apply(effect, screen, &tx, &plug)? {
-                    return Ok(());
+                    return Ok(ending);
                 }
             }
         }
     }
+}
+
+fn is_ctrl_z(ev: &crossterm::event::Event) -> bool {
+    use crossterm::event::{Event as Ev, KeyCode, KeyEventKind, KeyModifiers};
+    matches!(ev, Ev::Key(k) if k.code == KeyCode::Char('z')
+        && k.modifiers.contains(KeyModifiers::CONTROL)
+        && k.kind == KeyEventKind::Press)
+}
+
+/// Gives the terminal back and stops the process; SIGCONT brings it back ([`resume`]).
+fn suspend(screen: &mut dyn Screen) {
+    tracing::info!("suspending");
+    if let Err(e) = screen.suspend() {
+        tracing::warn!("cannot give the terminal back before stopping: {e}");
+    }
+    crate::signals::stop_self();
+}
+
+/// Takes the terminal again and repaints it whole; the terminal's size, as an event, in
+/// case it changed while the process was stopped.
+fn resume(screen: &mut dyn Screen, app: &mut App) -> io::Result<Option<Event>> {
+    tracing::info!("continued");
+    let size = screen.resume()?;
+    app.dirty = true;
+    Ok(size.map(|(w, h)| Event::Input(crossterm::event::Event::Resize(w, h))))
 }
 
 /// Carries out one effect; true when the cockpit should stop.

@@ -6,8 +6,10 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::event::{AlertState, BurnPair, HealthStatus, Level};
+use crate::output::InUse;
 use crate::sources::alertmanager::AlertSource;
 use crate::sources::prometheus::{self, Prom};
+use crate::text::Clean;
 
 /// One signal's row.
 #[derive(Debug, Serialize)]
@@ -422,12 +424,43 @@ pub fn markdown(s: &Snapshot) -> String {
     out
 }
 
-/// `sitrep snapshot`: prints the snapshot; exit status 1 only when every source failed.
+/// Files `sitrep snapshot -o` must never replace: the journal, the config and the
+/// runbooks it names.
+fn files_in_use(s: &crate::modes::Setup, global: &crate::cli::Global) -> Vec<InUse> {
+    let journal = global
+        .journal
+        .clone()
+        .or(s.config.journal.clone())
+        .unwrap_or_else(|| "INCIDENTS.md".into());
+    let mut in_use = vec![InUse::new(journal, "the incident journal")];
+    in_use.extend(
+        s.config_path
+            .iter()
+            .map(|p| InUse::new(p, "the config file")),
+    );
+    in_use.extend(
+        s.config
+            .runbooks
+            .paths
+            .iter()
+            .map(|p| InUse::new(p, "a runbook in use")),
+    );
+    in_use
+}
+
+/// `sitrep snapshot`: prints the snapshot (or writes it to `output`); exit status 1 only
+/// when every source failed.
 pub fn run(
     global: &crate::cli::Global,
     format: crate::cli::SnapshotFormat,
+    output: Option<&std::path::Path>,
 ) -> anyhow::Result<std::process::ExitCode> {
     let s = crate::modes::setup(global).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let in_use = files_in_use(&s, global);
+    // Refused before any source is asked, so a careless -o costs nothing.
+    if let Some(out) = output {
+        crate::output::check_not_in_use(out, &in_use)?;
+    }
     let kube = crate::modes::kubernetes_config(global, &s.config);
     if !s.config.has_live_sources() && kube.is_none() {
         anyhow::bail!(
@@ -464,9 +497,16 @@ pub fn run(
         }
         snap
     });
-    match format {
-        crate::cli::SnapshotFormat::Json => println!("{}", serde_json::to_string_pretty(&snap)?),
-        crate::cli::SnapshotFormat::Md => print!("{}", markdown(&snap)),
+    let text = match format {
+        crate::cli::SnapshotFormat::Json => {
+            Clean::json(serde_json::to_string_pretty(&snap)? + "\n")
+        }
+        // Alert summaries, label values, GPU host names and error bodies come from outside.
+        crate::cli::SnapshotFormat::Md => Clean::of(&markdown(&snap)),
+    };
+    match output {
+        Some(out) => crate::output::write_file(out, &text, &in_use)?,
+        None => crate::output::print(&text)?,
     }
     Ok(if snap.all_failed() {
         std::process::ExitCode::from(1)

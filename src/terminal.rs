@@ -4,8 +4,8 @@ use std::io::{self, Stdout, Write};
 
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::terminal::{
-    BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen,
-    disable_raw_mode, enable_raw_mode,
+    BeginSynchronizedUpdate, Clear, ClearType, EndSynchronizedUpdate, EnterAlternateScreen,
+    LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 use crossterm::{cursor, execute, queue};
 use ratatui::Terminal;
@@ -60,12 +60,40 @@ impl Screen for Tui {
     }
 
     fn clipboard(&mut self, text: &str) -> io::Result<()> {
-        use base64::Engine;
-        let encoded = base64::engine::general_purpose::STANDARD.encode(text);
         let backend = self.terminal.backend_mut();
-        write!(backend, "\x1b]52;c;{encoded}\x07")?;
+        backend.write_all(osc52(text).as_bytes())?;
         backend.flush()
     }
+
+    fn suspend(&mut self) -> io::Result<()> {
+        restore();
+        Ok(())
+    }
+
+    fn resume(&mut self) -> io::Result<Option<(u16, u16)>> {
+        enable_raw_mode()?;
+        execute!(
+            self.terminal.backend_mut(),
+            EnterAlternateScreen,
+            EnableMouseCapture,
+            cursor::Hide
+        )?;
+        // The screen was the shell's meanwhile: forget what ratatui thinks is on it. A new
+        // terminal rather than `clear()`, which asks the terminal for the cursor position
+        // while the input stream is reading the answer.
+        execute!(self.terminal.backend_mut(), Clear(ClearType::All))?;
+        self.terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+        self.size().map(Some)
+    }
+}
+
+/// The OSC 52 sequence that puts `text` on the clipboard. What is pasted lands in a shell,
+/// so outside text in it is sanitised first.
+pub fn osc52(text: &str) -> String {
+    use base64::Engine;
+    let text = crate::text::sanitize(text);
+    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+    format!("\x1b]52;c;{encoded}\x07")
 }
 
 /// Gives the terminal back: cooked mode, main screen, cursor, no mouse capture.

@@ -83,7 +83,7 @@ impl App {
     }
 
     /// Leaves; a drill's incident ends with the drill, so no practice incident stays open.
-    pub(super) fn quit(&mut self) {
+    pub(crate) fn quit(&mut self) {
         // A drill shows its scorecard before the cockpit goes.
         if self.drill.as_ref().is_some_and(|d| d.card.is_none()) {
             self.end_drill(crate::drill::scorecard::EndReason::Quit);
@@ -92,6 +92,18 @@ impl App {
             }
             return;
         }
+        self.leave();
+    }
+
+    /// A signal ends the cockpit at once: a drill still gets its scorecard written and
+    /// its incident closed, but nobody is there to read an overlay.
+    pub(crate) fn terminate(&mut self) {
+        self.end_drill(crate::drill::scorecard::EndReason::Quit);
+        self.leave();
+    }
+
+    /// Closes a drill's incident ("the drill ended"; a live incident stays open) and quits.
+    fn leave(&mut self) {
         if self.caps.drill_journal
             && let Some(inc) = &mut self.incident
             && inc.status != crate::command::Status::Resolved

@@ -115,6 +115,9 @@ pub struct App {
     pub silences: Vec<crate::event::SilenceStatus>,
     /// Set whenever something on screen changed; the loop draws and clears it.
     pub dirty: bool,
+    /// Why the journal cannot write right now (entries are kept and retried); the header
+    /// says so until it writes again.
+    pub journal_failing: Option<String>,
     /// A change whose effect is being watched ("did it work?").
     pub verifying: Option<verify::Verification>,
     /// The last change's verdict, for the header.
@@ -172,6 +175,7 @@ impl App {
             health: Vec::new(),
             silences: Vec::new(),
             dirty: true,
+            journal_failing: None,
             verifying: None,
             verdict: None,
             recorder: None,
@@ -220,7 +224,19 @@ impl App {
                 self.dirty = true;
             }
             Event::Previewed(action, result) => self.on_previewed(&action, result),
-            Event::JournalFailed(msg) => self.flash(Level::Crit, format!("journal: {msg}")),
+            Event::JournalFailed(msg) => {
+                self.journal_failing = Some(msg.clone());
+                self.flash(Level::Crit, format!("journal failing: {msg}"));
+            }
+            Event::JournalRecovered => {
+                self.journal_failing = None;
+                self.flash(
+                    Level::Ok,
+                    "journal: written again, nothing lost".to_string(),
+                );
+            }
+            // A signal is a confirmed quit: the drill's incident ends, the journal is flushed.
+            Event::Terminated(_) => self.terminate(),
             Event::DrillVerdict(at, verdict, text) => {
                 if at > self.now {
                     self.now = at;

@@ -20,13 +20,19 @@ pub struct KubernetesConfig {
     /// Label selector for pods and deployments, as `kubectl -l` takes it.
     pub label_selector: Option<String>,
     /// How long sitrep watches for an effect after a change, in seconds (default 300).
-    #[serde(default = "default_verify_seconds")]
+    #[serde(
+        default = "default_verify_seconds",
+        deserialize_with = "super::limits::kube_seconds"
+    )]
     pub verify_seconds: u64,
     /// Actions at this severity or worse need the deployment's name typed (default 2).
     #[serde(default = "default_typed_confirm")]
     pub typed_confirm_severity: u8,
     /// Seconds a single API request may take before it is reported as timed out.
-    #[serde(default = "default_timeout")]
+    #[serde(
+        default = "default_timeout",
+        deserialize_with = "super::limits::kube_seconds"
+    )]
     pub timeout_seconds: u64,
     /// Seconds of history a new log tail starts with (`--since`).
     #[serde(default = "default_since")]

@@ -3,6 +3,7 @@
 pub mod error;
 pub mod keymap;
 pub mod kube;
+pub mod limits;
 pub mod live;
 mod preset;
 pub mod theme;
@@ -92,7 +93,10 @@ pub struct Config {
 #[serde(deny_unknown_fields)]
 pub struct LogsConfig {
     /// Lines kept in the log ring buffer.
-    #[serde(default = "default_log_lines")]
+    #[serde(
+        default = "default_log_lines",
+        deserialize_with = "limits::log_buffer_lines"
+    )]
     pub buffer_lines: usize,
 }
 
@@ -438,6 +442,17 @@ mod tests {
         c.override_urls(Some("http://other:9090"), None);
         assert_eq!(c.prometheus_url(), Some("http://other:9090"));
         assert_eq!(c.alertmanager_url(), Some("http://127.0.0.1:9093"));
+    }
+
+    #[test]
+    fn a_runaway_buffer_is_refused_with_line_and_range() {
+        let e = Config::parse(Path::new("c.toml"), "[logs]\nbuffer_lines = 1000000000\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("c.toml:2: buffer_lines 1000000000 is out of range: allowed 1 to 1000000"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use jiff::SignedDuration;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::config::{FileError, FileErrors};
+use crate::config::{FileError, FileErrors, limits};
 use crate::event::Direction;
 
 /// The bundled drills, by name, in the order `sitrep drill --list` shows them.
@@ -147,8 +147,9 @@ pub struct Meta {
 pub struct SignalSpec {
     pub name: String,
     pub unit: String,
+    #[serde(deserialize_with = "limits::finite")]
     pub baseline: f64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "limits::finite")]
     pub noise: f64,
     pub warn: Option<f64>,
     pub crit: Option<f64>,
@@ -164,6 +165,7 @@ pub struct SignalSpec {
 #[serde(deny_unknown_fields)]
 pub struct DeploymentSpec {
     pub name: String,
+    #[serde(deserialize_with = "limits::replicas")]
     pub replicas: u32,
     /// Earlier revisions, oldest first; the last one is current at the start.
     pub revisions: Vec<RevisionSpec>,
@@ -175,7 +177,7 @@ pub struct DeploymentSpec {
     #[serde(default)]
     pub logs: Vec<String>,
     /// Ordinary log lines per simulated second, across the deployment.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "limits::log_rate")]
     pub log_rate: f64,
     /// Seconds a new pod takes to become ready.
     #[serde(default = "default_startup", with = "duration")]
@@ -203,6 +205,7 @@ pub struct RevisionSpec {
 #[serde(deny_unknown_fields)]
 pub struct GpuSpec {
     pub host: String,
+    #[serde(deserialize_with = "limits::gpus_per_host")]
     pub count: u32,
     pub model: String,
     pub mem_total_mib: f64,
@@ -251,6 +254,7 @@ pub struct KillSwitchSpec {
 #[serde(deny_unknown_fields)]
 pub struct ScaleSpec {
     pub deployment: String,
+    #[serde(deserialize_with = "limits::replicas")]
     pub replicas: u32,
 }
 
@@ -307,7 +311,7 @@ pub struct FaultSpec {
     #[serde(default)]
     pub signals: BTreeMap<String, f64>,
     /// How many of the deployment's pods crash-loop at full strength.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "limits::crashloop")]
     pub crashloop: u32,
     #[serde(default = "default_crash_reason")]
     pub crash_reason: String,
@@ -316,7 +320,7 @@ pub struct FaultSpec {
     /// Log lines of the fault, and how many per simulated second at full strength.
     #[serde(default)]
     pub logs: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "limits::log_rate")]
     pub log_rate: f64,
 }
 
@@ -420,11 +424,19 @@ mod duration {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SignedDuration, D::Error> {
         let s = String::deserialize(d)?;
-        s.parse::<SignedDuration>().map_err(|e| {
+        let v = s.parse::<SignedDuration>().map_err(|e| {
             serde::de::Error::custom(format!(
                 "bad duration `{s}` (write e.g. 90s, 2m, 1h 30m): {e}"
             ))
-        })
+        })?;
+        // A drill lasts minutes; ages of revisions go back months at most.
+        let max = SignedDuration::from_hours(24 * 366);
+        if v.is_negative() || v > max {
+            return Err(serde::de::Error::custom(format!(
+                "duration `{s}` is out of range: allowed 0s to 366 days"
+            )));
+        }
+        Ok(v)
     }
 }
 
@@ -598,6 +610,35 @@ summary = "s"
             e.contains("d.toml:15: alert A watches unknown signal `latency`"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn runaway_rates_and_counts_are_refused_with_file_line_and_range() {
+        let base = "[drill]\nname = \"x\"\ntitle = \"x\"\nnamespace = \"n\"\n\n[[deployments]]\nname = \"d\"\nnodes = [\"n1\"]\nrevisions = [{ image = \"i\", age = \"1h\" }]\n";
+        for (line, want) in [
+            (
+                "replicas = 2\nlog_rate = 1e9\n",
+                "d.toml:11: log_rate (lines per second) 1000000000 is out of range: allowed 0 to 10000",
+            ),
+            (
+                "replicas = 100000\n",
+                "d.toml:10: replicas 100000 is out of range: allowed 0 to 1000",
+            ),
+            (
+                "replicas = 2\nstartup = \"900000h\"\n",
+                "d.toml:11: duration `900000h` is out of range",
+            ),
+        ] {
+            let e = Scenario::parse(Path::new("d.toml"), &format!("{base}{line}"))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(want), "{e}");
+        }
+        let ok = Scenario::parse(
+            Path::new("d.toml"),
+            &format!("{base}replicas = 2\nlog_rate = 50\n"),
+        );
+        assert!(ok.is_ok(), "{:?}", ok.err().map(|e| e.to_string()));
     }
 
     #[test]

@@ -112,10 +112,11 @@ async fn run(am: &Am, actor: &str, action: &Action) -> Result<String, (ActionOut
                 .await
                 .map_err(failed)?;
             let status = res.status();
-            let text = res.text().await.map_err(failed)?;
             if !status.is_success() {
+                let text = crate::sources::http::error_body(res).await;
                 return Err(outcome_of(status, &text));
             }
+            let text = res.text().await.map_err(failed)?;
             let id = serde_json::from_str::<serde_json::Value>(&text)
                 .ok()
                 .and_then(|v| v.get("silenceID")?.as_str().map(String::from))
@@ -136,10 +137,10 @@ async fn run(am: &Am, actor: &str, action: &Action) -> Result<String, (ActionOut
         }
     };
     let status = res.status();
-    let text = res.text().await.map_err(failed)?;
     if status.is_success() {
         Ok("silence expired".into())
     } else {
+        let text = crate::sources::http::error_body(res).await;
         Err(outcome_of(status, &text))
     }
 }

@@ -43,13 +43,7 @@ pub async fn call(
     if status.is_success() {
         return Ok(format!("{what} → {status}"));
     }
-    let body: String = resp
-        .text()
-        .await
-        .unwrap_or_default()
-        .chars()
-        .take(200)
-        .collect();
+    let body = crate::sources::http::error_body(resp).await;
     let outcome = if matches!(status.as_u16(), 401 | 403) {
         ActionOutcome::Refused
     } else {

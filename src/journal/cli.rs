@@ -1,14 +1,16 @@
 //! `sitrep note` and `sitrep export`: the journal from the shell.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use jiff::Timestamp;
 
+use crate::output::InUse;
+use crate::text::Clean;
+
 use super::export::{ExportOptions, Format, Series, export};
-use super::{Entry, Incident, Journal, Kind, Parsed, parse};
+use super::{Entry, Incident, Journal, Kind, Parsed, parse, parse_last};
 
 /// Which journal file and which incident in it.
 #[derive(clap::Args, Debug)]
@@ -67,9 +69,8 @@ fn actor_from(var: impl Fn(&str) -> Option<String>) -> String {
 /// Says on stderr which lines could not be read (`FILE:LINE: message`), so nothing is
 /// skipped silently.
 pub fn report_problems(path: &Path, parsed: &Parsed) {
-    let mut err = std::io::stderr().lock();
     for p in &parsed.problems {
-        let _ = writeln!(err, "{}:{}: {}", path.display(), p.line, p.message);
+        crate::output::eprintln(&format!("{}:{}: {}", path.display(), p.line, p.message));
     }
 }
 
@@ -113,19 +114,29 @@ pub fn run_note(args: &NoteArgs) -> anyhow::Result<ExitCode> {
         bail!("the note is empty");
     }
     let mut journal = Journal::open(path)?;
-    report_problems(path, journal.parsed());
-    let id = select(
-        journal.parsed(),
-        path,
-        args.which.id.as_deref(),
-        args.which.last,
-    )?
-    .header
-    .id
-    .clone();
+    // `--last` reads the last incident only: fast on a journal of years.
+    let tail;
+    let parsed = if args.which.last {
+        tail = journal.tail();
+        &tail
+    } else {
+        journal.parsed()
+    };
+    report_problems(path, parsed);
+    let id = select(parsed, path, args.which.id.as_deref(), args.which.last)?
+        .header
+        .id
+        .clone();
     let entry = Entry::new(Timestamp::now(), actor_from_env(), Kind::Note, text);
-    journal.append(&id, &entry)?;
-    println!("{id}: note added to {}", path.display());
+    if let Err(e) = journal.append(&id, &entry) {
+        // The note is not in the file: say so plainly, and fail the pipeline step.
+        crate::output::eprintln(&format!("sitrep: note not added to {id}: {e}"));
+        return Ok(ExitCode::from(1));
+    }
+    crate::output::print(&Clean::of(&format!(
+        "{id}: note added to {}\n",
+        path.display()
+    )))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -133,7 +144,13 @@ pub fn run_note(args: &NoteArgs) -> anyhow::Result<ExitCode> {
 pub fn run_export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
     let path = &args.which.incidents;
     let bytes = std::fs::read(path).with_context(|| format!("{}: cannot read", path.display()))?;
-    let parsed = parse(&String::from_utf8_lossy(&bytes));
+    let text = String::from_utf8_lossy(&bytes);
+    // `--last` reads the last incident only, found from the end of the file.
+    let parsed = if args.which.last {
+        parse_last(&text)
+    } else {
+        parse(&text)
+    };
     report_problems(path, &parsed);
     let incident = select(&parsed, path, args.which.id.as_deref(), args.which.last)?;
     let series: Vec<Series> = match &args.series {
@@ -153,13 +170,22 @@ pub fn run_export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
         },
     };
     let out = export(incident, args.format, &series, &ExportOptions::default());
+    // The journal holds outside text (alert summaries, notes); md and html come out clean.
+    let out = match args.format {
+        Format::Json => Clean::json(out),
+        Format::Md | Format::Html => Clean::of(&out),
+    };
     match &args.output {
-        Some(file) => std::fs::write(file, out)
-            .with_context(|| format!("{}: cannot write", file.display()))?,
-        None => std::io::stdout()
-            .lock()
-            .write_all(out.as_bytes())
-            .context("cannot write to standard output")?,
+        Some(file) => {
+            let mut in_use = vec![InUse::new(path, "the incident journal")];
+            in_use.extend(
+                args.series
+                    .iter()
+                    .map(|s| InUse::new(s, "the --series file")),
+            );
+            crate::output::write_file(file, &out, &in_use)?;
+        }
+        None => crate::output::print(&out)?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -185,7 +185,8 @@ fn first_word(s: &str) -> &str {
 /// The field separator in headings and entry lines.
 pub const SEP: &str = " · ";
 
-/// Escapes text so it stays on one line: `\` → `\\`, LF → `\n`, CR → `\r`.
+/// Escapes text so it stays on one line: `\` → `\\`, LF → `\n`, CR → `\r`; other
+/// controls and bidi overrides as `\x1b` / `\u{202e}`.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -196,29 +197,58 @@ pub fn escape(s: &str) -> String {
             c => out.push(c),
         }
     }
-    out
+    // Outside text (alert summaries, notes) must not reach a terminal raw when someone
+    // runs `cat INCIDENTS.md`: every other control, escape sequence and bidi override is
+    // stored as a visible `\x1b` / `\u{202e}` escape, which `unescape` reads back.
+    crate::text::sanitize(&out)
 }
 
 /// Undoes [`escape`]. Any other backslash (a hand edit) is kept as written.
 pub fn unescape(s: &str) -> String {
+    if !s.contains('\\') {
+        return s.to_string();
+    }
     let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('\\') => out.push('\\'),
-            Some('n') => out.push('\n'),
-            Some('r') => out.push('\r'),
-            Some(other) => {
-                out.push('\\');
-                out.push(other);
+    let mut rest = s;
+    while let Some(at) = rest.find('\\') {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at + 1..];
+        let (decoded, used) = match tail.chars().next() {
+            Some('\\') => (Some('\\'), 1),
+            Some('n') => (Some('\n'), 1),
+            Some('r') => (Some('\r'), 1),
+            Some('x') => match tail.get(1..3).and_then(|h| u32::from_str_radix(h, 16).ok()) {
+                Some(n) if n < 0x80 && tail[1..3].chars().all(|c| c.is_ascii_hexdigit()) => {
+                    (char::from_u32(n), 3)
+                }
+                _ => (None, 0),
+            },
+            Some('u') => match tail.strip_prefix("u{").and_then(|t| t.split_once('}')) {
+                Some((hex, _))
+                    if (1..=6).contains(&hex.len())
+                        && hex.chars().all(|c| c.is_ascii_hexdigit()) =>
+                {
+                    match u32::from_str_radix(hex, 16).ok().and_then(char::from_u32) {
+                        Some(c) => (Some(c), hex.len() + 3),
+                        None => (None, 0),
+                    }
+                }
+                _ => (None, 0),
+            },
+            _ => (None, 0),
+        };
+        match decoded {
+            Some(c) => {
+                out.push(c);
+                rest = &tail[used..];
             }
-            None => out.push('\\'),
+            None => {
+                out.push('\\');
+                rest = tail;
+            }
         }
     }
+    out.push_str(rest);
     out
 }
 
@@ -439,6 +469,24 @@ mod tests {
         );
         assert!(parse_entry_line("- 2026-11-22T04:12:09Z · bob · note [weird] · x").is_err());
         assert_eq!(unescape("C:\\temp \\q"), "C:\\temp \\q");
+        assert_eq!(
+            unescape("\\x1 \\x+1 \\u{zz} \\u{110000}"),
+            "\\x1 \\x+1 \\u{zz} \\u{110000}"
+        );
+    }
+
+    #[test]
+    fn outside_text_is_stored_escaped_and_read_back_faithfully() {
+        for hostile in crate::text::sanitize::HOSTILE {
+            let stored = escape(hostile);
+            assert_eq!(
+                crate::text::sanitize::first_raw_escape(&stored),
+                None,
+                "{stored:?}"
+            );
+            assert_eq!(unescape(&stored), *hostile);
+        }
+        assert_eq!(escape("x\u{1b}]0;PWNED\u{7}"), "x\\x1b]0;PWNED\\x07");
     }
 
     proptest! {

@@ -70,7 +70,7 @@ pub use entry::{
 };
 pub use export::{ExportOptions, Format, Series, export};
 pub use incident::{Header, Incident};
-pub use parse::{Parsed, Problem, parse};
+pub use parse::{Parsed, Problem, parse, parse_last};
 pub use writer::{Journal, JournalError};
 
 use jiff::Timestamp;

@@ -1,6 +1,7 @@
 //! Reading INCIDENTS.md back (and writing the heading and header block, so both sides of
 //! the header format live together). Never panics: whatever cannot be read is a [`Problem`].
 
+use std::collections::HashMap;
 use std::fmt;
 
 use jiff::Timestamp;
@@ -151,17 +152,41 @@ struct Seen {
 /// ignored; a line meant as an entry or header field that cannot be read becomes a
 /// [`Problem`] and is skipped.
 pub fn parse(text: &str) -> Parsed {
+    parse_lines(text, 0, false)
+}
+
+/// Reads only the last incident of a journal (and whatever follows its heading): the
+/// heading is found by searching back from the end, so `--last` on a journal of 50,000
+/// incidents reads one. Line numbers in problems are those of the whole file; entries
+/// tagged for earlier incidents are not this incident's and are left alone.
+pub fn parse_last(text: &str) -> Parsed {
+    let mut end = text.len();
+    let start = loop {
+        let at = text[..end].rfind("\n##").map_or(0, |i| i + 1);
+        let line = text[at..].split('\n').next().unwrap_or("");
+        if parse_heading(line.strip_suffix('\r').unwrap_or(line)).is_some() || at == 0 {
+            break at;
+        }
+        end = at - 1;
+    };
+    let first_line = text[..start].matches('\n').count();
+    parse_lines(&text[start..], first_line, true)
+}
+
+fn parse_lines(text: &str, first_line: usize, tail_only: bool) -> Parsed {
     let mut parsed = Parsed::default();
+    // The last index of each id, so duplicates and tags are found without a scan.
+    let mut index: HashMap<String, usize> = HashMap::new();
     let mut seen: Vec<Seen> = Vec::new();
     let mut in_header = false;
     // Tagged entries naming an incident further down (only a hand edit does that).
     let mut later: Vec<(usize, String, EntryLine)> = Vec::new();
 
-    for (index, raw) in text.split('\n').enumerate() {
-        let n = index + 1;
+    for (i, raw) in text.split('\n').enumerate() {
+        let n = first_line + i + 1;
         let line = raw.strip_suffix('\r').unwrap_or(raw);
         if let Some((id, title, drill)) = parse_heading(line) {
-            if parsed.incident(&id).is_some() {
+            if index.insert(id.clone(), parsed.incidents.len()).is_some() {
                 problem(
                     &mut parsed.problems,
                     n,
@@ -210,7 +235,7 @@ pub fn parse(text: &str) -> Parsed {
         if looks_like_entry(line) || (in_header_or_incident(&parsed) && is_bare_dash(line)) {
             in_header = false;
             match parse_entry_line(line) {
-                Ok(el) => attribute(&mut parsed, &mut later, n, line, el),
+                Ok(el) => attribute(&mut parsed, &index, &mut later, n, line, el),
                 Err(msg) => problem(
                     &mut parsed.problems,
                     n,
@@ -226,6 +251,10 @@ pub fn parse(text: &str) -> Parsed {
     }
 
     for (n, line, el) in later {
+        if tail_only {
+            // Tagged for an incident above the part read: not this incident's line.
+            continue;
+        }
         match parsed
             .incidents
             .iter_mut()
@@ -281,14 +310,15 @@ fn apply_field(header: &mut Header, seen: &mut Seen, field: Field) {
 
 fn attribute(
     parsed: &mut Parsed,
+    index: &HashMap<String, usize>,
     later: &mut Vec<(usize, String, EntryLine)>,
     n: usize,
     line: &str,
     el: EntryLine,
 ) {
     let target = match &el.tag {
-        Some(tag) => match parsed.incidents.iter().rposition(|i| &i.header.id == tag) {
-            Some(i) => i,
+        Some(tag) => match index.get(tag) {
+            Some(i) => *i,
             None => {
                 later.push((n, line.to_string(), el));
                 return;

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use super::entry::{Entry, format_entry_line};
 use super::incident::{Header, Incident};
-use super::parse::{Parsed, format_begin_block, parse};
+use super::parse::{Parsed, format_begin_block, parse, parse_last};
 
 /// Why a journal operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +53,8 @@ pub struct Journal {
     file: File,
     bytes: Vec<u8>,
     parsed: OnceLock<Parsed>,
+    /// Writes still to fail on purpose (tests of a full disk).
+    faults: u32,
 }
 
 /// Releases the advisory lock however the locked section ends.
@@ -83,9 +85,20 @@ impl Journal {
             file,
             bytes: Vec::new(),
             parsed: OnceLock::new(),
+            // The end-to-end tests fill the disk this way; nothing else sets it.
+            faults: std::env::var("SITREP_TEST_JOURNAL_FAULTS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0),
         };
         journal.reload()?;
         Ok(journal)
+    }
+
+    /// Makes the next `n` writes fail as on a full disk (ENOSPC), for tests.
+    #[doc(hidden)]
+    pub fn fail_next_writes(&mut self, n: u32) {
+        self.faults = n;
     }
 
     /// The file's path.
@@ -107,6 +120,12 @@ impl Journal {
     pub fn parsed(&self) -> &Parsed {
         self.parsed
             .get_or_init(|| parse(&String::from_utf8_lossy(&self.bytes)))
+    }
+
+    /// Only the last incident of the file (and problems in its lines), read back from the
+    /// end: what `--last` needs, without parsing the whole journal.
+    pub fn tail(&self) -> Parsed {
+        parse_last(&String::from_utf8_lossy(&self.bytes))
     }
 
     /// All incidents in the file.
@@ -152,6 +171,13 @@ impl Journal {
     /// `[@INC-…]` tag; a drill's lines carry `[DRILL]`.
     pub fn append(&mut self, incident_id: &str, entry: &Entry) -> Result<(), JournalError> {
         self.locked_write(|journal| {
+            // The usual case, the last incident, needs only the end of the file.
+            let tail = journal.tail();
+            if let Some(last) = tail.incidents.last().filter(|l| l.header.id == incident_id) {
+                let mut line = format_entry_line(entry, last.header.drill, None);
+                line.push('\n');
+                return Ok(line);
+            }
             let parsed = journal.parsed();
             let Some(incident) = parsed.incident(incident_id) else {
                 let ids = parsed.ids();
@@ -194,6 +220,10 @@ impl Journal {
             buf.push(b'\n');
         }
         buf.extend_from_slice(text.as_bytes());
+        if self.faults > 0 {
+            self.faults -= 1;
+            return Err(self.io(io::Error::from_raw_os_error(28)));
+        }
         let written = self
             .file
             .write_all(&buf)

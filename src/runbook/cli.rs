@@ -1,11 +1,10 @@
 //! `sitrep runbook FILE [--json] [--match ALERTNAME]`.
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context as _;
+use crate::text::Clean;
 
 use super::matching::{AlertRef, Match, match_alert};
 use super::model::Runbook;
@@ -44,30 +43,28 @@ fn parse_mapping(s: &str) -> Result<(String, String), String> {
 /// finds no section.
 pub fn run(args: &RunbookArgs) -> anyhow::Result<ExitCode> {
     let rb = load(&args.file)?;
-    let mut out = std::io::stdout().lock();
     for w in &rb.warnings {
-        eprintln!("warning: {w}");
+        crate::output::eprintln(&format!("warning: {w}"));
     }
     if let Some(name) = &args.alert {
         return match match_output(&rb, args, name) {
             Ok(text) => {
-                out.write_all(text.as_bytes())
-                    .context("writing to stdout")?;
+                crate::output::print(&Clean::of(&text))?;
                 Ok(ExitCode::SUCCESS)
             }
             Err(msg) => {
-                eprintln!("{msg}");
+                crate::output::eprintln(&msg);
                 Ok(ExitCode::from(1))
             }
         };
     }
+    // Runbooks are outside text: the outline is sanitised, JSON keeps its escapes.
     let text = if args.json {
-        render::json(&rb) + "\n"
+        Clean::json(render::json(&rb) + "\n")
     } else {
-        render::outline(&rb)
+        Clean::of(&render::outline(&rb))
     };
-    out.write_all(text.as_bytes())
-        .context("writing to stdout")?;
+    crate::output::print(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -46,7 +46,12 @@ fn read_text(path: &Path, warnings: &mut Vec<String>) -> Result<String, RunbookE
             bytes: meta.len(),
         });
     }
-    let bytes = std::fs::read(path).map_err(io)?;
+    let mut bytes = std::fs::read(path).map_err(io)?;
+    // Editors on Windows start files with a byte order mark; it is not part of the text,
+    // and left in it hides the first heading.
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
     match String::from_utf8(bytes) {
         Ok(s) => Ok(s),
         Err(e) => {
@@ -149,6 +154,21 @@ pub fn linked_file(from: &Path, link: &str) -> Option<PathBuf> {
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+    #[test]
+    fn a_byte_order_mark_keeps_the_first_heading() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("bom.md");
+        std::fs::write(
+            &p,
+            "\u{feff}# Checkout runbook\n\n## HighErrorRate\n\n- look\n",
+        )
+        .unwrap();
+        let rb = load(&p).unwrap();
+        assert_eq!(rb.title, "Checkout runbook");
+        assert!(rb.warnings.is_empty(), "{:?}", rb.warnings);
+        assert_eq!(crate::runbook::parse("\u{feff}# T\n").title, "T");
+    }
+
     use super::*;
 
     #[test]

@@ -26,5 +26,7 @@ pub use text::{placeholders, slug};
 
 /// Reads a runbook from Markdown text. Never fails: problems become `warnings`.
 pub fn parse(markdown: &str) -> Runbook {
+    // A byte order mark is not text: left in, it hides the first heading.
+    let markdown = markdown.strip_prefix('\u{feff}').unwrap_or(markdown);
     build::build(blocks::read(markdown))
 }

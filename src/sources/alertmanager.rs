@@ -38,8 +38,8 @@ impl Am {
             .map_err(|e| format!("alertmanager: {}", chain(&e)))?;
         let status = res.status();
         if !status.is_success() {
-            let body = res.text().await.unwrap_or_default();
-            return Err(format!("alertmanager: HTTP {status}: {}", body.trim()));
+            let body = super::http::error_body(res).await;
+            return Err(format!("alertmanager: HTTP {status}: {body}"));
         }
         res.json()
             .await
@@ -105,7 +105,18 @@ fn status(
     state: AlertState,
     silenced_by: Vec<String>,
 ) -> AlertStatus {
-    let ann = |k: &str| annotations.get(k).cloned().unwrap_or_default();
+    use crate::text::{MAX_ANNOTATION, MAX_LABEL, cap};
+    // Capped where they enter: an alert rule can put anything in its annotations.
+    let labels: BTreeMap<String, String> = labels
+        .into_iter()
+        .map(|(k, v)| (cap(&k, MAX_LABEL), cap(&v, MAX_LABEL)))
+        .collect();
+    let ann = |k: &str| {
+        cap(
+            annotations.get(k).map_or("", String::as_str),
+            MAX_ANNOTATION,
+        )
+    };
     AlertStatus {
         name: labels
             .get("alertname")
@@ -115,10 +126,7 @@ fn status(
         state,
         since,
         summary: ann("summary"),
-        runbook_url: annotations
-            .get("runbook_url")
-            .cloned()
-            .filter(|u| !u.is_empty()),
+        runbook_url: Some(ann("runbook_url")).filter(|u| !u.is_empty()),
         detail: String::new(),
         description: ann("description"),
         labels,

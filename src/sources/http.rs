@@ -79,7 +79,43 @@ pub fn chain(e: &dyn std::error::Error) -> String {
     if out.contains("operation timed out") || out.contains("TimedOut") {
         out = format!("timed out ({out})");
     }
+    // rustls says UnknownIssuer / Expired; an on-call engineer needs to know what to do.
+    if out.contains("UnknownIssuer") || out.contains("self-signed") || out.contains("self signed") {
+        out = format!(
+            "the server's TLS certificate is not trusted (self-signed or from an unknown CA; \
+             set ca_file to the CA that signed it) ({out})"
+        );
+    } else if out.contains("Expired") || out.contains("expired") {
+        out = format!("the server's TLS certificate has expired ({out})");
+    }
     out
+}
+
+/// The body of an error answer, at most [`crate::text::MAX_ERROR_BODY`] bytes of it, with
+/// "… (N bytes more)" when the server sent more: a 50 MB error page is neither kept in
+/// memory nor printed. Reading stops after 64 MiB; the count then says "more than".
+pub async fn error_body(mut res: reqwest::Response) -> String {
+    const COUNT_AT_MOST: usize = 64 << 20;
+    let max = crate::text::MAX_ERROR_BODY;
+    let mut kept: Vec<u8> = Vec::new();
+    let mut more = 0usize;
+    let mut ended = true;
+    while let Ok(Some(chunk)) = res.chunk().await {
+        let room = max.saturating_sub(kept.len());
+        kept.extend_from_slice(&chunk[..room.min(chunk.len())]);
+        more += chunk.len().saturating_sub(room);
+        if more > COUNT_AT_MOST {
+            ended = false;
+            break;
+        }
+    }
+    let text = String::from_utf8_lossy(&kept);
+    let text = text.trim();
+    match (more, ended) {
+        (0, _) => text.to_string(),
+        (n, true) => format!("{text}… ({n} bytes more)"),
+        (n, false) => format!("{text}… (more than {n} bytes more)"),
+    }
 }
 
 /// A base URL joined with an API path, without doubled slashes.

@@ -145,6 +145,18 @@ impl Tmux {
             })
     }
 
+    /// A tmux format variable of the pane, e.g. `alternate_on`, `mouse_any_flag`.
+    pub fn pane_var(&self, name: &str) -> String {
+        let out = self.tmux(&[
+            "display-message",
+            "-p",
+            "-t",
+            "e2e",
+            &format!("#{{{name}}}"),
+        ]);
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
     /// The test's working directory, where sitrep runs.
     pub fn path(&self) -> &Path {
         self.dir.path()

@@ -173,6 +173,18 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             theme.fg("crit"),
         ));
     }
+    if let Some(why) = &app.journal_failing {
+        // First on the line: what is on screen may not be on disk yet.
+        second.insert(
+            0,
+            Span::styled(
+                format!(" JOURNAL FAILING: {why} "),
+                theme
+                    .fg("crit")
+                    .add_modifier(Modifier::BOLD | Modifier::REVERSED),
+            ),
+        );
+    }
     frame.render_widget(
         Paragraph::new(vec![Line::from(first), Line::from(second)]),
         area,
