@@ -441,3 +441,82 @@ fn estimate(r: &Record) -> usize {
         _ => 256,
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::event::LogLine;
+    use crate::recording::format::BlockKind;
+
+    fn t(s: i64) -> Timestamp {
+        Timestamp::from_second(1_795_000_000 + s).unwrap()
+    }
+
+    #[test]
+    fn the_lead_up_is_kept_and_the_state_before_it_comes_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let lead = SignedDuration::from_secs(60);
+        let setup = RecorderSetup::new(
+            dir.path().to_path_buf(),
+            lead,
+            base_header("LIVE test/ns", vec![], serde_json::Value::Null, lead),
+        );
+        let (events, mut status) = mpsc::channel(1024);
+        let (handle, thread) = spawn(setup, events).unwrap();
+        for i in 0..=300 {
+            let ev = Event::Observed(
+                t(i),
+                Observation::Log(LogLine {
+                    at: t(i),
+                    pod: "p".into(),
+                    container: "c".into(),
+                    text: format!("line {i}"),
+                }),
+            );
+            handle.offer(&ev, t(i));
+        }
+        handle.begin(&crate::journal::Header {
+            id: "INC-1".into(),
+            title: "t".into(),
+            opened_at: t(300),
+            mode: "LIVE test/ns".into(),
+            drill: false,
+            severity: 2,
+            opened_by: "alice".into(),
+        });
+        drop(handle);
+        thread.finish();
+        let path = dir.path().join("INC-1.sitrec");
+        let mut r = crate::recording::Reader::open(&path).unwrap();
+        assert_eq!(r.header().incident.as_ref().unwrap().id, "INC-1");
+        assert_eq!(r.blocks()[0].frame.kind, BlockKind::Keyframe);
+        let before = r.read_block(0).unwrap();
+        assert!(
+            before.iter().all(|x| x.at() < t(240)),
+            "the state before the lead-up"
+        );
+        let data: Vec<usize> = (1..r.blocks().len())
+            .filter(|i| r.blocks()[*i].frame.kind != BlockKind::Keyframe)
+            .collect();
+        let lead_up: Vec<Record> = data
+            .into_iter()
+            .flat_map(|i| r.read_block(i).unwrap())
+            .collect();
+        assert_eq!(lead_up.first().map(Record::at), Some(t(240)));
+        assert_eq!(lead_up.len(), 61);
+        let mut states = Vec::new();
+        while let Ok(ev) = status.try_recv() {
+            if let Event::Recorder(s) = ev {
+                states.push(s.state);
+            }
+        }
+        assert!(matches!(states.first(), Some(RecorderState::LeadUp { .. })));
+        assert!(
+            states
+                .iter()
+                .any(|s| matches!(s, RecorderState::Recording { .. })),
+            "{states:?}"
+        );
+    }
+}
