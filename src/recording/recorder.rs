@@ -58,6 +58,9 @@ enum Job {
 #[derive(Debug, Clone)]
 pub struct RecorderHandle {
     jobs: std_mpsc::SyncSender<Job>,
+    /// Incidents opening: rare, tiny and never to be lost, so unbounded and apart from
+    /// the records (a record that overtakes one still lands in the file, as lead-up).
+    begins: std_mpsc::Sender<IncidentInfo>,
     dropped: Arc<AtomicU64>,
 }
 
@@ -95,12 +98,18 @@ impl RecorderHandle {
 
     /// An incident opened: its recording starts, lead-up first.
     pub fn begin(&self, header: &crate::journal::Header) {
-        // A lost Begin would lose the whole recording: this one waits for room.
-        let _ = self.jobs.send(Job::Begin(IncidentInfo {
+        let info = IncidentInfo {
             id: header.id.clone(),
             title: header.title.clone(),
             opened_at: header.opened_at,
-        }));
+        };
+        // In order with the records when there is room; never blocking and never dropped
+        // when there is not (a lost Begin would lose the whole recording).
+        if let Err(std_mpsc::TrySendError::Full(Job::Begin(info))) =
+            self.jobs.try_send(Job::Begin(info))
+        {
+            let _ = self.begins.send(info);
+        }
     }
 
     /// Events dropped so far.
@@ -206,14 +215,16 @@ pub fn spawn(
     events: mpsc::Sender<Event>,
 ) -> std::io::Result<(RecorderHandle, RecorderThread)> {
     let (jobs, rx) = std_mpsc::sync_channel::<Job>(QUEUE);
+    let (begins, begun) = std_mpsc::channel::<IncidentInfo>();
     let dropped = Arc::new(AtomicU64::new(0));
     let handle = RecorderHandle {
         jobs,
+        begins,
         dropped: dropped.clone(),
     };
     let thread = std::thread::Builder::new()
         .name("recorder".into())
-        .spawn(move || Recorder::new(setup, events, dropped).run(rx))?;
+        .spawn(move || Recorder::new(setup, events, dropped).run(rx, begun))?;
     Ok((handle, RecorderThread { handle: thread }))
 }
 
@@ -246,14 +257,22 @@ impl Recorder {
         }
     }
 
-    fn run(mut self, rx: std_mpsc::Receiver<Job>) {
+    fn run(mut self, rx: std_mpsc::Receiver<Job>, begun: std_mpsc::Receiver<IncidentInfo>) {
         self.report(true);
         loop {
+            while let Ok(info) = begun.try_recv() {
+                self.begin(info);
+            }
             match rx.recv_timeout(Duration::from_millis(250)) {
                 Ok(Job::Rec(r)) => self.record(r),
                 Ok(Job::Begin(info)) => self.begin(info),
                 Err(std_mpsc::RecvTimeoutError::Timeout) => self.idle(),
-                Err(std_mpsc::RecvTimeoutError::Disconnected) => break,
+                Err(std_mpsc::RecvTimeoutError::Disconnected) => {
+                    while let Ok(info) = begun.try_recv() {
+                        self.begin(info);
+                    }
+                    break;
+                }
             }
         }
         if let Some(w) = self.writer.take() {
