@@ -403,3 +403,73 @@ fn kill_9_while_recording_reads_back_to_the_last_complete_block() {
         );
     }
 }
+
+/// A log line as a serving pod writes them: a level, a path, a status, a latency, a
+/// request id that never repeats.
+fn realistic_log(rng: &mut fastrand::Rng, at: Timestamp) -> Record {
+    let pods = [
+        "snapbuilder-serving-480787-h265b",
+        "snapbuilder-serving-480787-lqrjt",
+        "snapbuilder-ingest-9163ca-bpb2h",
+        "snapbuilder-training-1d16bc-dlch8",
+    ];
+    let text = match rng.u8(0..10) {
+        0 => format!(
+            "ERROR request failed path=/v1/generate status=503 request_id={:016x} err=\"CUDA out of memory\"",
+            rng.u64(..)
+        ),
+        1 | 2 => format!(
+            "WARN upstream timeout after {}ms request_id={:016x}",
+            rng.u32(100..5000),
+            rng.u64(..)
+        ),
+        _ => format!(
+            "INFO request done path=/v1/generate status=200 latency_ms={} tokens={} request_id={:016x}",
+            rng.u32(20..900),
+            rng.u32(16..1024),
+            rng.u64(..)
+        ),
+    };
+    Record::Observed {
+        at,
+        obs: Observation::Log(LogLine {
+            at,
+            pod: pods[rng.usize(0..pods.len())].into(),
+            container: "serving".into(),
+            text,
+        }),
+    }
+}
+
+#[test]
+fn a_day_at_a_thousand_log_lines_a_second_fits_in_a_few_gigabytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("size.sitrec");
+    let mut w = Writer::create(
+        &path,
+        &header(),
+        StateFold::new(),
+        Redactor::default(),
+        WriterOptions::default(),
+    )
+    .unwrap();
+    let mut rng = fastrand::Rng::with_seed(1);
+    let lines = 100_000i64;
+    for i in 0..lines {
+        let at = t(0) + SignedDuration::from_micros(i * 1000);
+        w.append(&realistic_log(&mut rng, at)).unwrap();
+    }
+    w.finish().unwrap();
+    let bytes = std::fs::metadata(&path).unwrap().len() as f64;
+    let per_line = bytes / lines as f64;
+    let day = per_line * 86_400.0 * 1000.0;
+    eprintln!(
+        "{per_line:.1} bytes a log line; a day at 1,000 lines/s: {:.2} GB",
+        day / 1e9
+    );
+    assert!(
+        day < 3.0e9,
+        "{per_line:.1} bytes a line: {:.2} GB a day",
+        day / 1e9
+    );
+}

@@ -4,7 +4,7 @@
 //! A recording is one file per incident in the data dir's `recordings/`, named after the
 //! incident (`INC-20261123-1444.sitrec`). It starts with a versioned header (format and
 //! sitrep versions, the sources, the config with secrets removed) and goes on with
-//! append-only blocks of records, each block compressed (LZ4) and checksummed (CRC-32)
+//! append-only blocks of records, each block compressed (zstd) and checksummed (CRC-32)
 //! twice, frame and contents; see [`format`] for the bytes. Every minute of recorded time
 //! a keyframe block holds the whole state so far, so a replay can seek anywhere by reading
 //! one keyframe and the blocks after it ([`keyframes`]).

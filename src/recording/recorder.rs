@@ -58,6 +58,9 @@ enum Job {
 #[derive(Debug, Clone)]
 pub struct RecorderHandle {
     jobs: std_mpsc::SyncSender<Job>,
+    /// Incidents opening: rare, tiny and never to be lost, so unbounded and apart from
+    /// the records (a record that overtakes one still lands in the file, as lead-up).
+    begins: std_mpsc::Sender<IncidentInfo>,
     dropped: Arc<AtomicU64>,
 }
 
@@ -95,12 +98,18 @@ impl RecorderHandle {
 
     /// An incident opened: its recording starts, lead-up first.
     pub fn begin(&self, header: &crate::journal::Header) {
-        // A lost Begin would lose the whole recording: this one waits for room.
-        let _ = self.jobs.send(Job::Begin(IncidentInfo {
+        let info = IncidentInfo {
             id: header.id.clone(),
             title: header.title.clone(),
             opened_at: header.opened_at,
-        }));
+        };
+        // In order with the records when there is room; never blocking and never dropped
+        // when there is not (a lost Begin would lose the whole recording).
+        if let Err(std_mpsc::TrySendError::Full(Job::Begin(info))) =
+            self.jobs.try_send(Job::Begin(info))
+        {
+            let _ = self.begins.send(info);
+        }
     }
 
     /// Events dropped so far.
@@ -206,14 +215,16 @@ pub fn spawn(
     events: mpsc::Sender<Event>,
 ) -> std::io::Result<(RecorderHandle, RecorderThread)> {
     let (jobs, rx) = std_mpsc::sync_channel::<Job>(QUEUE);
+    let (begins, begun) = std_mpsc::channel::<IncidentInfo>();
     let dropped = Arc::new(AtomicU64::new(0));
     let handle = RecorderHandle {
         jobs,
+        begins,
         dropped: dropped.clone(),
     };
     let thread = std::thread::Builder::new()
         .name("recorder".into())
-        .spawn(move || Recorder::new(setup, events, dropped).run(rx))?;
+        .spawn(move || Recorder::new(setup, events, dropped).run(rx, begun))?;
     Ok((handle, RecorderThread { handle: thread }))
 }
 
@@ -246,14 +257,22 @@ impl Recorder {
         }
     }
 
-    fn run(mut self, rx: std_mpsc::Receiver<Job>) {
+    fn run(mut self, rx: std_mpsc::Receiver<Job>, begun: std_mpsc::Receiver<IncidentInfo>) {
         self.report(true);
         loop {
+            while let Ok(info) = begun.try_recv() {
+                self.begin(info);
+            }
             match rx.recv_timeout(Duration::from_millis(250)) {
                 Ok(Job::Rec(r)) => self.record(r),
                 Ok(Job::Begin(info)) => self.begin(info),
                 Err(std_mpsc::RecvTimeoutError::Timeout) => self.idle(),
-                Err(std_mpsc::RecvTimeoutError::Disconnected) => break,
+                Err(std_mpsc::RecvTimeoutError::Disconnected) => {
+                    while let Ok(info) = begun.try_recv() {
+                        self.begin(info);
+                    }
+                    break;
+                }
             }
         }
         if let Some(w) = self.writer.take() {
@@ -439,5 +458,84 @@ fn estimate(r: &Record) -> usize {
             ..
         } => 96 + points.len() * 24,
         _ => 256,
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::event::LogLine;
+    use crate::recording::format::BlockKind;
+
+    fn t(s: i64) -> Timestamp {
+        Timestamp::from_second(1_795_000_000 + s).unwrap()
+    }
+
+    #[test]
+    fn the_lead_up_is_kept_and_the_state_before_it_comes_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let lead = SignedDuration::from_secs(60);
+        let setup = RecorderSetup::new(
+            dir.path().to_path_buf(),
+            lead,
+            base_header("LIVE test/ns", vec![], serde_json::Value::Null, lead),
+        );
+        let (events, mut status) = mpsc::channel(1024);
+        let (handle, thread) = spawn(setup, events).unwrap();
+        for i in 0..=300 {
+            let ev = Event::Observed(
+                t(i),
+                Observation::Log(LogLine {
+                    at: t(i),
+                    pod: "p".into(),
+                    container: "c".into(),
+                    text: format!("line {i}"),
+                }),
+            );
+            handle.offer(&ev, t(i));
+        }
+        handle.begin(&crate::journal::Header {
+            id: "INC-1".into(),
+            title: "t".into(),
+            opened_at: t(300),
+            mode: "LIVE test/ns".into(),
+            drill: false,
+            severity: 2,
+            opened_by: "alice".into(),
+        });
+        drop(handle);
+        thread.finish();
+        let path = dir.path().join("INC-1.sitrec");
+        let mut r = crate::recording::Reader::open(&path).unwrap();
+        assert_eq!(r.header().incident.as_ref().unwrap().id, "INC-1");
+        assert_eq!(r.blocks()[0].frame.kind, BlockKind::Keyframe);
+        let before = r.read_block(0).unwrap();
+        assert!(
+            before.iter().all(|x| x.at() < t(240)),
+            "the state before the lead-up"
+        );
+        let data: Vec<usize> = (1..r.blocks().len())
+            .filter(|i| r.blocks()[*i].frame.kind != BlockKind::Keyframe)
+            .collect();
+        let lead_up: Vec<Record> = data
+            .into_iter()
+            .flat_map(|i| r.read_block(i).unwrap())
+            .collect();
+        assert_eq!(lead_up.first().map(Record::at), Some(t(240)));
+        assert_eq!(lead_up.len(), 61);
+        let mut states = Vec::new();
+        while let Ok(ev) = status.try_recv() {
+            if let Event::Recorder(s) = ev {
+                states.push(s.state);
+            }
+        }
+        assert!(matches!(states.first(), Some(RecorderState::LeadUp { .. })));
+        assert!(
+            states
+                .iter()
+                .any(|s| matches!(s, RecorderState::Recording { .. })),
+            "{states:?}"
+        );
     }
 }
