@@ -125,6 +125,8 @@ pub enum Command {
     Follow,
     /// Wrap long log lines, or cut them.
     Wrap,
+    /// Show log lines as written, with their own leading timestamps, or hide those.
+    Raw,
     /// Jump to the next error line in the logs.
     NextError,
     /// Copy the selected runbook step's command to the clipboard.
@@ -244,6 +246,11 @@ pub const COMMANDS: &[CommandSpec] = &[
     spec("bottom", "", "select the last row"),
     spec("follow", "", "follow the log tail, or stop"),
     spec("wrap", "", "wrap long log lines, or cut them"),
+    spec(
+        "raw",
+        "",
+        "show log lines' own leading timestamps, or hide them",
+    ),
     spec("next-error", "", "jump to the next error in the logs"),
     spec("copy", "", "copy the selected step's command (OSC 52)"),
     spec(
@@ -349,6 +356,7 @@ impl Command {
             "bottom" => no_args(Command::Bottom),
             "follow" => no_args(Command::Follow),
             "wrap" => no_args(Command::Wrap),
+            "raw" => no_args(Command::Raw),
             "next-error" => no_args(Command::NextError),
             "copy" => no_args(Command::Copy),
             "note" => Ok(Command::Note(text())),

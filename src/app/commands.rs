@@ -120,6 +120,7 @@ impl App {
                 }
             }
             Command::Wrap => self.logs.wrap = !self.logs.wrap,
+            Command::Raw => self.logs.raw = !self.logs.raw,
             Command::NextError => {
                 if !self.logs.jump_to_next_error() {
                     self.flash(Level::Ok, "no error lines in view");
@@ -508,7 +509,7 @@ impl App {
                 }
             }
             Pane::Pods => {
-                self.pods.selected = step(self.pods.selected, self.pods.row_count());
+                self.pods.move_selection(delta);
                 self.retarget_logs();
             }
             Pane::Gpus => self.gpus_selected = step(self.gpus_selected, self.gpus.len()),
@@ -530,21 +531,6 @@ impl App {
 
     /// In live mode, points the log tail at the selected workload or pod.
     pub(super) fn retarget_logs(&mut self) {
-        if self.mode.is_simulated() {
-            return;
-        }
-        let target = self.pods.selected_target();
-        if target.is_none() || target == self.pods.tailing {
-            return;
-        }
-        self.pods.tailing = target.clone();
-        // Lines of the previous selection would only confuse; keep the view settings.
-        let mut fresh = super::logs::LogBuffer::new(self.config.logs.buffer_lines);
-        fresh.set_filter(self.logs.filter().cloned());
-        fresh.wrap = self.logs.wrap;
-        self.logs = fresh;
-        if let Some(t) = target {
-            self.emit(Effect::TailLogs(t));
-        }
+        self.tail_selected();
     }
 }

@@ -11,6 +11,7 @@ pub mod sample;
 mod silence;
 pub mod state;
 mod status_update;
+pub mod tail;
 pub mod verify;
 
 use jiff::Timestamp;
@@ -141,6 +142,17 @@ pub struct LogTarget {
     pub workload: String,
     /// One pod of the workload, or all of them when `None`.
     pub pod: Option<String>,
+    /// The pods to follow, most interesting first, at most the stream cap: the cockpit picks
+    /// them from its own pod state, so the tailer never lists pods itself.
+    pub pods: Vec<String>,
+}
+
+impl LogTarget {
+    /// Whether both name the same workload or pod (whichever pods are picked).
+    pub fn same_target(&self, other: &LogTarget) -> bool {
+        (&self.namespace, &self.workload, &self.pod)
+            == (&other.namespace, &other.workload, &other.pod)
+    }
 }
 
 /// A message on the status line.
@@ -266,7 +278,10 @@ impl App {
     /// Folds one event into the state and returns what must happen outside. No I/O.
     pub fn update(&mut self, event: Event) -> Vec<Effect> {
         match event {
-            Event::Input(ev) => self.on_input(ev),
+            Event::Input(ev) => {
+                self.on_input(ev);
+                self.tail_if_asked();
+            }
             Event::Observed(at, obs) => {
                 if at > self.now {
                     self.now = at;
@@ -284,6 +299,7 @@ impl App {
                 if self.incident.is_some() {
                     self.check_deadlines();
                 }
+                self.refresh_tail();
                 self.check_verification();
                 self.dirty = true;
             }
@@ -311,6 +327,7 @@ impl App {
     /// Runs a command as if the operator had typed it.
     pub fn run(&mut self, cmd: Command) -> Vec<Effect> {
         self.run_command(cmd);
+        self.tail_if_asked();
         self.dirty = true;
         std::mem::take(&mut self.effects)
     }
