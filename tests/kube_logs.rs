@@ -458,8 +458,13 @@ async fn lines_the_cockpit_cannot_take_wait_bounded_and_are_counted() {
         Some(Event::Observed(_, Observation::Pod(_)))
     ) {}
     let (tx, mut rx) = mpsc::channel(4);
+    // A tailer that holds at most 1,000 lines for the cockpit.
+    let settings = sitrep::sources::kube_logs::TailSettings {
+        pending_max: 1_000,
+        ..kube.tail_settings()
+    };
     let (targets, task) =
-        sitrep::sources::kube_logs::spawn(conn.client.clone(), pods, kube.tail_settings(), 50, tx);
+        sitrep::sources::kube_logs::spawn(conn.client.clone(), pods, settings, 50, tx);
     targets
         .send(LogTarget {
             namespace: NS.into(),
@@ -473,7 +478,7 @@ async fn lines_the_cockpit_cannot_take_wait_bounded_and_are_counted() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
-    // 30,000 live lines while nobody reads: more than the tailer holds.
+    // 30,000 live lines while nobody reads: more than the tailer and the channel hold.
     let total = 30_000;
     server.with(|s| {
         let lines = s
@@ -484,7 +489,13 @@ async fn lines_the_cockpit_cannot_take_wait_bounded_and_are_counted() {
             lines.push((at(i), format!("INFO line {i}")));
         }
     });
-    tokio::time::sleep(Duration::from_millis(2_000)).await;
+    // Nobody reads until the server has written every line (and the tailer read them).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while server.with(|s| s.log_lines_sent) < total as u64 {
+        assert!(tokio::time::Instant::now() < deadline, "the server is slow");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
     let mut buf = LogBuffer::new(100_000);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     while buf.len() as u64 + buf.dropped < total as u64 {
@@ -499,12 +510,8 @@ async fn lines_the_cockpit_cannot_take_wait_bounded_and_are_counted() {
             _ => panic!("timed out: {} lines, {} dropped", buf.len(), buf.dropped),
         }
     }
-    assert!(buf.dropped > 0, "some were dropped");
-    assert!(
-        buf.len() >= sitrep::sources::kube_logs::PENDING_MAX,
-        "what fit was kept: {}",
-        buf.len()
-    );
+    assert!(buf.dropped > 0, "some were dropped: {} kept", buf.len());
+    assert!(buf.len() >= 1_000, "what fit was kept: {}", buf.len());
     assert_eq!(buf.len() as u64 + buf.dropped, total as u64);
     let shown: Vec<Timestamp> = buf.window(100_000).iter().map(|l| l.at).collect();
     assert!(shown.windows(2).all(|w| w[0] <= w[1]), "in timestamp order");

@@ -124,6 +124,9 @@ impl App {
                 self.pods.selected = self.pods.selected.min(rows.saturating_sub(1));
             }
             Observation::Pod(p) => {
+                if self.pods.namespace.is_empty() {
+                    self.pods.namespace = p.namespace.clone();
+                }
                 self.tail_pod_changed(&p.workload);
                 self.pods
                     .workloads

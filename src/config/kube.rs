@@ -51,6 +51,7 @@ impl KubernetesConfig {
         crate::sources::kube_logs::TailSettings {
             since_seconds: self.log_since_seconds,
             tail_lines: self.log_tail_lines,
+            pending_max: crate::sources::kube_logs::PENDING_MAX,
         }
     }
 }

@@ -11,7 +11,8 @@
 //! reported so the merged tail shows it. History on start is `tailLines` per container.
 //!
 //! Lines never queue without bound: what the cockpit cannot take yet waits here up to
-//! [`PENDING_MAX`] lines; beyond that lines are counted and the count is reported instead.
+//! [`PENDING_MAX`] lines (and batches are bounded too); beyond that lines are counted and the
+//! count is reported instead.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -38,8 +39,10 @@ pub const DEBOUNCE: Duration = Duration::from_millis(200);
 const DEBOUNCE_MAX: Duration = Duration::from_secs(1);
 /// Lines wait this long for lines of slower streams before they are merged and sent.
 pub const REORDER: Duration = Duration::from_millis(300);
-/// Lines waiting for the cockpit at most; beyond, they are dropped and counted.
+/// Lines waiting for the cockpit at most, by default; beyond, they are dropped and counted.
 pub const PENDING_MAX: usize = 20_000;
+/// Lines in one batch at most, so what waits in the cockpit's channel is bounded too.
+const MAX_BATCH: usize = 5_000;
 /// How often merged lines are sent and streams are checked.
 const TICK: Duration = Duration::from_millis(100);
 /// Streams are checked against the pods' containers this often.
@@ -58,6 +61,8 @@ pub struct TailSettings {
     pub since_seconds: i64,
     /// At most this many lines per container (`tailLines`).
     pub tail_lines: i64,
+    /// Lines waiting for the cockpit at most ([`PENDING_MAX`]).
+    pub pending_max: usize,
 }
 
 /// Starts the tailer; send it what to tail. It ends when the target channel closes.
@@ -139,16 +144,25 @@ impl Resume {
 }
 
 /// Lines read and not yet sent, with when each arrived; gaps found; lines dropped.
-#[derive(Default)]
 struct Pending {
     lines: VecDeque<(Instant, LogLine)>,
     gaps: Vec<LogGap>,
     dropped: u64,
+    max: usize,
 }
 
 impl Pending {
+    fn new(max: usize) -> Pending {
+        Pending {
+            lines: VecDeque::new(),
+            gaps: Vec::new(),
+            dropped: 0,
+            max: max.max(1),
+        }
+    }
+
     fn push(&mut self, line: LogLine) {
-        if self.lines.len() >= PENDING_MAX {
+        if self.lines.len() >= self.max {
             self.dropped += 1;
         } else {
             self.lines.push_back((Instant::now(), line));
@@ -160,7 +174,12 @@ impl Pending {
         let Some(cut) = Instant::now().checked_sub(REORDER) else {
             return Vec::new();
         };
-        let n = self.lines.iter().take_while(|(at, _)| *at <= cut).count();
+        let n = self
+            .lines
+            .iter()
+            .take(MAX_BATCH.min(self.max))
+            .take_while(|(at, _)| *at <= cut)
+            .count();
         let mut out: Vec<LogLine> = self.lines.drain(..n).map(|(_, l)| l).collect();
         out.sort_by_key(|l| l.at);
         out
@@ -174,7 +193,7 @@ impl Pending {
         for l in lines.into_iter().rev() {
             self.lines.push_front((now, l));
         }
-        while self.lines.len() > PENDING_MAX {
+        while self.lines.len() > self.max {
             self.lines.pop_back();
             self.dropped += 1;
         }
@@ -322,7 +341,7 @@ impl Tailer {
             target,
             follows: HashMap::new(),
             marks: HashMap::new(),
-            pending: Arc::default(),
+            pending: Arc::new(Mutex::new(Pending::new(self.settings.pending_max))),
         });
         self.reported = None;
     }
@@ -653,7 +672,7 @@ mod tests {
 
     #[test]
     fn pending_lines_wait_out_the_window_and_stay_bounded() {
-        let mut p = Pending::default();
+        let mut p = Pending::new(PENDING_MAX);
         let line = |s: i64| LogLine {
             at: Timestamp::from_second(1_800_000_000 + s).unwrap(),
             pod: "p".into(),

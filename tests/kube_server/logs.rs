@@ -76,9 +76,14 @@ impl KubeServer {
         tokio::spawn(async move {
             let lines_from = |i: usize| {
                 let s = state.lock().unwrap();
-                let all = s.logs.get(&key).cloned().unwrap_or_default();
+                // Only the new lines: a busy container's whole log is not copied per wake-up.
+                let new = s
+                    .logs
+                    .get(&key)
+                    .map(|all| all[i.min(all.len())..].to_vec())
+                    .unwrap_or_default();
                 let alive = s.get("pods", &ns, &pod_name).is_some();
-                (all.into_iter().skip(i).collect::<Vec<_>>(), alive)
+                (new, alive)
             };
             let (first, _) = lines_from(0);
             let mut sent = first.len();
@@ -117,6 +122,7 @@ impl KubeServer {
                     if tx.send(fmt(l)).await.is_err() {
                         return;
                     }
+                    state.lock().unwrap().log_lines_sent += 1;
                 }
                 if !alive {
                     return;

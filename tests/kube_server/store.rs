@@ -64,6 +64,8 @@ pub struct State {
     pub write_delay_ms: u64,
     /// How long each list request (each page) takes, as a loaded apiserver's do.
     pub list_delay_ms: u64,
+    /// Log lines written into followed streams so far.
+    pub log_lines_sent: u64,
 }
 
 /// Kind and apiVersion of a resource the server serves.
