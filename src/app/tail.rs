@@ -256,6 +256,11 @@ impl App {
 
     /// Makes the choice again if the target's pods changed, and tells the tailer if it moved.
     pub(super) fn refresh_tail(&mut self) {
+        // The logs pane was looked at before any pod was known: tail once there are some.
+        if self.pods.tailing.is_none() {
+            self.tail_if_asked();
+            return;
+        }
         if !self.pods.tail.stale {
             return;
         }
@@ -393,6 +398,19 @@ mod tests {
             app.pods.workloads["snapbuilder-ingest"].pods.len()
         );
         assert_eq!(app.pods.tail.cause, TailCause::Operator);
+    }
+
+    #[test]
+    fn looking_at_the_logs_before_any_pod_is_known_tails_once_they_are() {
+        let mut app = live_app();
+        let known = std::mem::take(&mut app.pods.workloads);
+        app.focus = Pane::Logs;
+        let now = app.now;
+        assert!(tails(&app.update(crate::event::Event::Tick(now))).is_empty());
+        app.pods.workloads = known;
+        let t = tails(&app.update(crate::event::Event::Tick(now)));
+        assert_eq!(t.len(), 1);
+        assert!(!t[0].pods.is_empty());
     }
 
     #[test]
