@@ -53,6 +53,8 @@ pub enum Observation {
     Pod(PodStatus),
     /// A pod no longer exists.
     PodGone { namespace: String, name: String },
+    /// A deployment no longer exists.
+    DeploymentGone { namespace: String, name: String },
     /// One GPU's current state.
     Gpu(GpuStatus),
     /// A node's `nvidia.com/gpu` capacity and allocatable count (0 and 0: the node is gone).
@@ -65,8 +67,14 @@ pub enum Observation {
     Alert(AlertStatus),
     /// A log line from one container.
     Log(LogLine),
+    /// Log lines from many containers, merged in timestamp order (one event per batch).
+    Logs(Vec<LogLine>),
+    /// Streams of the log tail that stopped for a while: where the tail misses evidence.
+    LogGaps(Vec<LogGap>),
     /// Log lines a source had to drop under back-pressure since its last report.
     LogsDropped(u64),
+    /// What the log tailer follows now: pods and container streams (at most the cap).
+    LogTail { pods: usize, streams: usize },
     /// A kill switch's current state as read from the world.
     KillSwitch(KillSwitchStatus),
     /// A source failed; its pane shows the error and when it went stale.
@@ -350,6 +358,35 @@ pub struct LogLine {
     pub text: String,
 }
 
+/// A stretch of time a container's log stream was not read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogGap {
+    pub pod: String,
+    pub container: String,
+    /// The last line read before the stream stopped (or when it stopped, if none was).
+    pub from: Timestamp,
+    /// When reading resumed; `None` when the stream ended for good.
+    pub to: Option<Timestamp>,
+    /// What happened: `reconnected`, `container restarted`, `pod gone`...
+    pub why: String,
+}
+
+impl LogGap {
+    /// The marker the merged tail shows: `pod: no logs 12:03:41–12:03:55, reconnected`.
+    pub fn describe(&self, pod: &str) -> String {
+        let tod = |t: Timestamp| t.strftime("%H:%M:%S").to_string();
+        match self.to {
+            Some(to) => format!(
+                "{pod}: no logs {}–{}, {}",
+                tod(self.from),
+                tod(to),
+                self.why
+            ),
+            None => format!("{pod}: no logs after {}, {}", tod(self.from), self.why),
+        }
+    }
+}
+
 /// A kill switch's state as read from the world.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KillSwitchStatus {
@@ -449,4 +486,15 @@ pub struct LogTarget {
     pub workload: String,
     /// One pod of the workload, or all of them when `None`.
     pub pod: Option<String>,
+    /// The pods to follow, most interesting first, at most the stream cap: the cockpit picks
+    /// them from its own pod state, so the tailer never lists pods itself.
+    pub pods: Vec<String>,
+}
+
+impl LogTarget {
+    /// Whether both name the same workload or pod (whichever pods are picked).
+    pub fn same_target(&self, other: &LogTarget) -> bool {
+        (&self.namespace, &self.workload, &self.pod)
+            == (&other.namespace, &other.workload, &other.pod)
+    }
 }

@@ -394,7 +394,8 @@ pub fn live(global: &Global) -> anyhow::Result<ExitCode> {
                 config.kill_switches.clone(),
                 std::time::Duration::from_secs(kube.timeout_seconds),
             );
-            tasks.extend(crate::sources::kube::spawn(&conn, tx.clone()));
+            let (watches, pods) = crate::sources::kube::spawn_with_pods(&conn, tx.clone());
+            tasks.extend(watches);
             tasks.push(tokio::spawn(crate::sources::kube_switches::run(
                 executor.clone(),
                 config.kill_switches.clone(),
@@ -402,7 +403,9 @@ pub fn live(global: &Global) -> anyhow::Result<ExitCode> {
             )));
             let (orders, tailer) = crate::sources::kube_logs::spawn(
                 conn.client.clone(),
-                kube.log_since_seconds,
+                pods,
+                kube.tail_settings(),
+                kube.max_log_streams,
                 tx.clone(),
             );
             tasks.push(tailer);

@@ -19,6 +19,9 @@ struct Seen {
     pods: BTreeMap<String, PodStatus>,
     deployments: BTreeMap<String, DeploymentStatus>,
     pod_events: usize,
+    /// The source's header error: set by `SourceError`, cleared by `SourceRecovered`.
+    error: Option<String>,
+    recoveries: usize,
 }
 
 async fn until(rx: &mut mpsc::Receiver<Event>, seen: &mut Seen, done: impl Fn(&Seen) -> bool) {
@@ -26,7 +29,14 @@ async fn until(rx: &mut mpsc::Receiver<Event>, seen: &mut Seen, done: impl Fn(&S
     while !done(seen) {
         let ev = tokio::time::timeout_at(deadline, rx.recv()).await;
         let Ok(Some(Event::Observed(_, obs))) = ev else {
-            assert!(ev.is_ok(), "timed out waiting for observations");
+            assert!(
+                ev.is_ok(),
+                "timed out waiting for observations: {} pods, {} deployments seen, error {:?}, {} recoveries",
+                seen.pods.len(),
+                seen.deployments.len(),
+                seen.error,
+                seen.recoveries
+            );
             continue;
         };
         match obs {
@@ -40,15 +50,34 @@ async fn until(rx: &mut mpsc::Receiver<Event>, seen: &mut Seen, done: impl Fn(&S
             Observation::Deployment(d) => {
                 seen.deployments.insert(d.name.clone(), d);
             }
+            Observation::DeploymentGone { name, .. } => {
+                seen.deployments.remove(&name);
+            }
+            Observation::SourceError { source, error } if source == format!("kubernetes {NS}") => {
+                seen.error = Some(error);
+            }
+            Observation::SourceRecovered { source } if source == format!("kubernetes {NS}") => {
+                seen.error = None;
+                seen.recoveries += 1;
+            }
             _ => {}
         }
     }
 }
 
 async fn connect(server: &KubeServer, dir: &std::path::Path) -> sitrep::sources::kube::Connection {
+    connect_with(server, dir, "").await
+}
+
+/// Connects with `[kubernetes]` keys given as TOML.
+async fn connect_with(
+    server: &KubeServer,
+    dir: &std::path::Path,
+    toml_keys: &str,
+) -> sitrep::sources::kube::Connection {
     let cfg = KubernetesConfig {
         kubeconfig: Some(server.kubeconfig(dir, "admin")),
-        ..toml::from_str("").unwrap()
+        ..toml::from_str(toml_keys).unwrap()
     };
     sitrep::sources::kube::connect(&cfg).await.unwrap()
 }
@@ -294,12 +323,14 @@ async fn the_pods_pane_shows_the_cluster_in_live_mode() {
             .unwrap();
         effects.extend(app.update(ev));
     }
-    // The first workload seen becomes the log tail's target.
+    // Nothing is tailed before anyone asks for logs.
     assert!(
-        effects
+        !effects
             .iter()
-            .any(|e| matches!(e, sitrep::app::Effect::TailLogs(t) if t.namespace == NS))
+            .any(|e| matches!(e, sitrep::app::Effect::TailLogs(_))),
+        "{effects:?}"
     );
+    assert!(app.pods.tailing.is_none());
     let mut terminal = Terminal::new(TestBackend::new(240, 40)).unwrap();
     terminal.draw(|f| sitrep::ui::draw(f, &app)).unwrap();
     let screen: String = terminal
@@ -428,6 +459,186 @@ async fn gpu_capacity_of_nodes_is_watched() {
     wait(&mut nodes, &|n| n.get("gpu-1") == Some(&(8, 7))).await;
     server.with(|s| s.delete("nodes", "", "gpu-1"));
     wait(&mut nodes, &|n| n.get("gpu-1") == Some(&(0, 0))).await;
+    for t in tasks {
+        t.abort();
+    }
+}
+
+/// Pod names the server holds in `NS` now.
+fn server_pods(server: &KubeServer) -> std::collections::BTreeSet<String> {
+    server.with(|s| {
+        s.list("pods", NS, None)
+            .iter()
+            .map(|p| p["metadata"]["name"].as_str().unwrap().to_string())
+            .collect()
+    })
+}
+
+fn seen_pods(seen: &Seen) -> std::collections::BTreeSet<String> {
+    seen.pods.keys().cloned().collect()
+}
+
+#[tokio::test]
+async fn a_paged_initial_list_shows_every_pod() {
+    let server = KubeServer::start().await;
+    fixtures::shop(&server);
+    fixtures::workload(&server, "batch", 1_234, 4, |_| false);
+    // Each page takes longer than a flush, as on a loaded apiserver.
+    server.with(|s| s.list_delay_ms = 300);
+    let dir = tempfile::tempdir().unwrap();
+    let conn = connect(&server, dir.path()).await;
+    let (tx, mut rx) = mpsc::channel(100_000);
+    let tasks = sitrep::sources::kube::spawn(&conn, tx);
+    let mut seen = Seen::default();
+    until(&mut rx, &mut seen, |s| {
+        s.pods.len() == 1_238 && s.deployments.len() == 3
+    })
+    .await;
+    assert_eq!(seen_pods(&seen), server_pods(&server));
+    // Three pages of 500, the later ones with the first page's continue token.
+    let lists: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/pods") && !r.has("watch=true"))
+        .collect();
+    assert_eq!(lists.len(), 3, "{lists:#?}");
+    assert!(lists.iter().all(|r| r.has("limit=500")));
+    assert!(lists[1].query.contains("continue=") && lists[2].query.contains("continue="));
+    // Nothing is said twice: one observation per pod.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    until(&mut rx, &mut seen, |_| true).await;
+    while let Ok(Event::Observed(_, Observation::Pod(_))) = rx.try_recv() {
+        seen.pod_events += 1;
+    }
+    assert_eq!(seen.pod_events, 1_238);
+    for t in tasks {
+        t.abort();
+    }
+}
+
+#[tokio::test]
+async fn a_streaming_list_shows_every_pod_then_follows_changes() {
+    let server = KubeServer::start().await;
+    fixtures::shop(&server);
+    fixtures::workload(&server, "batch", 1_234, 4, |_| false);
+    let dir = tempfile::tempdir().unwrap();
+    let conn = connect_with(&server, dir.path(), "streaming_lists = true").await;
+    let (tx, mut rx) = mpsc::channel(100_000);
+    let tasks = sitrep::sources::kube::spawn(&conn, tx);
+    let mut seen = Seen::default();
+    until(&mut rx, &mut seen, |s| {
+        s.pods.len() == 1_238 && s.deployments.len() == 3
+    })
+    .await;
+    assert_eq!(seen_pods(&seen), server_pods(&server));
+    server.put(
+        "pods",
+        fixtures::pod("ingest-5d4c3b2a1", "later", true, &["app"]),
+    );
+    server.with(|s| s.delete("pods", NS, "batch-5a5a8cfb-p00007"));
+    until(&mut rx, &mut seen, |s| {
+        s.pods.len() == 1_238 && s.pods.contains_key("ingest-5d4c3b2a1-later")
+    })
+    .await;
+    assert_eq!(seen_pods(&seen), server_pods(&server));
+    // No list at all: one watch per kind asked for the initial events.
+    let reqs = server.requests();
+    let pods: Vec<_> = reqs.iter().filter(|r| r.path.ends_with("/pods")).collect();
+    assert!(pods.iter().all(|r| r.has("watch=true")), "{pods:#?}");
+    assert!(
+        pods[0].has("sendInitialEvents=true") && pods[0].has("resourceVersionMatch=NotOlderThan")
+    );
+    for t in tasks {
+        t.abort();
+    }
+}
+
+#[tokio::test]
+async fn a_relist_after_410_gone_at_scale_leaves_exactly_the_server_state() {
+    let server = KubeServer::start().await;
+    fixtures::shop(&server);
+    fixtures::workload(&server, "batch", 1_200, 4, |_| false);
+    server.with(|s| s.list_delay_ms = 300);
+    let dir = tempfile::tempdir().unwrap();
+    let conn = connect(&server, dir.path()).await;
+    let (tx, mut rx) = mpsc::channel(100_000);
+    let tasks = sitrep::sources::kube::spawn(&conn, tx);
+    let mut seen = Seen::default();
+    until(&mut rx, &mut seen, |s| s.pods.len() == 1_204).await;
+
+    // The watch goes down; meanwhile pods come and go, a deployment is deleted, and the
+    // history is compacted: the resume gets 410 and the watcher lists again, in pages.
+    server.with(|s| s.refuse_watches = true);
+    server.drop_watches();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.with(|s| {
+        for i in (0..1_200).step_by(12) {
+            s.delete("pods", NS, &format!("batch-5a5a8cfb-p{i:05}"));
+        }
+        s.delete("deployments", NS, "ingest");
+    });
+    for i in 0..30 {
+        server.put(
+            "pods",
+            fixtures::pod("checkout-7f9d6c5b4", &format!("new{i:02}"), true, &["app"]),
+        );
+    }
+    server.compact();
+    server.with(|s| s.refuse_watches = false);
+    let want = server_pods(&server);
+    assert_eq!(want.len(), 1_204 - 100 + 30);
+    until(&mut rx, &mut seen, |s| {
+        seen_pods(s) == want && s.deployments.len() == 2
+    })
+    .await;
+    assert!(!seen.deployments.contains_key("ingest"));
+    let pages = server.count(|r| {
+        r.path.ends_with("/pods") && !r.has("watch=true") && r.query.contains("continue=")
+    });
+    assert!(
+        pages >= 4,
+        "both lists were paged ({pages} continued pages)"
+    );
+    for t in tasks {
+        t.abort();
+    }
+}
+
+#[tokio::test]
+async fn a_watch_that_recovers_clears_the_header_error() {
+    let server = KubeServer::start().await;
+    fixtures::shop(&server);
+    let dir = tempfile::tempdir().unwrap();
+    let conn = connect(&server, dir.path()).await;
+    let (tx, mut rx) = mpsc::channel(1024);
+    let tasks = sitrep::sources::kube::spawn(&conn, tx);
+    let mut seen = Seen::default();
+    until(&mut rx, &mut seen, |s| s.pods.len() == 4).await;
+    // An etcd hiccup: watches are refused with 500 (a 503 the client retries by itself).
+    server.with(|s| {
+        s.refuse_watches = true;
+        s.refusal_code = Some(500);
+    });
+    server.drop_watches();
+    until(&mut rx, &mut seen, |s| s.error.is_some()).await;
+    assert!(
+        seen.error.as_deref().unwrap().contains("etcdserver"),
+        "{:?}",
+        seen.error
+    );
+    server.with(|s| s.refuse_watches = false);
+    // Nothing changes in the namespace, yet the header error goes once the server accepts
+    // watches again.
+    until(&mut rx, &mut seen, |s| s.error.is_none()).await;
+    assert!(seen.recoveries >= 1);
+    server.put(
+        "pods",
+        fixtures::pod("ingest-5d4c3b2a1", "back1", true, &["app"]),
+    );
+    until(&mut rx, &mut seen, |s| {
+        s.pods.contains_key("ingest-5d4c3b2a1-back1")
+    })
+    .await;
     for t in tasks {
         t.abort();
     }

@@ -180,6 +180,14 @@ async fn a_replayed_moment_renders_as_it_did_live() {
     assert_eq!((want.len(), got.len()), (6, 6));
     assert!(want[0].1.contains("5xx rate") && want[4].1.contains("ERROR"));
     for ((pane, w), (_, g)) in want.iter().zip(&got) {
+        if w.contains(" logs ") && w.contains("tailing") {
+            // The logs title carries the live tailer's own choice ("tailing 4 pods") and
+            // the count since it last retargeted; a replay has no tailer to choose, so the
+            // lines must match and the title may not.
+            let body = |s: &str| s.lines().skip(1).collect::<Vec<_>>().join("\n");
+            assert_eq!(body(g), body(w), "{pane:?} differs at {moment}");
+            continue;
+        }
         assert_eq!(g, w, "{pane:?} differs at {moment}");
     }
     // The transport line shows the original clock.

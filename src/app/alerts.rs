@@ -75,6 +75,7 @@ impl App {
             format!("{}: {}", a.name, a.detail)
         };
         if firing && !was_firing {
+            self.tail_for_alert(&a);
             let auto = severity_rank(&self.config.incident.auto_open);
             if self.incident.is_none() && severity_rank(&a.severity) >= auto && auto > 0 {
                 let sev = if severity_rank(&a.severity) >= 3 {

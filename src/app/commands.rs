@@ -130,6 +130,7 @@ impl App {
                 }
             }
             Command::Wrap => self.logs.wrap = !self.logs.wrap,
+            Command::Raw => self.logs.raw = !self.logs.raw,
             Command::NextError => {
                 if !self.logs.jump_to_next_error() {
                     self.flash(Level::Ok, "no error lines in view");
@@ -250,11 +251,10 @@ impl App {
     }
 
     fn move_selection(&mut self, delta: isize) {
-        let step = |sel: usize, len: usize| super::step(sel, len, delta);
         match self.focus {
             Pane::Alerts => self.select_alert(delta),
             Pane::Pods => {
-                self.pods.selected = step(self.pods.selected, self.pods.row_count());
+                self.pods.move_selection(delta);
                 self.retarget_logs();
             }
             Pane::Gpus => self.gpus.select_by(delta),
@@ -267,21 +267,6 @@ impl App {
 
     /// Points the log tail at the selected workload or pod, when a tailer takes orders.
     pub(super) fn retarget_logs(&mut self) {
-        if !self.caps.log_tailer {
-            return;
-        }
-        let target = self.pods.selected_target();
-        if target.is_none() || target == self.pods.tailing {
-            return;
-        }
-        self.pods.tailing = target.clone();
-        // Lines of the previous selection would only confuse; keep the view settings.
-        let mut fresh = super::logs::LogBuffer::new(self.config.logs.buffer_lines);
-        fresh.set_filter(self.logs.filter().cloned());
-        fresh.wrap = self.logs.wrap;
-        self.logs = fresh;
-        if let Some(t) = target {
-            self.emit(Effect::TailLogs(t));
-        }
+        self.tail_selected();
     }
 }

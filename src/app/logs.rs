@@ -29,6 +29,21 @@ pub struct StoredLine {
     pub pod_slot: usize,
     /// Whether the active filter keeps this line.
     pub kept: bool,
+    /// Bytes at the start of `text` that repeat the API timestamp (hidden unless raw).
+    pub stamp: usize,
+    /// A gap marker the tail inserted, not a line the container wrote.
+    pub marker: bool,
+}
+
+impl StoredLine {
+    /// The text to show: without its own leading timestamp when that says what `at` says.
+    pub fn shown(&self, raw: bool) -> &str {
+        if raw {
+            &self.text
+        } else {
+            self.text.get(self.stamp..).unwrap_or(&self.text)
+        }
+    }
 }
 
 /// An include or exclude regex over log text.
@@ -55,9 +70,9 @@ impl LogFilter {
         })
     }
 
-    /// Whether the filter keeps a line.
+    /// Whether the filter keeps a line. Gap markers stay: they say where evidence is missing.
     pub fn keeps(&self, line: &StoredLine) -> bool {
-        self.regex.is_match(&line.text) != self.exclude
+        line.marker || self.regex.is_match(&line.text) != self.exclude
     }
 }
 
@@ -81,6 +96,8 @@ pub struct LogBuffer {
     /// Lines shown around each filter match, like `grep -C`.
     pub context: usize,
     pub wrap: bool,
+    /// Show lines as written, with their own leading timestamps.
+    pub raw: bool,
     pod_slots: BTreeMap<String, usize>,
     /// The farthest a late line has been inserted from the end, so lookups by sequence
     /// number know how far a line may sit from its slot.
@@ -102,6 +119,7 @@ impl LogBuffer {
             scroll: 0,
             context: 0,
             wrap: false,
+            raw: false,
             pod_slots: BTreeMap::new(),
             max_shift: 0,
         }
@@ -109,6 +127,21 @@ impl LogBuffer {
 
     /// Adds a line, evicting the oldest when full.
     pub fn push(&mut self, line: LogLine) {
+        self.insert(line, false);
+    }
+
+    /// Adds a gap marker at `at`, in timestamp order with the lines around it.
+    pub fn push_marker(&mut self, at: Timestamp, pod: &str, container: &str, text: &str) {
+        let line = LogLine {
+            at,
+            pod: pod.to_string(),
+            container: container.to_string(),
+            text: text.to_string(),
+        };
+        self.insert(line, true);
+    }
+
+    fn insert(&mut self, line: LogLine, marker: bool) {
         if self.lines.len() == self.capacity
             && let Some(old) = self.lines.pop_front()
         {
@@ -124,11 +157,22 @@ impl LogBuffer {
             self.pod_slots.clear();
         }
         let text = sanitize(&line.text);
+        let stamp = if marker {
+            0
+        } else {
+            leading_stamp(&text, line.at)
+        };
         let mut stored = StoredLine {
             kept: false,
             seq: self.next_seq,
             at: line.at,
-            level: level_of(&text),
+            level: if marker {
+                LogLevel::Warn
+            } else {
+                level_of(&text[stamp..])
+            },
+            stamp,
+            marker,
             pod: line.pod,
             container: line.container,
             text,
@@ -300,6 +344,102 @@ impl LogBuffer {
     }
 }
 
+/// The length of a leading timestamp in `text` that says what `at` says (to the second, in
+/// UTC unless it names its zone), with the separators after it; 0 when there is none or it
+/// disagrees (a different clock is information, so it stays). Knows RFC 3339 and its
+/// space-separated, comma-decimal and bracketed spellings, and a bare time of day.
+pub fn leading_stamp(text: &str, at: Timestamp) -> usize {
+    let b = text.as_bytes();
+    let mut i = 0;
+    let bracket = b.first() == Some(&b'[');
+    if bracket {
+        i = 1;
+    }
+    let digits = |from: usize, n: usize| -> Option<i64> {
+        let s = text.get(from..from + n)?;
+        s.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| s.parse().ok())?
+    };
+    // An optional date, YYYY-MM-DD, then `T` or a space.
+    let mut date = None;
+    if let (Some(y), Some(m), Some(d)) = (digits(i, 4), digits(i + 5, 2), digits(i + 8, 2))
+        && b.get(i + 4) == Some(&b'-')
+        && b.get(i + 7) == Some(&b'-')
+        && matches!(b.get(i + 10), Some(b'T' | b' '))
+    {
+        date = Some((y, m, d));
+        i += 11;
+    }
+    let (Some(hh), Some(mm), Some(ss)) = (digits(i, 2), digits(i + 3, 2), digits(i + 6, 2)) else {
+        return 0;
+    };
+    if b.get(i + 2) != Some(&b':') || b.get(i + 5) != Some(&b':') {
+        return 0;
+    }
+    i += 8;
+    if matches!(b.get(i), Some(b'.' | b',')) && b.get(i + 1).is_some_and(u8::is_ascii_digit) {
+        i += 1;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+    }
+    // The zone: Z, ±HH:MM or ±HHMM; none means UTC.
+    let mut offset = 0i64;
+    match b.get(i) {
+        Some(b'Z') => i += 1,
+        Some(sign @ (b'+' | b'-')) => {
+            let sign = if *sign == b'-' { -1 } else { 1 };
+            let colon = b.get(i + 3) == Some(&b':');
+            let (Some(oh), Some(om)) = (digits(i + 1, 2), digits(i + if colon { 4 } else { 3 }, 2))
+            else {
+                return 0;
+            };
+            offset = sign * (oh * 3600 + om * 60);
+            i += if colon { 6 } else { 5 };
+        }
+        _ => {}
+    }
+    if text.get(i..i + 4) == Some(" UTC") {
+        i += 4;
+    }
+    if bracket {
+        if b.get(i) != Some(&b']') {
+            return 0;
+        }
+        i += 1;
+    }
+    // It must end there: `12:00:01x` is not a timestamp.
+    if b.get(i).is_some_and(|c| !c.is_ascii_whitespace()) {
+        return 0;
+    }
+    let day_secs = hh * 3600 + mm * 60 + ss - offset;
+    let matches = match date {
+        Some((y, m, d)) => {
+            let Ok(day) = jiff::civil::Date::new(y as i16, m as i8, d as i8) else {
+                return 0;
+            };
+            let Ok(midnight) = day.to_zoned(jiff::tz::TimeZone::UTC) else {
+                return 0;
+            };
+            let stamp = midnight.timestamp().as_second() + day_secs;
+            (stamp - at.as_second()).abs() <= 1
+        }
+        None => {
+            let of_day = at.as_second().rem_euclid(86_400);
+            let diff = (day_secs - of_day).rem_euclid(86_400);
+            diff <= 1 || diff >= 86_399
+        }
+    };
+    if !matches {
+        return 0;
+    }
+    while b.get(i).is_some_and(u8::is_ascii_whitespace) {
+        i += 1;
+    }
+    i
+}
+
 /// Reads a line's level from the usual spellings.
 pub fn level_of(text: &str) -> LogLevel {
     let head: String = text
@@ -462,6 +602,61 @@ mod tests {
         assert_eq!(seqs, [3, 4, 5, 6, 7, 13, 14, 15, 16, 17]);
         let last: Vec<u64> = b.window(3).iter().map(|l| l.seq).collect();
         assert_eq!(last, [15, 16, 17]);
+    }
+
+    #[test]
+    fn a_leading_timestamp_that_repeats_the_api_one_is_hidden() {
+        let at: Timestamp = "2026-11-22T18:57:02.512Z".parse().unwrap();
+        let cases = [
+            ("2026-11-22T18:57:02.512Z INFO ready", "INFO ready"),
+            ("2026-11-22 18:57:02,511 WARN slow", "WARN slow"),
+            ("[2026-11-22T18:57:02Z] ok", "ok"),
+            ("2026-11-22T19:57:02+01:00 shifted", "shifted"),
+            ("18:57:03 close enough", "close enough"),
+            ("2026-11-22T18:57:02.512Z", ""),
+        ];
+        for (text, shown) in cases {
+            let n = leading_stamp(text, at);
+            assert_eq!(&text[n..], shown, "{text}");
+        }
+        // Another clock, or no timestamp at all, is kept.
+        for text in [
+            "2026-11-22T18:50:00Z from the past",
+            "18:57:02x not a time",
+            "step 18:57:02 later in the line",
+            "2026-11-22T18:57:02+05:00 another zone",
+        ] {
+            assert_eq!(leading_stamp(text, at), 0, "{text}");
+        }
+        let mut b = LogBuffer::new(10);
+        b.push(LogLine {
+            at,
+            pod: "p".into(),
+            container: "c".into(),
+            text: "2026-11-22T18:57:02.512Z ERROR boom".into(),
+        });
+        let l = b.window(1)[0];
+        assert_eq!(l.shown(false), "ERROR boom");
+        assert_eq!(l.shown(true), "2026-11-22T18:57:02.512Z ERROR boom");
+        assert_eq!(l.level, LogLevel::Error);
+    }
+
+    #[test]
+    fn gap_markers_sit_in_time_order_and_survive_filters() {
+        let mut b = LogBuffer::new(10);
+        b.push(line(1, "a", "INFO one"));
+        b.push(line(5, "a", "INFO five"));
+        b.push_marker(
+            line(3, "a", "").at,
+            "a",
+            "main",
+            "a: no logs 00:00:03–00:00:04, reconnected",
+        );
+        let texts: Vec<&str> = b.window(10).iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(texts[1], "a: no logs 00:00:03–00:00:04, reconnected");
+        b.set_filter(Some(LogFilter::parse("five").unwrap()));
+        assert_eq!(b.visible_len(), 2);
+        assert!(b.window(10)[0].marker);
     }
 
     #[test]

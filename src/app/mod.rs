@@ -19,6 +19,7 @@ pub mod sample;
 mod silence;
 pub mod state;
 mod status_update;
+pub mod tail;
 pub mod timeline;
 pub mod verify;
 pub use alerts::severity_rank;
@@ -188,7 +189,10 @@ impl App {
     /// Folds one event into the state and returns what must happen outside. No I/O.
     pub fn update(&mut self, event: Event) -> Vec<Effect> {
         match event {
-            Event::Input(ev) => self.on_input(ev),
+            Event::Input(ev) => {
+                self.on_input(ev);
+                self.tail_if_asked();
+            }
             Event::Observed(at, obs) => {
                 if at > self.now {
                     self.now = at;
@@ -206,6 +210,7 @@ impl App {
                 if self.incident.is_some() {
                     self.check_deadlines();
                 }
+                self.refresh_tail();
                 self.check_verification();
                 self.dirty = true;
             }
@@ -256,6 +261,7 @@ impl App {
     /// Runs a command as if the operator had typed it.
     pub fn run(&mut self, cmd: Command) -> Vec<Effect> {
         self.run_command(cmd);
+        self.tail_if_asked();
         self.dirty = true;
         std::mem::take(&mut self.effects)
     }

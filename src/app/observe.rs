@@ -104,12 +104,22 @@ impl App {
                 }
                 let name = d.name.clone();
                 self.pods.workloads.entry(name).or_default().deployment = Some(d);
-                if self.pods.tailing.is_none() {
-                    // The first workload seen is tailed until the operator picks another.
-                    self.retarget_logs();
+            }
+            Observation::DeploymentGone { name, .. } => {
+                if let Some(w) = self.pods.workloads.get_mut(&name) {
+                    w.deployment = None;
+                    if w.pods.is_empty() {
+                        self.pods.workloads.remove(&name);
+                    }
                 }
+                let rows = self.pods.row_count();
+                self.pods.selected = self.pods.selected.min(rows.saturating_sub(1));
             }
             Observation::Pod(p) => {
+                if self.pods.namespace.is_empty() {
+                    self.pods.namespace = p.namespace.clone();
+                }
+                self.tail_pod_changed(&p.workload);
                 self.pods
                     .workloads
                     .entry(p.workload.clone())
@@ -118,8 +128,21 @@ impl App {
                     .insert(p.name.clone(), p);
             }
             Observation::PodGone { name, .. } => {
-                for w in self.pods.workloads.values_mut() {
-                    w.pods.remove(&name);
+                let owner = self
+                    .pods
+                    .workloads
+                    .iter()
+                    .find(|(_, w)| w.pods.contains_key(&name))
+                    .map(|(n, _)| n.clone());
+                if let Some(owner) = owner {
+                    self.tail_pod_changed(&owner);
+                    if let Some(w) = self.pods.workloads.get_mut(&owner) {
+                        w.pods.remove(&name);
+                        // A bare pod's row goes with it; a deployment's stays.
+                        if w.pods.is_empty() && w.deployment.is_none() {
+                            self.pods.workloads.remove(&owner);
+                        }
+                    }
                 }
                 let rows = self.pods.row_count();
                 self.pods.selected = self.pods.selected.min(rows.saturating_sub(1));
@@ -136,7 +159,16 @@ impl App {
             }
             Observation::Alert(a) => self.observe_alert(a),
             Observation::Log(line) => self.logs.push(line),
+            Observation::Logs(lines) => {
+                for line in lines {
+                    self.logs.push(line);
+                }
+            }
+            Observation::LogGaps(gaps) => self.observe_log_gaps(gaps),
             Observation::LogsDropped(n) => self.logs.dropped += n,
+            Observation::LogTail { pods, streams } => {
+                self.pods.tail.following = Some((pods, streams));
+            }
             Observation::KillSwitch(k) => {
                 if let Some(existing) = self.kill_switches.iter_mut().find(|e| e.name == k.name) {
                     *existing = k;
@@ -156,6 +188,26 @@ impl App {
             Observation::ClockPaused(p) => self.paused = p,
         }
         self.prune_resolved_alerts();
+    }
+
+    /// Log streams that stopped: a marker in the merged tail for each, and, while an incident
+    /// is open, one journal line, so the postmortem knows where evidence is missing.
+    fn observe_log_gaps(&mut self, gaps: Vec<crate::event::LogGap>) {
+        let mut lines = Vec::new();
+        for gap in gaps {
+            let text = gap.describe(&gap.pod);
+            self.logs
+                .push_marker(gap.from, &gap.pod, &gap.container, &text);
+            lines.push(text);
+        }
+        if self.incident.is_some() && !lines.is_empty() {
+            self.journal_as(
+                "sitrep",
+                Kind::Note,
+                format!("log gap: {}", lines.join("; ")),
+                None,
+            );
+        }
     }
 
     // A little over the usual length: the outcome, its journal line, the switch's new

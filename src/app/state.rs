@@ -74,8 +74,11 @@ pub struct PodsState {
     pub workloads: BTreeMap<String, Workload>,
     pub selected: usize,
     pub namespace: String,
-    /// What the logs pane tails now (live mode).
+    /// What the logs pane tails now (live mode); nothing until the operator asks for logs
+    /// or an alert names a workload.
     pub tailing: Option<crate::app::LogTarget>,
+    /// Which of the target's pods are followed, and why those.
+    pub tail: crate::app::tail::TailState,
 }
 
 impl PodsState {
@@ -93,24 +96,60 @@ impl PodsState {
             PodRow::Workload(name, _) => (name, None),
             PodRow::Pod(name, p) => (name, Some(p)),
         };
+        let w = self.workloads.get(workload);
         let namespace = pod
+            .or_else(|| w?.pods.values().next())
             .map(|p| p.namespace.clone())
-            .or_else(|| {
-                Some(
-                    self.workloads
-                        .get(workload)?
-                        .deployment
-                        .as_ref()?
-                        .namespace
-                        .clone(),
-                )
-            })
+            .or_else(|| Some(w?.deployment.as_ref()?.namespace.clone()))
             .unwrap_or_else(|| self.namespace.clone());
         Some(crate::app::LogTarget {
             namespace,
             workload: workload.to_string(),
             pod: pod.map(|p| p.name.clone()),
+            pods: Vec::new(),
         })
+    }
+
+    /// The row of each workload heading, in display order.
+    pub fn workload_rows(&self) -> Vec<usize> {
+        let mut at = 0;
+        self.workloads
+            .values()
+            .map(|w| {
+                let row = at;
+                at += 1 + w.pods.len();
+                row
+            })
+            .collect()
+    }
+
+    /// Selects a workload's heading row.
+    pub fn select_workload(&mut self, name: &str) -> bool {
+        let Some(i) = self.workloads.keys().position(|n| n == name) else {
+            return false;
+        };
+        self.selected = self.workload_rows()[i];
+        true
+    }
+
+    /// Moves the selection: one row for the arrow keys; a page (the page keys send ±10) goes to
+    /// the next or previous workload heading, so a 500-pod workload is one key press to cross;
+    /// `top`/`bottom` go to the first and the last workload.
+    pub fn move_selection(&mut self, delta: isize) {
+        let rows = self.row_count();
+        if rows == 0 {
+            self.selected = 0;
+            return;
+        }
+        let heads = self.workload_rows();
+        let cur = self.selected.min(rows - 1);
+        self.selected = match delta {
+            d if d.abs() < 10 => (cur as isize + d).clamp(0, rows as isize - 1) as usize,
+            d if d >= isize::MAX / 4 => heads.last().copied().unwrap_or(0),
+            d if d <= isize::MIN / 4 => 0,
+            d if d > 0 => heads.iter().copied().find(|h| *h > cur).unwrap_or(cur),
+            _ => heads.iter().rev().copied().find(|h| *h < cur).unwrap_or(0),
+        };
     }
 
     /// Number of rows.
@@ -232,5 +271,62 @@ mod tests {
         e.clear("alerts");
         assert!(e.get("alerts").is_none());
         assert_eq!(e.iter().count(), 1);
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod pods_tests {
+    use super::*;
+
+    fn pods(workloads: &[(&str, usize)]) -> PodsState {
+        let mut s = PodsState::default();
+        for (name, n) in workloads {
+            let w = s.workloads.entry(name.to_string()).or_default();
+            for i in 0..*n {
+                let p = PodStatus {
+                    namespace: "ns".into(),
+                    name: format!("{name}-{i:03}"),
+                    workload: name.to_string(),
+                    revision: 1,
+                    phase: "Running".into(),
+                    reason: None,
+                    ready: true,
+                    restarts: 0,
+                    last_termination: None,
+                    node: "n".into(),
+                    created: Timestamp::UNIX_EPOCH,
+                };
+                w.pods.insert(p.name.clone(), p);
+            }
+        }
+        s
+    }
+
+    #[test]
+    fn page_keys_and_home_end_move_between_workloads() {
+        // Rows: a(0) a-pods 1..=500, b(501) b-pods 502..=503, c(504) c-pod 505.
+        let mut s = pods(&[("a", 500), ("b", 2), ("c", 1)]);
+        assert_eq!(s.workload_rows(), [0, 501, 504]);
+        s.move_selection(1);
+        assert_eq!(s.selected, 1, "arrows move a row");
+        s.move_selection(10);
+        assert_eq!(s.selected, 501, "page down: the next workload");
+        s.move_selection(10);
+        assert_eq!(s.selected, 504);
+        s.move_selection(10);
+        assert_eq!(s.selected, 504, "the last workload stays");
+        s.move_selection(1);
+        s.move_selection(-10);
+        assert_eq!(s.selected, 504, "page up from a pod: its workload");
+        s.move_selection(-10);
+        assert_eq!(s.selected, 501);
+        s.move_selection(isize::MAX / 2);
+        assert_eq!(s.selected, 504, "end: the last workload, not its last pod");
+        s.move_selection(isize::MIN / 2);
+        assert_eq!(s.selected, 0);
+        assert_eq!(s.selected_workload(), Some("a"));
+        assert!(s.select_workload("b"));
+        assert_eq!(s.selected, 501);
     }
 }

@@ -135,6 +135,8 @@ pub enum Command {
     Follow,
     /// Wrap long log lines, or cut them.
     Wrap,
+    /// Show log lines as written, with their own leading timestamps, or hide those.
+    Raw,
     /// Jump to the next error line in the logs.
     NextError,
     /// Copy the selected runbook step's command to the clipboard.
@@ -219,6 +221,7 @@ impl Command {
             Command::Bottom => "bottom",
             Command::Follow => "follow",
             Command::Wrap => "wrap",
+            Command::Raw => "raw",
             Command::NextError => "next-error",
             Command::Copy => "copy",
             Command::IncidentOpen(_) => "incident",

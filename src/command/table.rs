@@ -210,6 +210,12 @@ pub const COMMANDS: &[CommandSpec] = &[
         a.none(Command::Wrap)
     }),
     cmd(
+        "raw",
+        "",
+        "show log lines' own leading timestamps, or hide them",
+        |a| a.none(Command::Raw),
+    ),
+    cmd(
         "next-error",
         "",
         "jump to the next error in the logs",

@@ -34,9 +34,43 @@ pub struct KubernetesConfig {
         deserialize_with = "super::limits::kube_seconds"
     )]
     pub timeout_seconds: u64,
-    /// Seconds of history a new log tail starts with (`--since`).
+    /// Seconds of history a new log tail starts with at most (`--since`).
     #[serde(default = "default_since")]
     pub log_since_seconds: i64,
+    /// Lines of history each container's stream starts with at most (`--tail`), so the first
+    /// seconds of a tail are not spent on old lines.
+    #[serde(default = "default_tail_lines")]
+    pub log_tail_lines: i64,
+    /// Log streams followed at once at most; with more containers than that, the interesting
+    /// pods are tailed first and the logs pane says how many of how many.
+    #[serde(default = "default_max_streams")]
+    pub max_log_streams: usize,
+    /// Ask for initial lists as a stream of watch events (`sendInitialEvents`, Kubernetes
+    /// 1.32+ with the WatchList feature) instead of pages of 500.
+    #[serde(default)]
+    pub streaming_lists: bool,
+}
+
+impl KubernetesConfig {
+    /// How the log tail is bounded.
+    pub fn tail_settings(&self) -> crate::sources::kube_logs::TailSettings {
+        crate::sources::kube_logs::TailSettings {
+            since_seconds: self.log_since_seconds,
+            tail_lines: self.log_tail_lines,
+            pending_max: crate::sources::kube_logs::PENDING_MAX,
+        }
+    }
+}
+
+fn default_tail_lines() -> i64 {
+    100
+}
+
+/// The default cap on concurrent log streams.
+pub const DEFAULT_MAX_LOG_STREAMS: usize = 50;
+
+fn default_max_streams() -> usize {
+    DEFAULT_MAX_LOG_STREAMS
 }
 
 fn default_verify_seconds() -> u64 {

@@ -94,11 +94,9 @@ pub fn extract(file: &str, text: &str, f: &mut Findings) {
         // A label names the code only when the code comes right after it.
         let label = line.and_then(|p| {
             let l = label_of(&p.text)?;
-            p.text[l.len()..]
-                .trim_start_matches(':')
-                .trim_start()
-                .starts_with(t)
-                .then_some(l)
+            // What follows the colon: the label was trimmed, so its length is no offset.
+            let (_, after) = p.text.split_once(':')?;
+            after.trim_start().starts_with(t).then_some(l)
         });
         match promql::classify(t) {
             Verdict::Query(info) => f.add_query(t, label, heading, origin, "inline code", info),

@@ -188,7 +188,14 @@ impl StateFold {
                 Observation::ClockPaused(_) => {
                     self.singles.insert(2, r.clone());
                 }
-                Observation::Log(_) => {
+                Observation::DeploymentGone { namespace, name } => {
+                    self.objects.remove(&(1, format!("{namespace}/{name}")));
+                }
+                Observation::LogTail { .. } => {
+                    self.singles.insert(4, r.clone());
+                }
+                // A batch of lines or gap markers is kept as it came, like a single line.
+                Observation::Log(_) | Observation::Logs(_) | Observation::LogGaps(_) => {
                     if self.logs.len() == KEYFRAME_LOG_LINES {
                         self.logs.pop_front();
                     }

@@ -6,8 +6,9 @@
 //! the state the pane shows did not change. 5,000 pods cost one observation per pod that
 //! actually changed, not one per watch event.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -36,6 +37,8 @@ pub struct Connection {
     pub context: String,
     pub namespaces: Vec<String>,
     pub label_selector: Option<String>,
+    /// Ask for initial lists as streams of watch events (`sendInitialEvents`).
+    pub streaming_lists: bool,
 }
 
 impl std::fmt::Debug for Connection {
@@ -76,6 +79,10 @@ pub async fn connect(cfg: &KubernetesConfig) -> anyhow::Result<Connection> {
             }
         },
     };
+    // The watchers back off by themselves and the executor has its own timeout; the client's
+    // own retries (15 of them, for minutes, on a 503) would only hide an outage from the header.
+    let mut config = config;
+    config.default_retry = false;
     let default_ns = config.default_namespace.clone();
     let client = Client::try_from(config).context("cannot build a Kubernetes client")?;
     let namespaces = if cfg.namespaces.is_empty() {
@@ -88,6 +95,7 @@ pub async fn connect(cfg: &KubernetesConfig) -> anyhow::Result<Connection> {
         context,
         namespaces,
         label_selector: cfg.label_selector.clone(),
+        streaming_lists: cfg.streaming_lists,
     })
 }
 
@@ -107,17 +115,54 @@ pub fn kubeconfig_present() -> bool {
 
 /// Starts one watching task per namespace; they end when the event channel closes.
 pub fn spawn(conn: &Connection, tx: mpsc::Sender<Event>) -> Vec<JoinHandle<()>> {
-    let mut tasks: Vec<JoinHandle<()>> = conn
-        .namespaces
-        .iter()
-        .map(|ns| {
-            let client = conn.client.clone();
-            let selector = conn.label_selector.clone();
-            tokio::spawn(watch_namespace(client, ns.clone(), selector, tx.clone()))
-        })
-        .collect();
-    tasks.push(tokio::spawn(watch_node_gpus(conn.client.clone(), tx)));
-    tasks
+    spawn_with_pods(conn, tx).0
+}
+
+/// Like [`spawn`], and hands out the pods the watches hold, by namespace, so the log tailer
+/// reads containers from the cockpit's own pod state instead of listing pods again.
+pub fn spawn_with_pods(
+    conn: &Connection,
+    tx: mpsc::Sender<Event>,
+) -> (Vec<JoinHandle<()>>, PodCache) {
+    let mut cache = HashMap::new();
+    let mut tasks: Vec<JoinHandle<()>> = Vec::new();
+    for ns in &conn.namespaces {
+        let (store, writer) = reflector::store();
+        cache.insert(ns.clone(), store);
+        tasks.push(tokio::spawn(watch_namespace(
+            conn.client.clone(),
+            ns.clone(),
+            conn.label_selector.clone(),
+            conn.streaming_lists,
+            writer,
+            tx.clone(),
+        )));
+    }
+    tasks.push(tokio::spawn(watch_node_gpus(
+        conn.client.clone(),
+        conn.streaming_lists,
+        tx,
+    )));
+    (tasks, PodCache(Arc::new(cache)))
+}
+
+/// The watched pods by namespace: read handles of the watches' reflector stores.
+#[derive(Clone, Default)]
+pub struct PodCache(Arc<HashMap<String, Store<Pod>>>);
+
+impl PodCache {
+    /// A pod as the watch last saw it (after the initial list has completed).
+    pub fn get(&self, namespace: &str, name: &str) -> Option<Arc<Pod>> {
+        self.0
+            .get(namespace)?
+            .get(&ObjectRef::new(name).within(namespace))
+    }
+}
+
+impl std::fmt::Debug for PodCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.0.keys()).finish()
+    }
 }
 
 /// The `nvidia.com/gpu` count of a node's capacity and allocatable resources.
@@ -139,32 +184,160 @@ pub fn node_gpus(node: &k8s_openapi::api::core::v1::Node) -> (u32, u32) {
     )
 }
 
+/// A failed watch is probed this long after its last error, and again this often.
+const PROBE_EVERY: Duration = Duration::from_secs(2);
+
+/// The watches of one source that failed; recovery is announced once all of them answer
+/// again: an event only a working watch delivers, or a probe watch the server accepts (a
+/// quiet namespace sends no events, and its header must not keep an error forever).
+#[derive(Debug, Default)]
+struct Health {
+    failing: BTreeMap<&'static str, Failing>,
+}
+
+#[derive(Debug)]
+struct Failing {
+    at: tokio::time::Instant,
+    probing: bool,
+}
+
+impl Health {
+    fn failed(&mut self, watch: &'static str) {
+        let probing = self.failing.get(watch).is_some_and(|f| f.probing);
+        let at = tokio::time::Instant::now();
+        self.failing.insert(watch, Failing { at, probing });
+    }
+
+    /// A watch answered; true when the whole source recovered with it.
+    fn answered(&mut self, watch: &'static str) -> bool {
+        self.failing.remove(watch).is_some() && self.failing.is_empty()
+    }
+
+    /// A probe came back; true when that recovers the source.
+    fn probed(&mut self, watch: &'static str, ok: bool) -> bool {
+        match self.failing.get_mut(watch) {
+            Some(f) if !ok => {
+                f.probing = false;
+                f.at = tokio::time::Instant::now();
+                false
+            }
+            Some(_) => self.answered(watch),
+            None => false,
+        }
+    }
+
+    /// The failed watches due for a probe, marked as being probed.
+    fn due(&mut self) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        for (watch, f) in &mut self.failing {
+            if !f.probing && f.at.elapsed() >= PROBE_EVERY {
+                f.probing = true;
+                out.push(*watch);
+            }
+        }
+        out
+    }
+}
+
+/// Whether the server accepts a watch of `watch` in `ns` again: a watch of nothing (a name no
+/// object has), so it costs the server no events.
+async fn probe(client: Client, ns: String, watch: &'static str) -> bool {
+    let wp = kube::api::WatchParams::default()
+        .fields("metadata.name=sitrep-probe.invalid")
+        .timeout(1);
+    match watch {
+        "pods" => Api::<Pod>::namespaced(client, &ns)
+            .watch(&wp, "0")
+            .await
+            .is_ok(),
+        "deployments" => Api::<Deployment>::namespaced(client, &ns)
+            .watch(&wp, "0")
+            .await
+            .is_ok(),
+        _ => Api::<ReplicaSet>::namespaced(client, &ns)
+            .watch(&wp, "0")
+            .await
+            .is_ok(),
+    }
+}
+
+/// Whether a watcher event proves its watch works: `Init` comes before the list is even asked.
+fn proves_working<K>(ev: &watcher::Event<K>) -> bool {
+    !matches!(ev, watcher::Event::Init)
+}
+
+async fn say(tx: &mpsc::Sender<Event>, obs: Observation) -> Result<(), ()> {
+    tx.send(Event::Observed(jiff::Timestamp::now(), obs))
+        .await
+        .map_err(|_| ())
+}
+
+/// The watcher configuration every watch of a connection uses.
+fn watch_config(selector: Option<&str>, streaming: bool) -> watcher::Config {
+    let mut wc = watcher::Config::default();
+    if let Some(s) = selector {
+        wc = wc.labels(s);
+    }
+    if streaming {
+        wc = wc.streaming_lists();
+    }
+    wc
+}
+
 /// Watches nodes for GPU capacity. Nodes without GPUs are not reported; a cluster role that
 /// may not list nodes only costs this pane, with the error in the header.
-async fn watch_node_gpus(client: Client, tx: mpsc::Sender<Event>) {
+async fn watch_node_gpus(client: Client, streaming: bool, tx: mpsc::Sender<Event>) {
     let nodes: Api<k8s_openapi::api::core::v1::Node> = Api::all(client);
-    let events = watcher(nodes, watcher::Config::default()).default_backoff();
+    let events = watcher(nodes, watch_config(None, streaming)).default_backoff();
     let mut events = std::pin::pin!(events);
     let mut reported: BTreeSet<String> = BTreeSet::new();
+    // The nodes a (re)list has named so far; those reported before and not named are gone.
+    let mut listed: Option<BTreeSet<String>> = None;
+    let mut health = Health::default();
+    const SOURCE: &str = "kubernetes nodes";
     while let Some(ev) = events.next().await {
+        if let Ok(ev) = &ev
+            && proves_working(ev)
+            && health.answered("nodes")
+            && say(
+                &tx,
+                Observation::SourceRecovered {
+                    source: SOURCE.into(),
+                },
+            )
+            .await
+            .is_err()
+        {
+            return;
+        }
         let updates: Vec<(String, u32, u32)> = match ev {
-            Ok(watcher::Event::Apply(n) | watcher::Event::InitApply(n)) => {
+            Ok(watcher::Event::Apply(n)) => {
+                let (capacity, allocatable) = node_gpus(&n);
+                vec![(n.name_any(), capacity, allocatable)]
+            }
+            Ok(watcher::Event::InitApply(n)) => {
+                listed.get_or_insert_default().insert(n.name_any());
                 let (capacity, allocatable) = node_gpus(&n);
                 vec![(n.name_any(), capacity, allocatable)]
             }
             Ok(watcher::Event::Delete(n)) => vec![(n.name_any(), 0, 0)],
-            Ok(watcher::Event::Init | watcher::Event::InitDone) => Vec::new(),
+            Ok(watcher::Event::Init) => {
+                listed = Some(BTreeSet::new());
+                Vec::new()
+            }
+            Ok(watcher::Event::InitDone) => {
+                let listed = listed.take().unwrap_or_default();
+                let gone = reported.iter().filter(|n| !listed.contains(*n));
+                gone.map(|n| (n.clone(), 0, 0)).collect()
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "kubernetes node watch");
+                health.failed("nodes");
                 let obs = Observation::SourceError {
-                    source: "kubernetes nodes".into(),
+                    source: SOURCE.into(),
                     error: e.to_string(),
                 };
-                if tx
-                    .send(Event::Observed(jiff::Timestamp::now(), obs))
-                    .await
-                    .is_err()
-                {
+                if say(&tx, obs).await.is_err() {
                     return;
                 }
                 Vec::new()
@@ -185,11 +358,7 @@ async fn watch_node_gpus(client: Client, tx: mpsc::Sender<Event>) {
                 capacity,
                 allocatable,
             };
-            if tx
-                .send(Event::Observed(jiff::Timestamp::now(), obs))
-                .await
-                .is_err()
-            {
+            if say(&tx, obs).await.is_err() {
                 return;
             }
         }
@@ -200,35 +369,138 @@ enum Change {
     Pod(Result<watcher::Event<Pod>, watcher::Error>),
     Deployment(Result<watcher::Event<Deployment>, watcher::Error>),
     ReplicaSet(Result<watcher::Event<ReplicaSet>, watcher::Error>),
+    /// A probe of a failed watch came back: whether the server accepts that watch again.
+    Probed(&'static str, bool),
     Flush,
 }
 
 /// What has changed since the last flush and what was last sent.
+///
+/// The watcher pages its initial list (500 objects a page) and delivers the objects as
+/// `InitApply`, but the reflector keeps them out of its store until `InitDone` swaps the whole
+/// list in. So nothing is looked up during a (re)list: `InitDone` marks everything the store
+/// now holds, and everything shown before, dirty, and one flush then says what is new, what
+/// changed and what is gone. The pane shows exactly the list, however it was paged.
 #[derive(Default)]
 struct Coalescer {
     dirty_pods: BTreeSet<String>,
     gone_pods: BTreeSet<String>,
     dirty_deployments: BTreeSet<String>,
+    gone_deployments: BTreeSet<String>,
     sent_pods: HashMap<String, PodStatus>,
     sent_deployments: HashMap<String, DeploymentStatus>,
+}
+
+impl Coalescer {
+    fn all_pods_dirty(&mut self, store: &Store<Pod>) {
+        let names = store
+            .state()
+            .iter()
+            .map(|p| p.name_any())
+            .collect::<Vec<_>>();
+        self.dirty_pods.extend(names);
+        self.dirty_pods.extend(self.sent_pods.keys().cloned());
+    }
+
+    fn all_deployments_dirty(&mut self, store: &Store<Deployment>) {
+        let names = store
+            .state()
+            .iter()
+            .map(|d| d.name_any())
+            .collect::<Vec<_>>();
+        self.dirty_deployments.extend(names);
+        self.dirty_deployments
+            .extend(self.sent_deployments.keys().cloned());
+    }
+
+    fn pod(&mut self, ev: watcher::Event<Pod>, store: &Store<Pod>) {
+        match ev {
+            watcher::Event::Apply(p) => {
+                let name = p.name_any();
+                self.gone_pods.remove(&name);
+                self.dirty_pods.insert(name);
+            }
+            watcher::Event::Delete(p) => {
+                let name = p.name_any();
+                self.dirty_pods.remove(&name);
+                self.gone_pods.insert(name);
+            }
+            watcher::Event::InitDone => self.all_pods_dirty(store),
+            watcher::Event::Init | watcher::Event::InitApply(_) => {}
+        }
+    }
+
+    fn deployment(&mut self, ev: watcher::Event<Deployment>, store: &Store<Deployment>) {
+        match ev {
+            watcher::Event::Apply(d) => {
+                let name = d.name_any();
+                self.gone_deployments.remove(&name);
+                self.dirty_deployments.insert(name);
+            }
+            watcher::Event::Delete(d) => {
+                let name = d.name_any();
+                self.dirty_deployments.remove(&name);
+                self.gone_deployments.insert(name);
+            }
+            watcher::Event::InitDone => self.all_deployments_dirty(store),
+            watcher::Event::Init | watcher::Event::InitApply(_) => {}
+        }
+    }
+
+    fn replicaset(
+        &mut self,
+        ev: watcher::Event<ReplicaSet>,
+        pods: &Store<Pod>,
+        deployments: &Store<Deployment>,
+    ) {
+        match ev {
+            watcher::Event::Apply(rs) | watcher::Event::Delete(rs) => {
+                for o in rs.owner_references() {
+                    if o.kind == "Deployment" {
+                        self.dirty_deployments.insert(o.name.clone());
+                        // A rollback renumbers an old ReplicaSet: its pods' revision moves.
+                        let of_it = self.sent_pods.values().filter(|p| p.workload == o.name);
+                        let names: Vec<String> = of_it.map(|p| p.name.clone()).collect();
+                        self.dirty_pods.extend(names);
+                    }
+                }
+            }
+            // Revisions and histories all come from ReplicaSets: a new list may change any.
+            watcher::Event::InitDone => {
+                self.all_deployments_dirty(deployments);
+                self.all_pods_dirty(pods);
+            }
+            watcher::Event::Init | watcher::Event::InitApply(_) => {}
+        }
+    }
+}
+
+/// The stores of one namespace's watches.
+struct Stores {
+    pods: Store<Pod>,
+    deployments: Store<Deployment>,
+    replicasets: Store<ReplicaSet>,
 }
 
 async fn watch_namespace(
     client: Client,
     ns: String,
     selector: Option<String>,
+    streaming: bool,
+    pod_writer: reflector::store::Writer<Pod>,
     tx: mpsc::Sender<Event>,
 ) {
-    let mut wc = watcher::Config::default();
-    if let Some(s) = &selector {
-        wc = wc.labels(s);
-    }
+    let wc = watch_config(selector.as_deref(), streaming);
     let pods: Api<Pod> = Api::namespaced(client.clone(), &ns);
     let deployments: Api<Deployment> = Api::namespaced(client.clone(), &ns);
-    let replicasets: Api<ReplicaSet> = Api::namespaced(client, &ns);
-    let (pod_store, pod_writer) = reflector::store();
+    let replicasets: Api<ReplicaSet> = Api::namespaced(client.clone(), &ns);
     let (dep_store, dep_writer) = reflector::store();
     let (rs_store, rs_writer) = reflector::store();
+    let stores = Stores {
+        pods: pod_writer.as_reader(),
+        deployments: dep_store,
+        replicasets: rs_store,
+    };
     // Watches that drop or expire resume by themselves, relisting after a 410 Gone.
     let pod_events = reflector::reflector(pod_writer, watcher(pods, wc.clone()))
         .default_backoff()
@@ -236,8 +508,6 @@ async fn watch_namespace(
     let dep_events = reflector::reflector(dep_writer, watcher(deployments, wc.clone()))
         .default_backoff()
         .map(Change::Deployment);
-    // ReplicaSets carry the revision history; they are not filtered by the pods' selector
-    // labels alone, so watch them all.
     let rs_events = reflector::reflector(rs_writer, watcher(replicasets, wc))
         .default_backoff()
         .map(Change::ReplicaSet);
@@ -247,119 +517,96 @@ async fn watch_namespace(
         c.tick().await;
         Some((Change::Flush, c))
     });
+    let (probe_tx, probe_rx) = mpsc::channel::<Change>(8);
+    let probes = futures::stream::unfold(probe_rx, |mut rx| async move {
+        rx.recv().await.map(|c| (c, rx))
+    });
     let changes = stream::select(
         stream::select(pod_events, dep_events),
-        stream::select(rs_events, ticks),
+        stream::select(rs_events, stream::select(ticks, probes)),
     );
     let mut changes = std::pin::pin!(changes);
     let mut co = Coalescer::default();
     let source = format!("kubernetes {ns}");
-    let mut failing = false;
+    let mut health = Health::default();
     while let Some(change) = changes.next().await {
-        let error = match change {
+        let (watch, outcome) = match change {
             Change::Pod(Ok(ev)) => {
-                mark_pods(&mut co, ev);
-                None
+                let working = proves_working(&ev);
+                co.pod(ev, &stores.pods);
+                ("pods", working.then_some(Ok(())))
             }
             Change::Deployment(Ok(ev)) => {
-                for d in touched(ev) {
-                    co.dirty_deployments.insert(d.name_any());
-                }
-                None
+                let working = proves_working(&ev);
+                co.deployment(ev, &stores.deployments);
+                ("deployments", working.then_some(Ok(())))
             }
             Change::ReplicaSet(Ok(ev)) => {
-                for rs in touched(ev) {
-                    for o in rs.owner_references() {
-                        if o.kind == "Deployment" {
-                            co.dirty_deployments.insert(o.name.clone());
-                            // A rollback renumbers an old ReplicaSet: its pods' revision moves.
-                            let pods = co.sent_pods.values().filter(|p| p.workload == o.name);
-                            let names: Vec<String> = pods.map(|p| p.name.clone()).collect();
-                            co.dirty_pods.extend(names);
-                        }
-                    }
-                }
-                None
+                let working = proves_working(&ev);
+                co.replicaset(ev, &stores.pods, &stores.deployments);
+                ("replicasets", working.then_some(Ok(())))
             }
-            Change::Pod(Err(e)) | Change::Deployment(Err(e)) | Change::ReplicaSet(Err(e)) => {
-                Some(e.to_string())
+            Change::Pod(Err(e)) => ("pods", Some(Err(e.to_string()))),
+            Change::Deployment(Err(e)) => ("deployments", Some(Err(e.to_string()))),
+            Change::ReplicaSet(Err(e)) => ("replicasets", Some(Err(e.to_string()))),
+            Change::Probed(watch, ok) => {
+                let recovered = health.probed(watch, ok);
+                ("", recovered.then_some(Ok(())))
             }
             Change::Flush => {
-                if flush(&mut co, &ns, &pod_store, &dep_store, &rs_store, &tx)
-                    .await
-                    .is_err()
-                {
+                if flush(&mut co, &ns, &stores, &tx).await.is_err() {
                     return;
                 }
-                None
+                for watch in health.due() {
+                    let (client, ns, back) = (client.clone(), ns.clone(), probe_tx.clone());
+                    tokio::spawn(async move {
+                        let ok = probe(client, ns, watch).await;
+                        let _ = back.send(Change::Probed(watch, ok)).await;
+                    });
+                }
+                ("", None)
             }
         };
-        if let Some(error) = error {
-            tracing::warn!(%ns, %error, "kubernetes watch");
-            failing = true;
-            let obs = Observation::SourceError {
-                source: source.clone(),
-                error,
-            };
-            if tx
-                .send(Event::Observed(jiff::Timestamp::now(), obs))
-                .await
-                .is_err()
-            {
-                return;
+        let said = match outcome {
+            Some(Err(error)) => {
+                tracing::warn!(%ns, watch, %error, "kubernetes watch");
+                health.failed(watch);
+                let obs = Observation::SourceError {
+                    source: source.clone(),
+                    error: format!("{watch}: {error}"),
+                };
+                say(&tx, obs).await
             }
-        } else if failing {
-            failing = false;
+            Some(Ok(())) if watch.is_empty() || health.answered(watch) => {
+                tracing::info!(%ns, "kubernetes watches answer again");
+                let obs = Observation::SourceRecovered {
+                    source: source.clone(),
+                };
+                say(&tx, obs).await
+            }
+            _ => Ok(()),
+        };
+        if said.is_err() {
+            return;
         }
-    }
-}
-
-fn touched<K>(ev: watcher::Event<K>) -> Vec<K> {
-    match ev {
-        watcher::Event::Apply(k) | watcher::Event::InitApply(k) | watcher::Event::Delete(k) => {
-            vec![k]
-        }
-        watcher::Event::Init | watcher::Event::InitDone => Vec::new(),
-    }
-}
-
-fn mark_pods(co: &mut Coalescer, ev: watcher::Event<Pod>) {
-    match ev {
-        watcher::Event::Apply(p) | watcher::Event::InitApply(p) => {
-            let name = p.name_any();
-            co.gone_pods.remove(&name);
-            co.dirty_pods.insert(name);
-        }
-        watcher::Event::Delete(p) => {
-            let name = p.name_any();
-            co.dirty_pods.remove(&name);
-            co.gone_pods.insert(name);
-        }
-        // A relist: every pod we showed may be gone; the store says which after InitDone.
-        watcher::Event::InitDone => {
-            let names: Vec<String> = co.sent_pods.keys().cloned().collect();
-            co.dirty_pods.extend(names);
-        }
-        watcher::Event::Init => {}
     }
 }
 
 async fn flush(
     co: &mut Coalescer,
     ns: &str,
-    pods: &Store<Pod>,
-    deployments: &Store<Deployment>,
-    replicasets: &Store<ReplicaSet>,
+    stores: &Stores,
     tx: &mpsc::Sender<Event>,
 ) -> Result<(), ()> {
     let mut out = Vec::new();
     let rs_revision = |name: &str| {
-        replicasets
+        stores
+            .replicasets
             .get(&ObjectRef::new(name).within(ns))
             .map_or(0, |rs| revision_of(rs.annotations()))
     };
     for name in std::mem::take(&mut co.dirty_pods) {
-        match pods.get(&ObjectRef::new(&name).within(ns)) {
+        match stores.pods.get(&ObjectRef::new(&name).within(ns)) {
             Some(p) => {
                 let status = pod_status(&p, rs_revision);
                 if co.sent_pods.get(&name) != Some(&status) {
@@ -381,9 +628,10 @@ async fn flush(
         }
     }
     if !co.dirty_deployments.is_empty() {
-        let sets = replicasets.state();
+        let sets = stores.replicasets.state();
         for name in std::mem::take(&mut co.dirty_deployments) {
-            let Some(d) = deployments.get(&ObjectRef::new(&name).within(ns)) else {
+            let Some(d) = stores.deployments.get(&ObjectRef::new(&name).within(ns)) else {
+                co.gone_deployments.insert(name);
                 continue;
             };
             let status = deployment_status(&d, sets.iter().map(|s| s.as_ref()));
@@ -391,6 +639,14 @@ async fn flush(
                 co.sent_deployments.insert(name, status.clone());
                 out.push(Observation::Deployment(status));
             }
+        }
+    }
+    for name in std::mem::take(&mut co.gone_deployments) {
+        if co.sent_deployments.remove(&name).is_some() {
+            out.push(Observation::DeploymentGone {
+                namespace: ns.to_string(),
+                name,
+            });
         }
     }
     let now = jiff::Timestamp::now();

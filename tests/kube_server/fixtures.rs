@@ -93,3 +93,34 @@ pub fn shop(server: &KubeServer) {
             "data": {"STRICT_MODE": "false", "ai_enabled": "true"}}),
     );
 }
+
+/// A deployment `name` with one ReplicaSet (`<name>-5a5a8cfb`) at revision 1 and `n` pods
+/// (`<name>-5a5a8cfb-p00000`...) spread over `nodes`
+/// nodes; `unready(i)` says which pods are not ready. Written under one lock, as fast as a
+/// controller would.
+pub fn workload(
+    server: &KubeServer,
+    name: &str,
+    n: usize,
+    nodes: usize,
+    unready: impl Fn(usize) -> bool,
+) {
+    let hash = "5a5a8cfb".to_string();
+    let rs = format!("{name}-{hash}");
+    server.with(|s| {
+        let mut d = deployment(name, n as i64, &format!("shop/{name}:1"), 1);
+        let ready = (0..n).filter(|i| !unready(*i)).count() as i64;
+        d["status"]["readyReplicas"] = json!(ready);
+        d["status"]["availableReplicas"] = json!(ready);
+        let d = s.put("deployments", d);
+        s.put(
+            "replicasets",
+            replicaset(&d, &hash, &format!("shop/{name}:1"), 1, n as i64),
+        );
+        for i in 0..n {
+            let mut p = pod(&rs, &format!("p{i:05}"), !unready(i), &["app"]);
+            p["spec"]["nodeName"] = json!(format!("node-{}", i % nodes.max(1)));
+            s.put("pods", p);
+        }
+    });
+}

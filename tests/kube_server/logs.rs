@@ -1,5 +1,5 @@
-//! `pods/{name}/log`: container selection, `timestamps`, `sinceSeconds`, `tailLines`,
-//! `previous`, and `follow` until the pod is gone.
+//! `pods/{name}/log`: container selection, `timestamps`, `sinceSeconds`, `sinceTime`,
+//! `tailLines`, `previous`, and `follow` until the pod is gone or the stream is cut.
 
 use std::convert::Infallible;
 
@@ -41,25 +41,49 @@ impl KubeServer {
             r.namespace.clone(),
             name.clone(),
             container,
-            q.get("previous") == Some("true"),
+            q.get("previous").as_deref() == Some("true"),
         );
-        let follow = q.get("follow") == Some("true");
-        let stamps = q.get("timestamps") == Some("true");
+        let follow = q.get("follow").as_deref() == Some("true");
+        let stamps = q.get("timestamps").as_deref() == Some("true");
+        // sinceTime reaches the kubelet as RFC 3339 to the second: lines from the start of
+        // that second on come back, so a client resuming a stream sees some lines again.
+        let since_time = q
+            .get("sinceTime")
+            .and_then(|v| v.parse::<jiff::Timestamp>().ok());
         let since = q
             .get("sinceSeconds")
             .and_then(|v| v.parse::<i64>().ok())
-            .map(|s| jiff::Timestamp::now() - jiff::SignedDuration::from_secs(s));
+            .map(|s| jiff::Timestamp::now() - jiff::SignedDuration::from_secs(s))
+            .or_else(|| {
+                since_time.and_then(|t| {
+                    t.round(
+                        jiff::TimestampRound::new()
+                            .smallest(jiff::Unit::Second)
+                            .mode(jiff::RoundMode::Trunc),
+                    )
+                    .ok()
+                })
+            });
         let tail: Option<usize> = q.get("tailLines").and_then(|v| v.parse().ok());
         drop(s);
         let (mut tx, rx) = futures::channel::mpsc::channel::<Result<Frame<Bytes>, Infallible>>(256);
-        let (state, mut changed) = (self.state.clone(), self.changed.subscribe());
+        let (state, mut changed, mut cut) = (
+            self.state.clone(),
+            self.changed.subscribe(),
+            self.log_drops.subscribe(),
+        );
         let (ns, pod_name) = (r.namespace.clone(), name);
         tokio::spawn(async move {
             let lines_from = |i: usize| {
                 let s = state.lock().unwrap();
-                let all = s.logs.get(&key).cloned().unwrap_or_default();
+                // Only the new lines: a busy container's whole log is not copied per wake-up.
+                let new = s
+                    .logs
+                    .get(&key)
+                    .map(|all| all[i.min(all.len())..].to_vec())
+                    .unwrap_or_default();
                 let alive = s.get("pods", &ns, &pod_name).is_some();
-                (all.into_iter().skip(i).collect::<Vec<_>>(), alive)
+                (new, alive)
             };
             let (first, _) = lines_from(0);
             let mut sent = first.len();
@@ -86,9 +110,11 @@ impl KubeServer {
             if !follow {
                 return;
             }
+            cut.mark_unchanged();
             loop {
-                if changed.changed().await.is_err() {
-                    return;
+                tokio::select! {
+                    c = changed.changed() => if c.is_err() { return },
+                    _ = cut.changed() => return,
                 }
                 let (more, alive) = lines_from(sent);
                 sent += more.len();
@@ -96,6 +122,7 @@ impl KubeServer {
                     if tx.send(fmt(l)).await.is_err() {
                         return;
                     }
+                    state.lock().unwrap().log_lines_sent += 1;
                 }
                 if !alive {
                     return;

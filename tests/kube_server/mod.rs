@@ -12,6 +12,7 @@ use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use base64::Engine;
 use bytes::Bytes;
 use futures::SinkExt;
 use http_body_util::{BodyExt, Full, StreamBody, combinators::BoxBody};
@@ -35,6 +36,8 @@ pub struct KubeServer {
     changed: watch::Sender<u64>,
     /// Bumped to cut every open watch mid-stream.
     drops: watch::Sender<u64>,
+    /// Bumped to cut every followed log stream mid-stream.
+    log_drops: watch::Sender<u64>,
 }
 
 impl KubeServer {
@@ -52,6 +55,7 @@ impl KubeServer {
             state: Arc::new(Mutex::new(state)),
             changed: watch::channel(0).0,
             drops: watch::channel(0).0,
+            log_drops: watch::channel(0).0,
         };
         let s = server.clone();
         tokio::spawn(async move {
@@ -109,6 +113,22 @@ impl KubeServer {
     /// Cuts every open watch mid-stream, as a restarting apiserver or a load balancer does.
     pub fn drop_watches(&self) {
         self.drops.send_modify(|n| *n += 1);
+    }
+
+    /// Cuts every followed log stream, as a kubelet or an apiserver restarting does.
+    pub fn drop_logs(&self) {
+        self.log_drops.send_modify(|n| *n += 1);
+    }
+
+    /// The requests received so far that match `f`.
+    pub fn count(&self, f: impl Fn(&Recorded) -> bool) -> usize {
+        self.state
+            .lock()
+            .unwrap()
+            .requests
+            .iter()
+            .filter(|r| f(r))
+            .count()
     }
 
     /// Forgets history (etcd compaction): watches resuming from older versions get 410.
@@ -172,7 +192,7 @@ impl KubeServer {
         let verb = match (
             method.as_str(),
             r.name.is_some(),
-            q.get("watch") == Some("true"),
+            q.get("watch").as_deref() == Some("true"),
         ) {
             ("GET", _, true) => "watch",
             ("GET", true, _) => "get",
@@ -198,13 +218,23 @@ impl KubeServer {
             return respond(201, &o);
         }
         match (verb, r.sub.as_deref()) {
-            ("list", None) => self.list(&r, &q),
-            ("watch", None) if self.state.lock().unwrap().refuse_watches => status(
-                503,
-                "ServiceUnavailable",
-                "the server is currently unable to handle the request",
-                None,
-            ),
+            ("list", None) => self.list(&r, &q).await,
+            ("watch", None) if self.state.lock().unwrap().refuse_watches => {
+                match self.state.lock().unwrap().refusal_code {
+                    Some(500) => status(
+                        500,
+                        "InternalError",
+                        "Internal error occurred: etcdserver: request timed out",
+                        None,
+                    ),
+                    _ => status(
+                        503,
+                        "ServiceUnavailable",
+                        "the server is currently unable to handle the request",
+                        None,
+                    ),
+                }
+            }
             ("watch", None) => self.watch(&r, &q),
             ("get", Some("log")) => self.logs(&r, &q),
             ("get", sub) => {
@@ -225,21 +255,67 @@ impl KubeServer {
         }
     }
 
-    fn list(&self, r: &Route, q: &Query) -> Response<Body> {
+    /// A list, paged as the apiserver pages it: `limit` items a page, a `continue` token that
+    /// names the snapshot's resourceVersion and the key to start after, every page served from
+    /// that one snapshot, `remainingItemCount` when no selector was given, 410 Expired once
+    /// the snapshot is compacted. `resourceVersion=0` is served whole, as from the watch cache.
+    async fn list(&self, r: &Route, q: &Query) -> Response<Body> {
+        let delay = self.state.lock().unwrap().list_delay_ms;
+        if delay > 0 {
+            tokio::time::sleep(Duration::from_millis(delay)).await;
+        }
         let s = self.state.lock().unwrap();
-        let items = s.list(&r.resource, &r.namespace, q.get("labelSelector"));
+        let selector = q.get("labelSelector");
+        let from_cache = q.get("resourceVersion").as_deref() == Some("0");
         let limit: usize = q
             .get("limit")
             .and_then(|l| l.parse().ok())
+            .filter(|_| !from_cache)
             .unwrap_or(usize::MAX);
-        let (rv, offset) = match q.get("continue").and_then(|c| c.split_once(':')) {
-            Some((rv, off)) => (rv.to_string(), off.parse().unwrap_or(0)),
-            None => (s.rv.to_string(), 0),
+        let (rv, start) = match q.get("continue") {
+            Some(token) => match decode_continue(&token) {
+                Some(c) => c,
+                None => {
+                    return status(
+                        400,
+                        "BadRequest",
+                        "continue key is not valid: illegal base64 data",
+                        None,
+                    );
+                }
+            },
+            None => (s.rv, String::new()),
         };
-        let page: Vec<Value> = items.iter().skip(offset).take(limit).cloned().collect();
-        let mut meta = json!({"resourceVersion": rv});
-        if offset + page.len() < items.len() {
-            meta["continue"] = json!(format!("{rv}:{}", offset + page.len()));
+        let Some(items) = s.list_at(&r.resource, &r.namespace, selector.as_deref(), rv) else {
+            return status(
+                410,
+                "Expired",
+                "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.",
+                None,
+            );
+        };
+        let key_of = |o: &Value| {
+            let name = o["metadata"]["name"].as_str().unwrap_or("");
+            if r.namespace.is_empty() {
+                let ns = o["metadata"]["namespace"].as_str().unwrap_or("");
+                format!("/{ns}/{name}")
+            } else {
+                format!("/{name}")
+            }
+        };
+        let rest: Vec<&Value> = items
+            .iter()
+            .filter(|o| start.is_empty() || key_of(o) > start)
+            .collect();
+        let page: Vec<Value> = rest.iter().take(limit).map(|o| (*o).clone()).collect();
+        let mut meta = json!({"resourceVersion": rv.to_string()});
+        if page.len() < rest.len()
+            && let Some(last) = page.last()
+        {
+            meta["continue"] = json!(encode_continue(rv, &key_of(last)));
+            if selector.is_none() {
+                meta["remainingItemCount"] = json!(rest.len() - page.len());
+            }
         }
         let (kind, api_version) = kind_of(&r.resource);
         respond(
@@ -254,12 +330,33 @@ impl KubeServer {
             .get("resourceVersion")
             .and_then(|v| v.parse().ok())
             .unwrap_or(0);
-        let bookmarks = q.get("allowWatchBookmarks") == Some("true");
+        let bookmarks = q.get("allowWatchBookmarks").as_deref() == Some("true");
         let timeout = q
             .get("timeoutSeconds")
             .and_then(|t| t.parse().ok())
             .unwrap_or(300u64);
-        let selector = q.get("labelSelector").map(str::to_string);
+        let selector = q.get("labelSelector");
+        // A streaming list (KEP-3157): the current objects as ADDED events, a bookmark that
+        // marks their end, then the watch goes on from there.
+        let initial = q.get("sendInitialEvents").as_deref() == Some("true");
+        if initial {
+            if q.get("resourceVersionMatch").as_deref() != Some("NotOlderThan") {
+                return status(
+                    422,
+                    "Invalid",
+                    "ListOptions.meta.k8s.io \"\" is invalid: sendInitialEvents: Forbidden: sendInitialEvents is forbidden for watch unless resourceVersionMatch is set to NotOlderThan",
+                    None,
+                );
+            }
+            if !bookmarks {
+                return status(
+                    422,
+                    "Invalid",
+                    "ListOptions.meta.k8s.io \"\" is invalid: allowWatchBookmarks: Forbidden: allowWatchBookmarks must be set to true when sendInitialEvents is set",
+                    None,
+                );
+            }
+        }
         let (mut tx, rx) = futures::channel::mpsc::channel::<Result<Frame<Bytes>, Infallible>>(64);
         let (state, mut changed, mut drops) = (
             self.state.clone(),
@@ -282,6 +379,32 @@ impl KubeServer {
             drops.mark_unchanged();
             let deadline = tokio::time::Instant::now() + Duration::from_secs(timeout);
             let mut cursor = from;
+            if initial {
+                let (objects, rv) = {
+                    let s = state.lock().unwrap();
+                    (s.list(&resource, &ns, selector.as_deref()), s.rv)
+                };
+                for o in objects {
+                    if tx
+                        .send(line(json!({"type": "ADDED", "object": o})))
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+                cursor = rv;
+                let blueprint = base64::engine::general_purpose::STANDARD.encode(format!(
+                    "{{\"kind\":\"{kind}List\",\"apiVersion\":\"{api_version}\",\"metadata\":{{}},\"items\":null}}\n"
+                ));
+                let end = json!({"type": "BOOKMARK", "object": {"kind": kind, "apiVersion": api_version,
+                    "metadata": {"resourceVersion": rv.to_string(), "creationTimestamp": null,
+                        "annotations": {"k8s.io/initial-events-end": "true",
+                            "kubernetes.io/initial-events-list-blueprint": blueprint}}}});
+                if tx.send(line(end)).await.is_err() {
+                    return;
+                }
+            }
             loop {
                 let (changes, now_rv) = {
                     let s = state.lock().unwrap();
@@ -334,7 +457,7 @@ impl KubeServer {
         let Ok(input) = serde_json::from_str::<Value>(body) else {
             return status(400, "BadRequest", "body is not JSON", None);
         };
-        let dry_run = q.get("dryRun") == Some("All");
+        let dry_run = q.get("dryRun").as_deref() == Some("All");
         let name = r.name.clone().unwrap_or_default();
         let mut s = self.state.lock().unwrap();
         if s.conflicts > 0 {
@@ -442,11 +565,54 @@ impl Route {
 pub struct Query(String);
 
 impl Query {
-    pub fn get(&self, key: &str) -> Option<&str> {
+    /// A parameter's value, percent-decoded.
+    pub fn get(&self, key: &str) -> Option<String> {
         self.0
             .split('&')
             .find_map(|p| p.strip_prefix(key)?.strip_prefix('='))
+            .map(percent_decode)
     }
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'%' if i + 2 < b.len() => {
+                let hex = std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("");
+                match u8::from_str_radix(hex, 16) {
+                    Ok(v) => {
+                        out.push(v);
+                        i += 3;
+                        continue;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            b'+' => out.push(b' '),
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The apiserver's continue token: URL-safe base64 of the snapshot's resourceVersion and the
+/// storage key to start after.
+fn encode_continue(rv: u64, key: &str) -> String {
+    let token = json!({"v": "meta.k8s.io/v1", "rv": rv, "start": format!("{key}\u{0}")});
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(token.to_string())
+}
+
+fn decode_continue(token: &str) -> Option<(u64, String)> {
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token.trim_end_matches('='))
+        .ok()?;
+    let v: Value = serde_json::from_slice(&raw).ok()?;
+    let start = v["start"].as_str()?.trim_end_matches('\u{0}').to_string();
+    Some((v["rv"].as_u64()?, start))
 }
 
 fn scale_of(d: &Value) -> Value {

@@ -57,8 +57,15 @@ pub struct State {
     pub conflicts: usize,
     /// New watches are answered 503, as while an apiserver restarts.
     pub refuse_watches: bool,
+    /// The status refused watches get instead of 503 (which the client retries by itself
+    /// for minutes before the watcher hears of it), e.g. 500.
+    pub refusal_code: Option<u16>,
     /// How long each write waits before it is answered (for timeouts).
     pub write_delay_ms: u64,
+    /// How long each list request (each page) takes, as a loaded apiserver's do.
+    pub list_delay_ms: u64,
+    /// Log lines written into followed streams so far.
+    pub log_lines_sent: u64,
 }
 
 /// Kind and apiVersion of a resource the server serves.
@@ -187,6 +194,43 @@ impl State {
             })
             .map(|(_, o)| o.clone())
             .collect()
+    }
+
+    /// Objects as they were at resourceVersion `at`, sorted by namespace and name, rebuilt
+    /// from the history as etcd serves a consistent snapshot; `None` once compacted away.
+    pub fn list_at(
+        &self,
+        resource: &str,
+        ns: &str,
+        selector: Option<&str>,
+        at: u64,
+    ) -> Option<Vec<Value>> {
+        // The newest state is always there; older snapshots go with compaction.
+        if at < self.compacted_below && at != self.rv {
+            return None;
+        }
+        let mut objects: BTreeMap<(String, String), Value> = BTreeMap::new();
+        for c in self.history.iter().take_while(|c| c.rv <= at) {
+            if c.resource != resource || !(ns.is_empty() || c.namespace == ns) {
+                continue;
+            }
+            let name = c.object["metadata"]["name"]
+                .as_str()
+                .unwrap_or("")
+                .to_string();
+            let key = (c.namespace.clone(), name);
+            if c.kind == "DELETED" {
+                objects.remove(&key);
+            } else {
+                objects.insert(key, c.object.clone());
+            }
+        }
+        Some(
+            objects
+                .into_values()
+                .filter(|o| labels_match(o, selector))
+                .collect(),
+        )
     }
 
     /// Changes after `rv` a watch of (resource, ns, selector) should see.

@@ -13,7 +13,13 @@ use crate::ui::{format, truncate};
 /// The logs pane's title facts: count, filter, follow, drops.
 pub fn title(app: &App) -> String {
     let l = &app.logs;
-    let mut parts = vec![format!("{} lines", l.visible_len())];
+    let mut parts = Vec::new();
+    if let Some(tail) = app.pods.tail.describe() {
+        parts.push(tail);
+    } else if app.caps.log_tailer {
+        parts.push("not tailing: select a workload".into());
+    }
+    parts.push(format!("{} lines", l.visible_len()));
     if let Some(f) = l.filter() {
         parts.push(format!("filter /{}/", f.source));
         if l.context > 0 {
@@ -27,6 +33,9 @@ pub fn title(app: &App) -> String {
     });
     if l.wrap {
         parts.push("wrap".into());
+    }
+    if l.raw {
+        parts.push("raw".into());
     }
     if l.dropped > 0 {
         parts.push(format!("{} dropped", l.dropped));
@@ -50,6 +59,14 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         .window(area.height as usize)
         .into_iter()
         .map(|l| {
+            if l.marker {
+                // A gap in the evidence: across the pane, never cut off by the pod column.
+                let text = format!("── {} ──", l.text);
+                return Line::from(Span::styled(
+                    truncate(&text, width),
+                    theme.fg("warn").add_modifier(Modifier::BOLD),
+                ));
+            }
             let pod_style = Style::default().fg(theme.pod_color(l.pod_slot));
             let context_line =
                 app.logs.context > 0 && app.logs.filter().is_some_and(|f| !f.keeps(l));
@@ -68,10 +85,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             let pod = short_pod(&l.pod);
             let prefix = format!("{} {pod:<14} ", format::time_of_day(l.at));
             let rest = width.saturating_sub(prefix.chars().count());
+            let shown = l.shown(app.logs.raw);
             let text = if app.logs.wrap {
-                l.text.clone()
+                shown.to_string()
             } else {
-                truncate(&l.text, rest)
+                truncate(shown, rest)
             };
             Line::from(vec![
                 Span::styled(prefix, pod_style),
