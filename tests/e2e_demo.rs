@@ -217,7 +217,17 @@ fn kill_9_keeps_every_entry_the_timeline_showed() {
         .status()
         .expect("kill runs");
     assert!(killed.success());
-    t.wait_for("EXITED 137", LONG);
+    // A killed cockpit never leaves the alternate screen, so the shell's "EXITED 137" lands
+    // wherever the cursor was and may be drawn over: wait for the process to be gone instead.
+    let proc = std::path::PathBuf::from(format!("/proc/{pid}/stat"));
+    let deadline = std::time::Instant::now() + LONG;
+    while std::fs::read_to_string(&proc).is_ok_and(|s| !s.contains(") Z ")) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "sitrep outlived kill -9"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let text = std::fs::read_to_string(t.file("INCIDENTS.md")).expect("INCIDENTS.md");
     let parsed = sitrep::journal::parse(&text);
     assert!(parsed.problems.is_empty(), "{:?}\n{text}", parsed.problems);
