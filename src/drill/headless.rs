@@ -152,27 +152,13 @@ impl Run {
                 revisions: None,
             };
         }
-        match self.world.apply(&action) {
-            Ok(applied) => {
-                let now = self.world.now();
-                for obs in applied.observations {
-                    // Observations cause no effects that reach back into the world.
-                    let _ = self.app.update(Event::Observed(now, obs));
-                }
-                ActionReport {
-                    action,
-                    outcome: ActionOutcome::Ok,
-                    detail: applied.detail,
-                    revisions: applied.revisions,
-                }
-            }
-            Err(detail) => ActionReport {
-                action,
-                outcome: ActionOutcome::Failed,
-                detail,
-                revisions: None,
-            },
+        let (report, observations) = self.world.act(action);
+        let now = self.world.now();
+        for obs in observations {
+            // Observations cause no effects that reach back into the world.
+            let _ = self.app.update(Event::Observed(now, obs));
         }
+        report
     }
 
     fn key(&mut self, code: KeyCode) {

@@ -7,7 +7,8 @@ use super::cluster::{Deployment, new_pod, template_of};
 use super::scenario::Scenario;
 use super::signals::AlertSim;
 use crate::event::{
-    Action, DeploymentStatus, KillSwitchStatus, Observation, PodStatus, RevisionInfo, SignalDef,
+    Action, ActionOutcome, ActionReport, DeploymentStatus, KillSwitchStatus, Observation,
+    PodStatus, RevisionInfo, SignalDef,
 };
 
 /// What an action did to the simulated world.
@@ -248,6 +249,31 @@ impl World {
             });
         }
         out
+    }
+
+    /// [`World::apply`] as the executor reports it: the action's report, and the
+    /// observations of the world it left (none when it failed).
+    pub fn act(&mut self, action: Action) -> (ActionReport, Vec<Observation>) {
+        match self.apply(&action) {
+            Ok(applied) => (
+                ActionReport {
+                    action,
+                    outcome: ActionOutcome::Ok,
+                    detail: applied.detail,
+                    revisions: applied.revisions,
+                },
+                applied.observations,
+            ),
+            Err(detail) => (
+                ActionReport {
+                    action,
+                    outcome: ActionOutcome::Failed,
+                    detail,
+                    revisions: None,
+                },
+                Vec::new(),
+            ),
+        }
     }
 
     /// Carries out an action on the simulated cluster: what happened, in words and for the

@@ -7,7 +7,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::drill::World;
 use crate::drill::scorecard::EndReason;
-use crate::event::{Action, ActionOutcome, ActionReport, Event, Observation};
+use crate::event::{Action, ActionReport, Event, Observation};
 use crate::journal::Verdict;
 
 /// Requests to the drill engine.
@@ -94,28 +94,13 @@ pub async fn run(
                     let _ = reply.send(world.preview(&action));
                 }
                 Some(Control::Act(action, reply)) => {
-                    let report = match world.apply(&action) {
-                        Ok(applied) => {
-                            let now = world.now();
-                            for obs in applied.observations {
-                                if tx.send(Event::Observed(now, obs)).await.is_err() {
-                                    return;
-                                }
-                            }
-                            ActionReport {
-                                action,
-                                outcome: ActionOutcome::Ok,
-                                detail: applied.detail,
-                                revisions: applied.revisions,
-                            }
+                    let (report, observations) = world.act(action);
+                    let now = world.now();
+                    for obs in observations {
+                        if tx.send(Event::Observed(now, obs)).await.is_err() {
+                            return;
                         }
-                        Err(detail) => ActionReport {
-                            action,
-                            outcome: ActionOutcome::Failed,
-                            detail,
-                            revisions: None,
-                        },
-                    };
+                    }
                     let _ = reply.send(report);
                     if world.is_mitigated() {
                         announced_end = false;
