@@ -254,10 +254,6 @@ where
         let signals =
             crate::signals::Signals::install().context("cannot install signal handlers")?;
         let mut tui = Tui::enter().context("cannot take over the terminal")?;
-        // Lets the end-to-end tests prove that a panic gives the terminal back.
-        if std::env::var_os("SITREP_TEST_PANIC").is_some() {
-            panic!("SITREP_TEST_PANIC is set: panicking on purpose");
-        }
         app.size = tui.size()?;
         // The first layout tells the sources how wide the sparklines are.
         let (w, h) = app.size;

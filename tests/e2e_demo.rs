@@ -155,20 +155,6 @@ fn bad_keymap_is_an_error_before_the_screen_is_taken() {
     );
 }
 
-#[test]
-fn a_panic_restores_the_terminal_and_prints_the_message() {
-    let t = Tmux::start_with(
-        &["demo"],
-        &[("SITREP_TEST_PANIC", "1"), ("RUST_BACKTRACE", "0")],
-        120,
-        30,
-    );
-    let s = t.wait_for("EXITED", LONG);
-    assert!(s.contains("panicking on purpose"), "{s}");
-    assert!(!s.contains("EXITED 0"), "{s}");
-    t.wait_for("COOKED", LONG);
-}
-
 /// The timeline rows on screen: (time, kind) of each.
 fn timeline_rows(screen: &str) -> Vec<(String, String)> {
     let kinds: Vec<&str> = sitrep::journal::Kind::ALL

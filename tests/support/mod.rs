@@ -28,6 +28,11 @@ impl Tmux {
 
     /// Starts sitrep with extra environment variables.
     pub fn start_with(args: &[&str], env: &[(&str, &str)], w: u16, h: u16) -> Tmux {
+        Tmux::start_program(env!("CARGO_BIN_EXE_sitrep"), args, env, w, h)
+    }
+
+    /// Starts any program the same way: for a test binary that plays a program of its own.
+    pub fn start_program(bin: &str, args: &[&str], env: &[(&str, &str)], w: u16, h: u16) -> Tmux {
         assert!(
             tmux_available(),
             "tmux is needed for the end-to-end tests: run scripts/test, which installs it"
@@ -38,7 +43,6 @@ impl Tmux {
             std::process::id(),
             dir.path().display().to_string().len() + fastrand_suffix()
         );
-        let bin = env!("CARGO_BIN_EXE_sitrep");
         let config = dir.path().join("config");
         let data = dir.path().join("data");
         std::fs::create_dir_all(&config).expect("config dir");
