@@ -1,14 +1,21 @@
-//! `sitrep snapshot`: every configured source fetched once, printed as the panes would show
-//! it, as JSON for scripts or Markdown for the incident channel.
+//! `sitrep snapshot`: one round of every configured source folded into a cockpit that is
+//! never drawn, printed as its panes hold it, as JSON for scripts or Markdown for the
+//! incident channel.
+
+use std::time::Duration;
 
 use jiff::Timestamp;
 use serde::Serialize;
+use serde_json::json;
 
-use crate::config::Config;
-use crate::event::{AlertState, BurnPair, HealthStatus, Level};
+use crate::app::{App, Mode};
+use crate::config::kube::KubernetesConfig;
+use crate::config::{Config, Keymap, Theme};
+use crate::event::{AlertState, BurnPair, Event, HealthStatus, Level};
 use crate::output::InUse;
-use crate::sources::alertmanager::AlertSource;
-use crate::sources::prometheus::{self, Prom};
+use crate::sources::kube_snapshot::ClusterRound;
+use crate::sources::poll::{OneRound, Runner};
+use crate::sources::prometheus::{self, SparkWidth};
 use crate::text::Clean;
 
 /// One signal's row.
@@ -103,176 +110,166 @@ fn state_word(l: Level) -> &'static str {
 
 const MIB: f64 = 1024.0 * 1024.0;
 
-/// Fetches every configured source once, concurrently.
-pub async fn take(config: &Config) -> Snapshot {
-    let mut snap = Snapshot {
-        taken_at: Timestamp::now(),
-        signals: Vec::new(),
-        slos: Vec::new(),
-        gpus: Vec::new(),
-        alerts: Vec::new(),
-        health: Vec::new(),
-        pods: Vec::new(),
-        deployments: Vec::new(),
-        errors: Vec::new(),
-        sources: 0,
-    };
-    let prom = match Prom::from_config(config).transpose() {
-        Ok(p) => p,
-        Err(e) => {
-            snap.sources += 1;
-            snap.errors.push(Failure {
-                source: "prometheus".into(),
-                error: e,
-            });
-            None
-        }
-    };
-    let signals = async {
-        let Some(prom) = &prom else {
-            return Vec::new();
-        };
-        let each = config.signals.iter().map(|s| async move {
-            let value = prometheus::fetch_value(prom, config, s).await;
-            let slo = prometheus::fetch_slo(prom, config, s).await;
-            (s, value, slo)
-        });
-        futures::future::join_all(each).await
-    };
-    let gpus = async {
-        match &prom {
-            Some(p) if config.gpus.enabled => Some(prometheus::fetch_gpus(p, &config.gpus).await),
-            _ => None,
-        }
-    };
-    let alerts = async {
-        match AlertSource::from_config(config, prom.clone()) {
-            Ok(Some(src)) => Some(src.fetch().await.map(|(a, _)| a)),
-            Ok(None) => None,
-            Err(e) => Some(Err(e)),
-        }
-    };
-    let health = async {
-        let client = crate::sources::health::client();
-        let client = &client;
-        futures::future::join_all(
-            config
-                .health
-                .iter()
-                .map(|h| crate::sources::health::probe(client, h)),
-        )
-        .await
-    };
-    let (signals, gpus, alerts, health) = futures::join!(signals, gpus, alerts, health);
-    for (s, value, slo) in signals {
-        snap.sources += 1;
-        let def = prometheus::signal_def(s);
-        let error = match (&value, &slo) {
-            (Err(e), _) | (_, Err(e)) => Some(e.clone()),
-            _ => None,
-        };
-        if let Some(e) = &error {
-            snap.errors.push(Failure {
-                source: format!("signals/{}", s.name),
-                error: e.clone(),
-            });
-        }
-        let reading = value.ok();
-        let no_data_query = (reading == Some(prometheus::Reading::NoSeries))
-            .then(|| prometheus::signal_query(config, s, &s.query, None).ok())
-            .flatten();
-        let value = reading.and_then(prometheus::Reading::value);
-        snap.signals.push(SignalRow {
-            name: s.name.clone(),
-            value,
-            unit: s.unit.clone(),
-            state: if error.is_some() {
-                state_word(Level::Unknown)
-            } else if no_data_query.is_some() {
-                "no data"
-            } else {
-                state_word(def.level(value))
-            },
-            error,
-            no_data_query,
-        });
-        if let Ok(Some(slo)) = slo {
-            snap.slos.push(SloRow {
+/// Asks every configured source once, concurrently (the cluster too, when `kube` is given),
+/// and folds the answers into a cockpit that is never drawn: the snapshot is what its panes
+/// would show.
+pub async fn take(config: &Config, kube: Option<KubernetesConfig>) -> anyhow::Result<Snapshot> {
+    let mut round = OneRound::default();
+    // One point per sparkline: a snapshot draws none, so it asks for no history.
+    let width = SparkWidth::default();
+    width.set(1);
+    if let Err(e) = prometheus::start(config, width, &mut round) {
+        round.failed("prometheus", e);
+    }
+    if let Some(kube) = kube {
+        round.run(
+            "kubernetes".into(),
+            Duration::from_secs(15),
+            ClusterRound(kube),
+        );
+    }
+    let sources = round.sources;
+    let observations = round.finish().await;
+    let taken_at = Timestamp::now();
+    let mut app = headless(config, taken_at)?;
+    for obs in observations {
+        // What the cockpit would do about it (journal an alert, say) is not a snapshot's job.
+        let _effects = app.update(Event::Observed(taken_at, obs));
+    }
+    Ok(Snapshot::of(&app, sources))
+}
+
+/// A cockpit with the config and the built-in keymap and theme, for folding into.
+fn headless(config: &Config, now: Timestamp) -> anyhow::Result<App> {
+    let keymap = Keymap::load("default", None).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let theme = Theme::load("dark", None, true).map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(App::new(
+        Mode::Live {
+            context: String::new(),
+            namespace: String::new(),
+        },
+        config.clone(),
+        keymap,
+        theme,
+        "snapshot".into(),
+        now,
+    ))
+}
+
+impl Snapshot {
+    /// What the cockpit's panes hold, as rows. `sources` is how many sources were asked.
+    pub fn of(app: &App, sources: usize) -> Snapshot {
+        let taken_at = app.now;
+        let signals = app
+            .signals
+            .iter()
+            .map(|s| SignalRow {
+                name: s.def.name.clone(),
+                value: s.value,
+                unit: s.def.unit.clone(),
+                state: if s.stale.is_some() {
+                    state_word(Level::Unknown)
+                } else if s.no_data.is_some() {
+                    "no data"
+                } else {
+                    state_word(s.level())
+                },
+                error: s.stale.as_ref().map(|(e, _)| e.clone()),
+                no_data_query: s.no_data.clone(),
+            })
+            .collect();
+        let slos = app
+            .signals
+            .iter()
+            .filter_map(|s| s.slo.clone())
+            .map(|slo| SloRow {
                 name: slo.name,
                 objective: slo.objective,
                 budget_left: slo.budget_left,
                 burn: slo.burn,
-            });
-        }
-    }
-    if let Some(gpus) = gpus {
-        snap.sources += 1;
-        match gpus {
-            Ok(mut list) => {
-                list.sort_by(|a, b| {
-                    let t = |g: &crate::event::GpuStatus| g.temp_c.unwrap_or(f64::NEG_INFINITY);
-                    t(b).total_cmp(&t(a))
-                });
-                snap.gpus = list
-                    .into_iter()
-                    .map(|g| GpuRow {
-                        host: g.host,
-                        gpu: g.index,
-                        model: g.model,
-                        util: g.util,
-                        mem_used_bytes: g.mem_used_mib.map(|m| m * MIB),
-                        mem_total_bytes: g.mem_total_mib.map(|m| m * MIB),
-                        temp_c: g.temp_c,
-                        power_w: g.power_w,
-                        xid: g.xid,
+            })
+            .collect();
+        let mut gpus: Vec<&crate::event::GpuStatus> = app.gpus.values().collect();
+        // Hottest first: the one to look at heads the list.
+        gpus.sort_by(|a, b| {
+            let t = |g: &crate::event::GpuStatus| g.temp_c.unwrap_or(f64::NEG_INFINITY);
+            t(b).total_cmp(&t(a))
+        });
+        let gpus = gpus
+            .into_iter()
+            .map(|g| GpuRow {
+                host: g.host.clone(),
+                gpu: g.index,
+                model: g.model.clone(),
+                util: g.util,
+                mem_used_bytes: g.mem_used_mib.map(|m| m * MIB),
+                mem_total_bytes: g.mem_total_mib.map(|m| m * MIB),
+                temp_c: g.temp_c,
+                power_w: g.power_w,
+                xid: g.xid,
+            })
+            .collect();
+        let alerts = app
+            .alerts
+            .iter()
+            .map(|e| AlertRow {
+                name: e.status.name.clone(),
+                severity: e.status.severity.clone(),
+                state: e.status.state.as_str(),
+                since: e.status.since,
+                summary: e.status.summary.clone(),
+                runbook_url: e.status.runbook_url.clone(),
+            })
+            .collect();
+        let health: Vec<HealthStatus> = app.health.iter().map(|h| h.status.clone()).collect();
+        let mut errors: Vec<Failure> = app
+            .source_errors
+            .iter()
+            .map(|e| Failure {
+                source: e.source.clone(),
+                error: e.error.clone(),
+            })
+            .collect();
+        // A probe that got no answer is a source that could not be read.
+        errors.extend(
+            health
+                .iter()
+                .filter(|h| h.status.is_none())
+                .filter_map(|h| {
+                    h.error.as_ref().map(|e| Failure {
+                        source: format!("health/{}", h.name),
+                        error: e.clone(),
                     })
-                    .collect();
+                }),
+        );
+        let mut pods = Vec::new();
+        let mut deployments = Vec::new();
+        for w in app.pods.workloads.values() {
+            if let Some(d) = &w.deployment {
+                deployments.push(json!({"namespace": d.namespace, "name": d.name,
+                    "revision": d.revision, "replicas": d.replicas, "ready": d.ready,
+                    "updated": d.updated, "available": d.available}));
             }
-            Err(e) => snap.errors.push(Failure {
-                source: "gpus".into(),
-                error: e,
-            }),
-        }
-    }
-    if let Some(alerts) = alerts {
-        snap.sources += 1;
-        match alerts {
-            Ok(list) => {
-                snap.alerts = list
-                    .into_iter()
-                    .map(|a| AlertRow {
-                        name: a.name,
-                        severity: a.severity,
-                        state: a.state.as_str(),
-                        since: a.since,
-                        summary: a.summary,
-                        runbook_url: a.runbook_url,
-                    })
-                    .collect();
-                snap.alerts.sort_by(|a, b| {
-                    let rank = |r: &AlertRow| crate::app::severity_rank(&r.severity);
-                    rank(b).cmp(&rank(a)).then(a.since.cmp(&b.since))
-                });
+            for p in w.pods.values() {
+                pods.push(json!({"namespace": p.namespace, "name": p.name,
+                    "workload": p.workload, "phase": p.phase, "reason": p.reason,
+                    "ready": p.ready, "restarts": p.restarts, "node": p.node,
+                    "age_s": taken_at.duration_since(p.created).as_secs().max(0)}));
             }
-            Err(e) => snap.errors.push(Failure {
-                source: "alerts".into(),
-                error: e,
-            }),
+        }
+        Snapshot {
+            taken_at,
+            signals,
+            slos,
+            gpus,
+            alerts,
+            health,
+            pods,
+            deployments,
+            errors,
+            sources,
         }
     }
-    for h in health {
-        snap.sources += 1;
-        if h.status.is_none()
-            && let Some(e) = &h.error
-        {
-            snap.errors.push(Failure {
-                source: format!("health/{}", h.name),
-                error: e.clone(),
-            });
-        }
-        snap.health.push(h);
-    }
-    snap
 }
 
 /// The snapshot as a short status update for the incident channel.
@@ -470,33 +467,7 @@ pub fn run(
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let snap = runtime.block_on(async {
-        let mut snap = take(&s.config).await;
-        if let Some(kube) = kube {
-            snap.sources += 1;
-            let cluster = async {
-                let conn = crate::sources::kube::connect(&kube).await?;
-                crate::sources::kube_snapshot::kube_snapshot(&conn, snap.taken_at).await
-            };
-            match cluster.await {
-                Ok(v) => {
-                    let list = |k: &str| {
-                        v.get(k)
-                            .and_then(|x| x.as_array())
-                            .cloned()
-                            .unwrap_or_default()
-                    };
-                    snap.pods = list("pods");
-                    snap.deployments = list("deployments");
-                }
-                Err(e) => snap.errors.push(Failure {
-                    source: "kubernetes".into(),
-                    error: format!("{e:#}"),
-                }),
-            }
-        }
-        snap
-    });
+    let snap = runtime.block_on(take(&s.config, kube))?;
     let text = match format {
         crate::cli::SnapshotFormat::Json => {
             Clean::json(serde_json::to_string_pretty(&snap)? + "\n")

@@ -237,11 +237,15 @@ async fn the_snapshot_lists_pods_and_deployments() {
     let server = KubeServer::start().await;
     fixtures::shop(&server);
     let dir = tempfile::tempdir().unwrap();
-    let conn = connect(&server, dir.path()).await;
-    let now = jiff::Timestamp::now();
-    let snap = sitrep::sources::kube_snapshot::kube_snapshot(&conn, now)
+    let kube = KubernetesConfig {
+        kubeconfig: Some(server.kubeconfig(dir.path(), "admin")),
+        namespaces: vec![NS.into()],
+        ..KubernetesConfig::default()
+    };
+    let snap = sitrep::snapshot::take(&sitrep::config::Config::default(), Some(kube))
         .await
         .unwrap();
+    let snap = serde_json::to_value(&snap).unwrap();
     let deployments = snap["deployments"].as_array().unwrap();
     let checkout = deployments
         .iter()

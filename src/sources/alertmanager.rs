@@ -5,14 +5,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
 use serde::Deserialize;
-use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
 
 use super::http::{chain, join};
-use super::poll::{Poller, poll};
+use super::poll::{Poller, Runner};
 use super::prometheus::Prom;
 use crate::config::Config;
-use crate::event::{AlertState, AlertStatus, Event, Observation, SilenceStatus};
+use crate::event::{AlertState, AlertStatus, Observation, SilenceStatus};
 
 /// An Alertmanager client.
 #[derive(Clone)]
@@ -281,14 +279,10 @@ impl Poller for AlertPoller {
     }
 }
 
-/// Starts the alerts task when an Alertmanager or Prometheus is configured.
-pub fn spawn(
-    config: &Config,
-    prom: Option<Prom>,
-    tx: mpsc::Sender<Event>,
-) -> Result<Option<JoinHandle<()>>, String> {
+/// Hands `runner` the alerts poller when an Alertmanager or Prometheus is configured.
+pub fn start(config: &Config, prom: Option<Prom>, runner: &mut impl Runner) -> Result<(), String> {
     let Some(source) = AlertSource::from_config(config, prom)? else {
-        return Ok(None);
+        return Ok(());
     };
     let every = match &source {
         AlertSource::Alertmanager(_) => config.alertmanager.as_ref(),
@@ -300,7 +294,8 @@ pub fn spawn(
         source,
         seen: BTreeMap::new(),
     };
-    Ok(Some(tokio::spawn(poll("alerts".into(), every, tx, poller))))
+    runner.run("alerts".into(), every, poller);
+    Ok(())
 }
 
 #[cfg(test)]

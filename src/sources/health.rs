@@ -2,13 +2,10 @@
 
 use std::time::{Duration, Instant};
 
-use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
-
 use super::http::chain;
-use super::poll::{Poller, poll};
+use super::poll::{Poller, Runner};
 use crate::config::{Config, HealthConfig};
-use crate::event::{Event, HealthStatus, Observation};
+use crate::event::{HealthStatus, Observation};
 
 /// Probes one endpoint once. A probe that fails is a result, not a source error.
 pub async fn probe(client: &reqwest::Client, h: &HealthConfig) -> HealthStatus {
@@ -61,24 +58,15 @@ pub fn client() -> reqwest::Client {
         .unwrap_or_default()
 }
 
-/// Starts one task per configured probe.
-pub fn spawn(config: &Config, tx: mpsc::Sender<Event>) -> Vec<JoinHandle<()>> {
+/// Hands `runner` one poller per configured probe.
+pub fn start(config: &Config, runner: &mut impl Runner) {
     let client = client();
-    config
-        .health
-        .iter()
-        .map(|h| {
-            let every = h.interval.map_or(Duration::from_secs(10), |i| i.0);
-            let poller = HealthPoller {
-                client: client.clone(),
-                probe: h.clone(),
-            };
-            tokio::spawn(poll(
-                format!("health/{}", h.name),
-                every,
-                tx.clone(),
-                poller,
-            ))
-        })
-        .collect()
+    for h in &config.health {
+        let every = h.interval.map_or(Duration::from_secs(10), |i| i.0);
+        let poller = HealthPoller {
+            client: client.clone(),
+            probe: h.clone(),
+        };
+        runner.run(format!("health/{}", h.name), every, poller);
+    }
 }

@@ -1,20 +1,21 @@
-//! The Kubernetes part of `sitrep snapshot`: pods and deployments as JSON, read once.
+//! The Kubernetes part of `sitrep snapshot`: pods and deployments listed once, as the same
+//! observations the watches send the cockpit.
 
 use anyhow::Context;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::ListParams;
 use kube::{Api, ResourceExt};
-use serde_json::{Value, json};
 
 use super::kube::Connection;
 use super::kube_convert::{deployment_status, pod_status, revision_of};
+use super::poll::Poller;
+use crate::config::kube::KubernetesConfig;
+use crate::event::Observation;
 
-/// `{pods: [{namespace, name, workload, phase, reason, ready, restarts, node, age_s}],
-///   deployments: [{namespace, name, revision, replicas, ready, updated, available}]}`.
-pub async fn kube_snapshot(conn: &Connection, now: jiff::Timestamp) -> anyhow::Result<Value> {
-    let mut pods_out = Vec::new();
-    let mut deployments_out = Vec::new();
+/// Every deployment and pod of the connection's namespaces, listed once.
+pub async fn observations(conn: &Connection) -> anyhow::Result<Vec<Observation>> {
+    let mut out = Vec::new();
     let mut lp = ListParams::default();
     if let Some(s) = &conn.label_selector {
         lp = lp.labels(s);
@@ -36,24 +37,32 @@ pub async fn kube_snapshot(conn: &Connection, now: jiff::Timestamp) -> anyhow::R
             .await
             .with_context(|| format!("listing pods in {ns}"))?
             .items;
-        for d in &deployments {
-            let s = deployment_status(d, &sets);
-            deployments_out.push(json!({"namespace": s.namespace, "name": s.name,
-                "revision": s.revision, "replicas": s.replicas, "ready": s.ready,
-                "updated": s.updated, "available": s.available}));
-        }
+        out.extend(
+            deployments
+                .iter()
+                .map(|d| Observation::Deployment(deployment_status(d, &sets))),
+        );
         for p in &pods {
             let revision = |rs: &str| {
                 sets.iter()
                     .find(|s| s.name_any() == rs)
                     .map_or(0, |s| revision_of(s.annotations()))
             };
-            let s = pod_status(p, revision);
-            pods_out.push(json!({"namespace": s.namespace, "name": s.name,
-                "workload": s.workload, "phase": s.phase, "reason": s.reason,
-                "ready": s.ready, "restarts": s.restarts, "node": s.node,
-                "age_s": now.duration_since(s.created).as_secs().max(0)}));
+            out.push(Observation::Pod(pod_status(p, revision)));
         }
     }
-    Ok(json!({"pods": pods_out, "deployments": deployments_out}))
+    Ok(out)
+}
+
+/// Connects, then lists once: the cluster as one poll, so a snapshot asks it like any other
+/// source.
+pub struct ClusterRound(pub KubernetesConfig);
+
+impl Poller for ClusterRound {
+    async fn poll(&mut self) -> Result<Vec<Observation>, String> {
+        let conn = super::kube::connect(&self.0)
+            .await
+            .map_err(|e| format!("{e:#}"))?;
+        observations(&conn).await.map_err(|e| format!("{e:#}"))
+    }
 }

@@ -3,8 +3,10 @@
 
 use std::time::Duration;
 
+use futures::future::BoxFuture;
 use jiff::Timestamp;
 use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
 use crate::event::{Event, Observation};
 
@@ -39,13 +41,8 @@ pub async fn poll<P: Poller>(
     mut poller: P,
 ) {
     let mut failures = 0u32;
-    // A round that takes longer than this counts as failed, so one hung step cannot stall it.
-    let limit = every.max(Duration::from_secs(10)) * 2;
     loop {
-        let result = match tokio::time::timeout(limit, poller.poll()).await {
-            Ok(r) => r,
-            Err(_) => Err(format!("no answer within {}s", limit.as_secs())),
-        };
+        let result = round(every, &mut poller).await;
         let sent = match result {
             Ok(observations) => {
                 let mut ok = true;
@@ -83,6 +80,101 @@ pub async fn poll<P: Poller>(
             return;
         }
         tokio::time::sleep(backoff(every, failures)).await;
+    }
+}
+
+/// One poll, given up on when it takes too long: a round that takes longer than twice the
+/// interval (at least 20 s) counts as failed, so one hung step cannot stall the source.
+async fn round<P: Poller>(every: Duration, poller: &mut P) -> Result<Vec<Observation>, String> {
+    let limit = every.max(Duration::from_secs(10)) * 2;
+    match tokio::time::timeout(limit, poller.poll()).await {
+        Ok(r) => r,
+        Err(_) => Err(format!("no answer within {}s", limit.as_secs())),
+    }
+}
+
+/// Where the sources' pollers go: the cockpit runs each as a loop, `sitrep snapshot` runs
+/// each once. The sources describe themselves the same way to both.
+pub trait Runner {
+    /// Something known before any poll, such as a signal's definition.
+    fn announce(&mut self, obs: Observation);
+    /// A source that asks `poller` every `every`; `source` names it in errors.
+    fn run<P: Poller>(&mut self, source: String, every: Duration, poller: P);
+}
+
+/// Runs each poller as a task that sends to the cockpit until the channel closes.
+pub struct Spawner {
+    tx: mpsc::Sender<Event>,
+    /// The tasks started so far.
+    pub tasks: Vec<JoinHandle<()>>,
+}
+
+impl Spawner {
+    /// A spawner sending to `tx`.
+    pub fn new(tx: mpsc::Sender<Event>) -> Spawner {
+        Spawner {
+            tx,
+            tasks: Vec::new(),
+        }
+    }
+}
+
+impl Runner for Spawner {
+    fn announce(&mut self, obs: Observation) {
+        let _ = self.tx.try_send(Event::Observed(Timestamp::now(), obs));
+    }
+
+    fn run<P: Poller>(&mut self, source: String, every: Duration, poller: P) {
+        self.tasks
+            .push(tokio::spawn(poll(source, every, self.tx.clone(), poller)));
+    }
+}
+
+/// Asks every poller once, all at the same time; a failure becomes the `SourceError` the
+/// cockpit would have been sent.
+#[derive(Default)]
+pub struct OneRound {
+    announced: Vec<Observation>,
+    rounds: Vec<BoxFuture<'static, Vec<Observation>>>,
+    /// Sources asked (failed ones included).
+    pub sources: usize,
+}
+
+impl OneRound {
+    /// A source that failed before it could be asked (a bad URL, say).
+    pub fn failed(&mut self, source: &str, error: String) {
+        self.sources += 1;
+        self.announced.push(Observation::SourceError {
+            source: source.to_string(),
+            error,
+        });
+    }
+
+    /// Everything observed, in the order the sources were added.
+    pub async fn finish(self) -> Vec<Observation> {
+        let mut out = self.announced;
+        out.extend(
+            futures::future::join_all(self.rounds)
+                .await
+                .into_iter()
+                .flatten(),
+        );
+        out
+    }
+}
+
+impl Runner for OneRound {
+    fn announce(&mut self, obs: Observation) {
+        self.announced.push(obs);
+    }
+
+    fn run<P: Poller>(&mut self, source: String, every: Duration, mut poller: P) {
+        self.sources += 1;
+        self.rounds.push(Box::pin(async move {
+            round(every, &mut poller)
+                .await
+                .unwrap_or_else(|error| vec![Observation::SourceError { source, error }])
+        }));
     }
 }
 

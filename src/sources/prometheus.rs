@@ -8,7 +8,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::http::chain;
-use super::poll::{Poller, poll};
+use super::poll::{Poller, Runner, Spawner};
 use crate::config::{Config, GpusConfig, SignalConfig, live::expand};
 use crate::event::{Event, GpuStatus, Observation, SignalDef, SloStatus};
 use crate::gpu::{self, Field};
@@ -337,7 +337,14 @@ pub fn spawn_with_width(
     tx: mpsc::Sender<Event>,
     width: SparkWidth,
 ) -> Result<Vec<JoinHandle<()>>, String> {
-    let mut tasks = Vec::new();
+    let mut spawner = Spawner::new(tx);
+    start(config, width, &mut spawner)?;
+    Ok(spawner.tasks)
+}
+
+/// Hands every monitoring source the config names to `runner`: a poller per signal, the
+/// GPUs, the alerts and each health probe.
+pub fn start(config: &Config, width: SparkWidth, runner: &mut impl Runner) -> Result<(), String> {
     let prom = Prom::from_config(config).transpose()?;
     if let Some(prom) = &prom {
         let every = config
@@ -346,8 +353,7 @@ pub fn spawn_with_width(
             .map(|e| e.refresh())
             .unwrap_or(Duration::from_secs(15));
         for s in &config.signals {
-            let def = Observation::SignalDefined(signal_def(s));
-            let _ = tx.try_send(Event::Observed(Timestamp::now(), def));
+            runner.announce(Observation::SignalDefined(signal_def(s)));
             let poller = SignalPoller {
                 prom: prom.clone(),
                 config: config.clone(),
@@ -357,12 +363,7 @@ pub fn spawn_with_width(
                 last_step: 0,
             };
             let refresh = s.refresh.map_or(every, |r| r.0);
-            tasks.push(tokio::spawn(poll(
-                format!("signals/{}", s.name),
-                refresh,
-                tx.clone(),
-                poller,
-            )));
+            runner.run(format!("signals/{}", s.name), refresh, poller);
         }
         if config.gpus.enabled {
             let poller = GpuPoller {
@@ -370,17 +371,12 @@ pub fn spawn_with_width(
                 cfg: config.gpus.clone(),
             };
             let refresh = config.gpus.refresh.map_or(every, |r| r.0);
-            tasks.push(tokio::spawn(poll(
-                "gpus".into(),
-                refresh,
-                tx.clone(),
-                poller,
-            )));
+            runner.run("gpus".into(), refresh, poller);
         }
     }
-    tasks.extend(super::alertmanager::spawn(config, prom, tx.clone())?);
-    tasks.extend(super::health::spawn(config, tx));
-    Ok(tasks)
+    super::alertmanager::start(config, prom, runner)?;
+    super::health::start(config, runner);
+    Ok(())
 }
 
 /// Asks Prometheus to evaluate every configured query once (with `{{window}}` at 5m), so a
