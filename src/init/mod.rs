@@ -7,6 +7,7 @@
 //! with `Config::parse` before it is written, so a draft that does not load is never left
 //! behind.
 
+mod commands;
 mod draft;
 mod extract;
 mod findings;
