@@ -12,6 +12,7 @@ pub mod config;
 pub mod drill;
 pub mod event;
 pub mod executors;
+pub mod fuzzing;
 pub mod gpu;
 pub mod init;
 pub mod journal;

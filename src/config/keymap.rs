@@ -349,6 +349,11 @@ impl Keymap {
     pub fn load(spec: &str, user_dir: Option<&Path>) -> Result<Keymap, FileErrors> {
         preset::load(spec, user_dir)
     }
+
+    /// Reads a keymap file's `text` as if loaded from `path`.
+    pub fn from_text(path: &Path, text: &str) -> Result<Keymap, FileErrors> {
+        preset::from_text(path, text)
+    }
 }
 
 impl Preset for Keymap {

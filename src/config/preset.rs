@@ -48,6 +48,11 @@ pub(crate) fn load<P: Preset>(spec: &str, user_dir: Option<&Path>) -> Result<P, 
     Ok(value)
 }
 
+/// Reads a user's file from its text alone, as if loaded by path.
+pub(crate) fn from_text<P: Preset>(path: &Path, text: &str) -> Result<P, FileErrors> {
+    resolve(path, text, 0)
+}
+
 fn builtin<P: Preset>(name: &str, depth: usize) -> Result<P, FileErrors> {
     let Some((_, text)) = P::BUILTIN.iter().find(|(n, _)| *n == name) else {
         let names: Vec<&str> = P::BUILTIN.iter().map(|(n, _)| *n).collect();

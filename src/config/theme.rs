@@ -103,6 +103,11 @@ impl Theme {
         theme.monochrome = no_color;
         Ok(theme)
     }
+
+    /// Reads a theme file's `text` as if loaded from `path`.
+    pub fn from_text(path: &Path, text: &str) -> Result<Theme, FileErrors> {
+        preset::from_text(path, text)
+    }
 }
 
 impl Preset for Theme {

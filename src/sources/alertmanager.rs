@@ -27,42 +27,42 @@ impl Am {
         Some(super::http::client(endpoint).map(|client| Am { client, url }))
     }
 
-    async fn get<T: for<'de> Deserialize<'de>>(&self, path: &str) -> Result<T, String> {
+    async fn get(&self, path: &str) -> Result<Vec<u8>, String> {
         let res = self
             .client
             .get(join(&self.url, path))
             .send()
             .await
             .map_err(|e| format!("alertmanager: {}", chain(&e)))?;
-        let status = res.status();
-        if !status.is_success() {
-            let body = super::http::error_body(res).await;
-            return Err(format!("alertmanager: HTTP {status}: {body}"));
+        let answer = super::decode::read("alertmanager", res).await?;
+        if !answer.status.is_success() {
+            let body = crate::text::cap(
+                String::from_utf8_lossy(&answer.body).trim(),
+                crate::text::MAX_ERROR_BODY,
+            );
+            return Err(format!("alertmanager: HTTP {}: {body}", answer.status));
         }
-        res.json()
-            .await
-            .map_err(|e| format!("alertmanager: {}", chain(&e)))
+        Ok(answer.body)
     }
 
     /// Every alert Alertmanager holds, silenced and inhibited ones too.
     pub async fn alerts(&self) -> Result<Vec<AlertStatus>, String> {
-        let raw: Vec<AmAlert> = self
+        let body = self
             .get("api/v2/alerts?silenced=true&inhibited=true&active=true")
             .await?;
-        let now = Timestamp::now();
-        Ok(raw.into_iter().map(|a| a.into_status(now)).collect())
+        super::decode::alertmanager_alerts(&body, Timestamp::now())
     }
 
     /// Every silence, with its state.
     pub async fn silences(&self) -> Result<Vec<SilenceStatus>, String> {
-        let raw: Vec<AmSilence> = self.get("api/v2/silences").await?;
-        Ok(raw.into_iter().map(AmSilence::into_status).collect())
+        let body = self.get("api/v2/silences").await?;
+        super::decode::alertmanager_silences(&body)
     }
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct AmAlert {
+pub(super) struct AmAlert {
     #[serde(default)]
     labels: BTreeMap<String, String>,
     #[serde(default)]
@@ -80,7 +80,7 @@ struct AmAlertStatus {
 }
 
 impl AmAlert {
-    fn into_status(self, now: Timestamp) -> AlertStatus {
+    pub(super) fn into_status(self, now: Timestamp) -> AlertStatus {
         let resolved = self.ends_at.is_some_and(|e| e <= now);
         status(
             self.labels,
@@ -96,7 +96,7 @@ impl AmAlert {
     }
 }
 
-fn status(
+pub(super) fn status(
     labels: BTreeMap<String, String>,
     annotations: BTreeMap<String, String>,
     since: Timestamp,
@@ -134,7 +134,7 @@ fn status(
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct AmSilence {
+pub(super) struct AmSilence {
     id: String,
     matchers: Vec<AmMatcher>,
     starts_at: Timestamp,
@@ -166,7 +166,7 @@ struct AmSilenceState {
 }
 
 impl AmSilence {
-    fn into_status(self) -> SilenceStatus {
+    pub(super) fn into_status(self) -> SilenceStatus {
         SilenceStatus {
             id: self.id,
             matchers: self
@@ -193,22 +193,7 @@ impl AmSilence {
 
 /// Prometheus's firing alerts (pending ones are not alerts yet).
 pub async fn prometheus_alerts(prom: &Prom) -> Result<Vec<AlertStatus>, String> {
-    let raw = prom.alerts().await?;
-    Ok(raw
-        .into_iter()
-        .filter(|a| a.state().is_firing())
-        .map(|a| {
-            let since = Timestamp::from_second(a.active_at().unix_timestamp())
-                .unwrap_or_else(|_| Timestamp::now());
-            status(
-                a.labels().clone().into_iter().collect(),
-                a.annotations().clone().into_iter().collect(),
-                since,
-                AlertState::Firing,
-                Vec::new(),
-            )
-        })
-        .collect())
+    prom.alerts().await
 }
 
 /// Where alerts come from.

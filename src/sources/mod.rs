@@ -2,6 +2,7 @@
 
 pub mod alertmanager;
 pub mod clock;
+pub mod decode;
 pub mod drill;
 pub mod health;
 pub mod http;

@@ -62,34 +62,19 @@ impl Prom {
     }
 
     /// Evaluates an instant query; every series' labels and value.
-    pub async fn instant(
+    pub async fn instant(&self, query: &str) -> Result<super::decode::Series, String> {
+        let res = self.client.query(query).get_raw().await;
+        let answer = self.answer(res).await?;
+        super::decode::prometheus_instant(answer.status.as_u16(), &answer.body)
+    }
+
+    /// Reads an answer, bounded (the library's own decoding would read any size).
+    async fn answer(
         &self,
-        query: &str,
-    ) -> Result<Vec<(std::collections::HashMap<String, String>, f64)>, String> {
-        let res = self
-            .client
-            .query(query)
-            .get()
-            .await
-            .map_err(|e| prom_error(&e))?;
-        let (data, _) = res.into_inner();
-        Ok(match data {
-            prometheus_http_query::response::Data::Vector(v) => v
-                .into_iter()
-                .map(|s| {
-                    let (labels, sample) = s.into_inner();
-                    (labels, sample.value())
-                })
-                .collect(),
-            prometheus_http_query::response::Data::Scalar(s) => {
-                vec![(Default::default(), s.value())]
-            }
-            prometheus_http_query::response::Data::Matrix(_) => {
-                return Err(
-                    "the query returns a range vector; signals need an instant vector".into(),
-                );
-            }
-        })
+        res: Result<reqwest::Response, prometheus_http_query::Error>,
+    ) -> Result<super::decode::Answer, String> {
+        let res = res.map_err(|e| prom_error(&e))?;
+        super::decode::read("prometheus", res).await
     }
 
     /// One number from an instant query: the first series' value, `None` when empty.
@@ -118,26 +103,26 @@ impl Prom {
         let res = self
             .client
             .query_range(query, start, end, step)
-            .get()
-            .await
-            .map_err(|e| prom_error(&e))?;
-        let Some(m) = res.data().as_matrix() else {
-            return Err("range query did not return a matrix".into());
-        };
-        Ok(m.first()
-            .map(|s| {
-                s.samples()
-                    .iter()
-                    .filter(|p| p.value().is_finite())
-                    .filter_map(|p| Some((ts(p.timestamp())?, p.value())))
-                    .collect()
-            })
-            .unwrap_or_default())
+            .get_raw()
+            .await;
+        let answer = self.answer(res).await?;
+        super::decode::prometheus_range(answer.status.as_u16(), &answer.body)
     }
 
-    /// Prometheus's own alerts (`/api/v1/alerts`), for when no Alertmanager is configured.
-    pub async fn alerts(&self) -> Result<Vec<prometheus_http_query::response::Alert>, String> {
-        self.client.alerts().await.map_err(|e| prom_error(&e))
+    /// Prometheus's own firing alerts (`/api/v1/alerts`), for when no Alertmanager is
+    /// configured.
+    pub async fn alerts(&self) -> Result<Vec<crate::event::AlertStatus>, String> {
+        let url = super::http::join(self.client.base_url().as_str(), "api/v1/alerts");
+        let res = self
+            .client
+            .inner()
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| chain(&e));
+        let res = res.map_err(|e| format!("prometheus: {e}"))?;
+        let answer = super::decode::read("prometheus", res).await?;
+        super::decode::prometheus_alerts(answer.status.as_u16(), &answer.body)
     }
 }
 
