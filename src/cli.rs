@@ -55,7 +55,10 @@ pub enum Cmd {
     /// Run the bundled drill on a simulated cluster: no cluster needed
     Demo(DrillArgs),
     /// Run a drill: a bundled drill's name or a drill file
+    #[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
     Drill {
+        #[command(subcommand)]
+        new: Option<DrillCmd>,
         /// Drill name or path to a drill file
         #[arg(required_unless_present = "list")]
         drill: Option<String>,
@@ -96,6 +99,24 @@ pub enum Cmd {
         /// Write here (atomically) instead of standard output
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: Option<PathBuf>,
+    },
+}
+
+/// `sitrep drill new`.
+#[derive(Debug, Subcommand)]
+pub enum DrillCmd {
+    /// Write a drill from a recorded incident: baselines from its lead-up, curves from the
+    /// incident, the original fix as the expected remedy (and a runbook beside it)
+    New {
+        /// The recording (a file, or an incident id in the recordings directory)
+        #[arg(long, value_name = "FILE|ID")]
+        from_recording: String,
+        /// The drill file to write; its runbook goes beside it as NAME.md
+        #[arg(short = 'o', long = "output", value_name = "DRILL.toml")]
+        output: PathBuf,
+        /// Overwrite the drill and its runbook when they exist
+        #[arg(long)]
+        force: bool,
     },
 }
 

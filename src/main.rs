@@ -4,13 +4,22 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use sitrep::cli::{Cli, Cmd};
+use sitrep::cli::{Cli, Cmd, DrillCmd};
 use sitrep::modes;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Cmd::Demo(args)) => modes::drill(&cli.global, "snapbuilder-bad-rollout", &args),
+        Some(Cmd::Drill {
+            new:
+                Some(DrillCmd::New {
+                    from_recording,
+                    output,
+                    force,
+                }),
+            ..
+        }) => modes::drill_new(&cli.global, &from_recording, &output, force),
         Some(Cmd::Drill { list: true, .. }) => {
             print!("{}", sitrep::drill::library::list());
             Ok(ExitCode::SUCCESS)

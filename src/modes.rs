@@ -545,6 +545,28 @@ fn drill_journal(
     crate::journal::Journal::open(&path).map_err(|e| anyhow!("{e}"))
 }
 
+/// `sitrep drill new --from-recording FILE|ID -o DRILL.toml`: a file, else the recording
+/// of that incident in the recordings directory.
+pub fn drill_new(
+    global: &Global,
+    spec: &str,
+    out: &std::path::Path,
+    force: bool,
+) -> anyhow::Result<ExitCode> {
+    let p = PathBuf::from(spec);
+    let path = if p.exists() {
+        p
+    } else {
+        let s = setup(global).map_err(|e| anyhow!("{e}"))?;
+        crate::recording::dir(&s.config.recording, s.dirs.data.as_deref())
+            .and_then(|d| crate::recording::find(&d, spec))
+            .ok_or_else(|| {
+                anyhow!("{spec}: no such file, and no recording of an incident by that id")
+            })?
+    };
+    crate::drill::from_recording::run_cli(&path, out, force)
+}
+
 /// `sitrep replay --list`: one line per recording.
 fn list_recordings(dir: Option<std::path::PathBuf>) -> anyhow::Result<ExitCode> {
     let Some(dir) = dir else {

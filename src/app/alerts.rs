@@ -26,7 +26,13 @@ pub struct AlertsPane {
     /// Firing first, worst first, then oldest first.
     pub list: Vec<AlertEntry>,
     pub selected: usize,
+    /// Firings and resolutions already journaled, by alert, `since` and whether firing: a firing
+    /// seen again (a replay seeking back, a source relisting) is not journaled twice.
+    pub journaled: std::collections::BTreeSet<(String, Timestamp, bool)>,
 }
+
+/// Transitions remembered before the oldest are forgotten.
+const JOURNALED_KEPT: usize = 10_000;
 
 /// The pane reads as its list: `app.alerts.iter()`, `app.alerts[0]`.
 impl Deref for AlertsPane {
@@ -40,6 +46,17 @@ impl AlertsPane {
     /// The selected alert.
     pub fn selected(&self) -> Option<&AlertEntry> {
         self.list.get(self.selected)
+    }
+
+    /// Whether this transition of an alert is new (and remembers it).
+    fn first_time(&mut self, a: &AlertStatus) -> bool {
+        if self.journaled.len() >= JOURNALED_KEPT
+            && let Some(oldest) = self.journaled.iter().min_by_key(|k| k.1).cloned()
+        {
+            self.journaled.remove(&oldest);
+        }
+        self.journaled
+            .insert((a.name.clone(), a.since, a.state == AlertState::Firing))
     }
 
     /// Moves the selection by `delta` rows, within the list.
@@ -85,8 +102,10 @@ impl App {
                 };
                 self.open_incident(format!("{}: {}", a.name, a.summary), sev, "sitrep".into());
             }
-            self.journal_as("sitrep", Kind::AlertFired, text, None);
-        } else if !firing && was_firing {
+            if self.alerts.first_time(&a) {
+                self.journal_as("sitrep", Kind::AlertFired, text, None);
+            }
+        } else if !firing && was_firing && self.alerts.first_time(&a) {
             self.journal_as("sitrep", Kind::AlertResolved, text, None);
         }
         match previous {

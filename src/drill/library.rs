@@ -71,6 +71,13 @@ pub fn check_extensions(path: &Path, text: &str, s: &Scenario) -> Vec<FileError>
                 f.name
             ));
         }
+        for (what, curves) in [("curves", &f.curves), ("recovery", &f.recovery)] {
+            for (signal, points) in curves {
+                if let Err(why) = check_curve(points) {
+                    err(format!("fault {}: {what} `{signal}`: {why}", f.name));
+                }
+            }
+        }
         for m in &f.changed_by {
             if !(0.0..=FACTOR_MAX).contains(&m.factor) || !m.factor.is_finite() {
                 err(format!(
@@ -99,6 +106,33 @@ pub fn check_extensions(path: &Path, text: &str, s: &Scenario) -> Vec<FileError>
         err("scoring.ack_points needs scoring.ack_within".into());
     }
     errors
+}
+
+/// Most points one curve may have: a day at one point a second would be far more.
+const CURVE_POINTS: usize = 10_000;
+
+/// A curve's points: finite, from 0s on, in time order, not too many.
+fn check_curve(points: &[(f64, f64)]) -> Result<(), String> {
+    if points.is_empty() {
+        return Err("needs at least one point".into());
+    }
+    if points.len() > CURVE_POINTS {
+        return Err(format!("{} points; at most {CURVE_POINTS}", points.len()));
+    }
+    let mut last = 0.0;
+    for (i, (t, v)) in points.iter().enumerate() {
+        if !t.is_finite() || !v.is_finite() || *t < 0.0 || *t > 366.0 * 86_400.0 {
+            return Err(format!(
+                "point {} is not a time from 0s and a finite value",
+                i + 1
+            ));
+        }
+        if *t < last {
+            return Err(format!("point {} goes back in time", i + 1));
+        }
+        last = *t;
+    }
+    Ok(())
 }
 
 /// One line per bundled drill: name, difficulty, description.

@@ -2,6 +2,7 @@
 
 pub mod causes;
 mod cluster;
+pub mod from_recording;
 pub mod headless;
 pub mod library;
 mod logs;

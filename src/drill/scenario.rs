@@ -310,6 +310,15 @@ pub struct FaultSpec {
     /// Signal values at full strength.
     #[serde(default)]
     pub signals: BTreeMap<String, f64>,
+    /// Signals that follow a curve instead of ramping to one value: `(seconds since the
+    /// cause appeared, value)` points, as a recorded incident drew them; past the last
+    /// point the last value holds.
+    #[serde(default)]
+    pub curves: BTreeMap<String, Vec<(f64, f64)>>,
+    /// How curved signals come back once the cause is gone: `(seconds since it went,
+    /// value)` points (without one, a signal fades from its curve as `recover` says).
+    #[serde(default)]
+    pub recovery: BTreeMap<String, Vec<(f64, f64)>>,
     /// How many of the deployment's pods crash-loop at full strength.
     #[serde(default, deserialize_with = "limits::crashloop")]
     pub crashloop: u32,
@@ -525,7 +534,12 @@ impl Scenario {
                     ),
                 ));
             }
-            for name in f.signals.keys() {
+            for name in f
+                .signals
+                .keys()
+                .chain(f.curves.keys())
+                .chain(f.recovery.keys())
+            {
                 if !signal_known(name) {
                     errors.push(FileError::at(
                         path,

@@ -7,6 +7,30 @@ use super::cluster::Pod;
 use super::world::World;
 use crate::event::{AlertState, AlertStatus, Direction, GpuStatus, Observation};
 
+/// A curve's value `t` after its start: linear between points, the first value before
+/// them and the last one after.
+fn at(curve: &[(f64, f64)], t: SignedDuration) -> f64 {
+    let x = t.as_secs_f64();
+    let Some(&(t0, v0)) = curve.first() else {
+        return 0.0;
+    };
+    if x <= t0 {
+        return v0;
+    }
+    for w in curve.windows(2) {
+        let ((ta, va), (tb, vb)) = (w[0], w[1]);
+        if x <= tb {
+            let span = tb - ta;
+            return if span <= 0.0 {
+                vb
+            } else {
+                va + (vb - va) * (x - ta) / span
+            };
+        }
+    }
+    curve.last().map_or(v0, |p| p.1)
+}
+
 #[derive(Debug, Clone, Default)]
 pub(super) struct AlertSim {
     pub(super) pending_since: Option<SignedDuration>,
@@ -32,7 +56,10 @@ impl World {
             let (strength, since) = &mut self.faults[i];
             match (present, *since) {
                 (true, None) => *since = Some(self.t),
-                (false, Some(_)) => *since = None,
+                (false, Some(_)) => {
+                    *since = None;
+                    self.fault_gone[i] = Some(self.t);
+                }
                 _ => {}
             }
             let secs = |d: SignedDuration| d.as_secs_f64().max(1.0);
@@ -49,9 +76,22 @@ impl World {
     fn signal_target(&self, i: usize) -> f64 {
         let spec = &self.scenario.signals[i];
         let mut target = spec.baseline;
-        for (f, (s, _)) in self.scenario.faults.iter().zip(&self.faults) {
-            if let Some(v) = f.signals.get(&spec.name) {
-                let factor = super::causes::factor(f, self.t, &self.actions);
+        for (fi, (f, (s, since))) in self.scenario.faults.iter().zip(&self.faults).enumerate() {
+            let factor = super::causes::factor(f, self.t, &self.actions);
+            if let Some(curve) = f.curves.get(&spec.name) {
+                let value = match (since, self.fault_gone[fi]) {
+                    (Some(from), _) => at(curve, self.t - *from - f.delay),
+                    (None, Some(gone)) => match f.recovery.get(&spec.name) {
+                        Some(rec) => at(rec, self.t - gone),
+                        // No recorded recovery: fade from where the curve ended.
+                        None => {
+                            spec.baseline + s * (at(curve, SignedDuration::MAX) - spec.baseline)
+                        }
+                    },
+                    (None, None) => spec.baseline,
+                };
+                target += factor * (value - spec.baseline);
+            } else if let Some(v) = f.signals.get(&spec.name) {
                 target += s * factor * (v - spec.baseline);
             }
         }

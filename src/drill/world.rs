@@ -30,6 +30,8 @@ pub struct World {
     pub(super) deployments: Vec<Deployment>,
     /// Fault strength, 0 (absent) to 1 (full), and since when its cause is present.
     pub(super) faults: Vec<(f64, Option<SignedDuration>)>,
+    /// When each fault's cause last went away (for its recovery curve).
+    pub(super) fault_gone: Vec<Option<SignedDuration>>,
     pub(super) next_event: usize,
     pub(super) alerts: Vec<AlertSim>,
     /// Silences made in the drill, as Alertmanager would keep them.
@@ -89,6 +91,7 @@ impl World {
         }
         World {
             faults: vec![(0.0, None); scenario.faults.len()],
+            fault_gone: vec![None; scenario.faults.len()],
             alerts: vec![AlertSim::default(); scenario.alerts.len()],
             silences: Default::default(),
             kill_switches: scenario.kill_switches.iter().map(|k| k.on).collect(),

@@ -144,7 +144,12 @@ pub fn apply(app: &mut App, ev: ReplayEvent) {
 fn reset(app: &mut App, at: Timestamp) {
     app.now = at;
     app.signals.clear();
-    app.alerts = Default::default();
+    // What was journaled stays journaled: the state before the seek point comes again.
+    let journaled = std::mem::take(&mut app.alerts.journaled);
+    app.alerts = crate::app::alerts::AlertsPane {
+        journaled,
+        ..Default::default()
+    };
     let namespace = std::mem::take(&mut app.pods.namespace);
     let tailing = app.pods.tailing.take();
     let selected = app.pods.selected;
@@ -171,6 +176,61 @@ fn reset(app: &mut App, at: Timestamp) {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn seeking_back_does_not_journal_an_alert_firing_again() {
+        use crate::app::Effect;
+        use crate::event::{AlertState, AlertStatus, Event, Observation};
+        use crate::journal::Kind;
+        let start = Timestamp::from_second(1_795_000_000).unwrap();
+        let mut app = App::new(
+            crate::app::Mode::Replay {
+                file: "INC-1.sitrec".into(),
+                speed: 1.0,
+            },
+            crate::config::Config::default(),
+            crate::config::Keymap::load("default", None).unwrap(),
+            crate::config::Theme::load("dark", None, false).unwrap(),
+            "trainee".into(),
+            start,
+        );
+        let alert = |state: AlertState, since: i64| {
+            Observation::Alert(AlertStatus {
+                name: "HighErrorRate".into(),
+                severity: "critical".into(),
+                state,
+                since: start + SignedDuration::from_secs(since),
+                summary: "5xx".into(),
+                runbook_url: None,
+                detail: String::new(),
+                description: String::new(),
+                labels: Default::default(),
+                silenced_by: Vec::new(),
+            })
+        };
+        let journaled = |effects: Vec<Effect>, kind: Kind| {
+            effects
+                .iter()
+                .filter(|e| matches!(e, Effect::JournalAppend { entry, .. } if entry.kind == kind))
+                .count()
+        };
+        let at = |s: i64| start + SignedDuration::from_secs(s);
+        let fired = app.update(Event::Observed(at(10), alert(AlertState::Firing, 10)));
+        assert_eq!(journaled(fired, Kind::AlertFired), 1);
+        let resolved = app.update(Event::Observed(at(60), alert(AlertState::Resolved, 10)));
+        assert_eq!(journaled(resolved, Kind::AlertResolved), 1);
+        // Seek back to before the firing: the keyframe brings the same firing again, and
+        // playing on the same resolution: neither is journaled twice.
+        app.update(Event::Replay(ReplayEvent::Reset(at(5))));
+        let again = app.update(Event::Observed(at(10), alert(AlertState::Firing, 10)));
+        assert_eq!(journaled(again, Kind::AlertFired), 0);
+        assert_eq!(app.alerts.len(), 1, "the pane shows it again");
+        let again = app.update(Event::Observed(at(60), alert(AlertState::Resolved, 10)));
+        assert_eq!(journaled(again, Kind::AlertResolved), 0);
+        // A new firing of the same alert later is news.
+        let later = app.update(Event::Observed(at(90), alert(AlertState::Firing, 90)));
+        assert_eq!(journaled(later, Kind::AlertFired), 1);
+    }
 
     #[test]
     fn transport_commands_parse() {
