@@ -38,6 +38,9 @@ pub struct Global {
     /// Alertmanager base URL, over the config's
     #[arg(long, global = true, value_name = "URL")]
     pub alertmanager: Option<String>,
+    /// Grafana Loki base URL, over the config's `[loki] url`: history and tails beyond the pods
+    #[arg(long, global = true, value_name = "URL")]
+    pub loki: Option<String>,
     /// Kubernetes context to use (default: the kubeconfig's current context)
     #[arg(long, global = true, value_name = "NAME")]
     pub context: Option<String>,

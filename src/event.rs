@@ -75,6 +75,10 @@ pub enum Observation {
     LogsDropped(u64),
     /// What the log tailer follows now: pods and container streams (at most the cap).
     LogTail { pods: usize, streams: usize },
+    /// A page of history from a log store, oldest first.
+    LogHistory(LogHistory),
+    /// Where the logs pane's lines come from now, and why (the pane's title says it).
+    LogSource(LogSourceStatus),
     /// A kill switch's current state as read from the world.
     KillSwitch(KillSwitchStatus),
     /// A source failed; its pane shows the error and when it went stale.
@@ -385,6 +389,46 @@ impl LogGap {
             None => format!("{pod}: no logs after {}, {}", tod(self.from), self.why),
         }
     }
+}
+
+/// A page of log history (from Loki's `query_range`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct LogHistory {
+    /// Oldest first.
+    pub lines: Vec<LogLine>,
+    /// The page replaces what the pane holds (a new target or a new server-side filter).
+    #[serde(default)]
+    pub reset: bool,
+    /// Nothing older is left to ask for, as far back as the store keeps.
+    #[serde(default)]
+    pub complete: bool,
+    /// The page answers a jump: the view moves to the first line at or after this time.
+    #[serde(default)]
+    pub anchor: Option<Timestamp>,
+}
+
+/// Where the logs pane's lines come from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct LogSourceStatus {
+    /// `loki`, `kube`, `loki+kube`.
+    pub backend: String,
+    /// The filter Loki applies, as LogQL (`|= "ERROR"`), when the `/` filter runs there.
+    #[serde(default)]
+    pub server_filter: Option<String>,
+    /// What went wrong and what the pane does instead: `loki down: …; kube tail`.
+    #[serde(default)]
+    pub problem: Option<String>,
+}
+
+/// What the logs pane asks of a log store besides a target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogQuery {
+    /// The page before the oldest line shown (the operator scrolled past the top).
+    Older,
+    /// Lines around a moment (`:logs-at 14:02`).
+    At(Timestamp),
+    /// The `/` filter changed (`regex` or `!regex`; `None` cleared it).
+    Filter(Option<String>),
 }
 
 /// A kill switch's state as read from the world.

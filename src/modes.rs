@@ -42,6 +42,7 @@ pub fn setup(global: &Global) -> Result<Setup, FileErrors> {
         None => Config::default(),
     };
     config.override_urls(global.prometheus.as_deref(), global.alertmanager.as_deref());
+    config.override_loki(global.loki.as_deref());
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme_spec = global
         .theme
@@ -166,6 +167,8 @@ struct Wiring {
     drill: Option<mpsc::Sender<crate::sources::drill::Control>>,
     /// Where the log tailer takes its orders (live clusters only).
     logs: Option<mpsc::Sender<crate::app::LogTarget>>,
+    /// Where the log store takes history questions (live, with `[loki]`).
+    log_queries: Option<mpsc::Sender<crate::event::LogQuery>>,
     spark: Option<crate::sources::prometheus::SparkWidth>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
     /// The mode as the sources found it (the cluster's context and namespaces).
@@ -246,6 +249,7 @@ where
             drill: wiring.drill,
             journal: sink,
             logs: wiring.logs,
+            log_queries: wiring.log_queries,
             spark: wiring.spark,
             recorder,
             replay: wiring.replay,
@@ -346,6 +350,9 @@ pub fn live(global: &Global) -> anyhow::Result<ExitCode> {
     let s_config_path = s.config_path.clone();
     let data_dir = s.dirs.data.clone();
     let mut app = cockpit(s, global, mode, books, &journal);
+    let loki = config.loki.clone().filter(|l| l.url().is_some());
+    // A log store answers history: the pane asks it for older pages, moments and filters.
+    app.caps.log_history = loki.is_some();
     // A restarted cockpit carries on with the incident it left open.
     if let Some(inc) = journal.open_incident().filter(|i| !i.header.drill) {
         app.resume_from(inc);
@@ -408,6 +415,17 @@ pub fn live(global: &Global) -> anyhow::Result<ExitCode> {
             logs = Some(orders);
             cluster = Some(Arc::new(executor) as Arc<dyn crate::executors::Executor>);
         }
+        // Loki stands in front of the pod tail: it reads the workloads it is configured for
+        // and hands the rest (and its own failures) to the pod tail.
+        let mut log_queries = None;
+        if let Some(lc) = loki {
+            let client =
+                crate::sources::loki::Loki::new(&lc).map_err(|e| anyhow!("[loki]: {e}"))?;
+            let h = crate::sources::loki::source::spawn(client, lc, logs.take(), tx.clone());
+            tasks.push(h.task);
+            logs = Some(h.targets);
+            log_queries = Some(h.queries);
+        }
         // Silences go to Alertmanager, `run` to a local shell, the rest to the cluster.
         let shell = Arc::new(crate::executors::shell::Shell::new(cluster));
         let executor = crate::executors::http::Http::new(am, actor, Some(shell));
@@ -431,6 +449,7 @@ pub fn live(global: &Global) -> anyhow::Result<ExitCode> {
             executor: Arc::new(executor),
             drill: None,
             logs,
+            log_queries,
             spark: Some(spark),
             tasks,
             mode,
@@ -473,6 +492,7 @@ pub fn drill(global: &Global, spec: &str, args: &DrillArgs) -> anyhow::Result<Ex
         Ok(Wiring {
             executor: Arc::new(Sandbox::new(control_tx.clone())),
             drill: Some(control_tx),
+            log_queries: None,
             logs: None,
             spark: None,
             tasks: vec![engine],
@@ -664,6 +684,7 @@ pub fn replay(global: &Global, args: &crate::cli::ReplayArgs) -> anyhow::Result<
         Ok(Wiring {
             executor: Arc::new(Sandbox::new(control_tx.clone())),
             drill: Some(control_tx),
+            log_queries: None,
             logs: None,
             spark: None,
             tasks: vec![engine],

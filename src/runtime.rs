@@ -50,6 +50,8 @@ pub struct Plug {
     pub journal: crate::journal_worker::JournalSink,
     /// The log tailer, in live mode: takes what to tail next.
     pub logs: Option<mpsc::Sender<crate::app::LogTarget>>,
+    /// The log store's history, in live mode with `[loki]`.
+    pub log_queries: Option<mpsc::Sender<crate::event::LogQuery>>,
     /// The Prometheus sparkline width, in live mode.
     pub spark: Option<crate::sources::prometheus::SparkWidth>,
     /// The flight recorder, in live mode unless `--no-record`.
@@ -227,6 +229,11 @@ fn apply(
             if let Some(logs) = &plug.logs {
                 // Latest wins: a full queue means a newer selection is on its way anyway.
                 let _ = logs.try_send(target);
+            }
+        }
+        Effect::QueryLogs(q) => {
+            if let Some(queries) = &plug.log_queries {
+                let _ = queries.try_send(q);
             }
         }
         Effect::Replay(t) => {

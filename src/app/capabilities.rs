@@ -62,6 +62,9 @@ pub struct Capabilities {
     pub drill_journal: bool,
     /// Whether a log tailer takes orders, so selecting a pod retargets the logs pane.
     pub log_tailer: bool,
+    /// Whether a log store answers history: scrolling past the top asks for older lines,
+    /// `logs-at` asks for a moment, and the `/` filter is offered to it.
+    pub log_history: bool,
     /// What confirmations add about where changes land.
     pub notes: Notes,
     /// Whether a replay engine takes transport commands (pause, seek, speed).
@@ -88,6 +91,7 @@ impl Capabilities {
             pausable_clock: false,
             drill_journal: false,
             log_tailer: true,
+            log_history: false,
             notes: Notes::default(),
             replay_transport: false,
         }
@@ -108,6 +112,7 @@ impl Capabilities {
             drill_journal: true,
             // The drill engine sends every pod's lines; there is no tailer to retarget.
             log_tailer: false,
+            log_history: false,
             notes: Notes {
                 cluster: Some("Only the simulated cluster changes.".into()),
                 silences: Some("Only the simulated Alertmanager changes.".into()),

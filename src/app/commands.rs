@@ -140,6 +140,7 @@ impl App {
             Command::Run(None) => self.run_step_command(),
             Command::Run(Some(command)) => self.run_shell(command),
             Command::Section(which) => self.pick_section(&which),
+            Command::LogsAt(when) => self.logs_at(when),
             Command::Context(n) => {
                 self.logs.context = n.unwrap_or(if self.logs.context == 0 { 3 } else { 0 });
                 if self.logs.filter().is_none() {
@@ -183,12 +184,14 @@ impl App {
     pub(super) fn set_filter(&mut self, text: &str) {
         if text.is_empty() {
             self.logs.set_filter(None);
+            self.offer_filter(None);
             self.flash(Level::Ok, "log filter cleared");
             return;
         }
         match LogFilter::parse(text) {
             Ok(f) => {
                 self.logs.set_filter(Some(f));
+                self.offer_filter(Some(text));
                 self.focus = Pane::Logs;
             }
             Err(e) => self.flash(Level::Crit, e),
@@ -258,7 +261,7 @@ impl App {
                 self.retarget_logs();
             }
             Pane::Gpus => self.gpus.select_by(delta),
-            Pane::Logs => self.logs.scroll_by(-delta.clamp(-1_000_000, 1_000_000)),
+            Pane::Logs => self.scroll_logs(-delta.clamp(-1_000_000, 1_000_000)),
             Pane::Timeline => self.timeline.select_by(delta),
             Pane::Runbook => self.move_runbook_cursor(delta),
             Pane::Signals => {}

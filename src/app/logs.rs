@@ -102,6 +102,8 @@ pub struct LogBuffer {
     /// The farthest a late line has been inserted from the end, so lookups by sequence
     /// number know how far a line may sit from its slot.
     max_shift: usize,
+    /// The newest line a page of history brought: live lines up to it may repeat one.
+    history_until: Option<Timestamp>,
 }
 
 impl LogBuffer {
@@ -122,6 +124,7 @@ impl LogBuffer {
             raw: false,
             pod_slots: BTreeMap::new(),
             max_shift: 0,
+            history_until: None,
         }
     }
 
@@ -141,15 +144,8 @@ impl LogBuffer {
         self.insert(line, true);
     }
 
-    fn insert(&mut self, line: LogLine, marker: bool) {
-        if self.lines.len() == self.capacity
-            && let Some(old) = self.lines.pop_front()
-        {
-            self.evicted += 1;
-            if self.matches.front() == Some(&old.seq) {
-                self.matches.pop_front();
-            }
-        }
+    /// A line as kept, without its place: text made safe, level and colour slot read.
+    fn stored(&mut self, line: LogLine, marker: bool) -> StoredLine {
         let next_slot = self.pod_slots.len();
         let pod_slot = *self.pod_slots.entry(line.pod.clone()).or_insert(next_slot);
         if self.pod_slots.len() > 4096 {
@@ -162,9 +158,11 @@ impl LogBuffer {
         } else {
             leading_stamp(&text, line.at)
         };
-        let mut stored = StoredLine {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        StoredLine {
             kept: false,
-            seq: self.next_seq,
+            seq,
             at: line.at,
             level: if marker {
                 LogLevel::Warn
@@ -177,8 +175,33 @@ impl LogBuffer {
             container: line.container,
             text,
             pod_slot,
-        };
-        self.next_seq += 1;
+        }
+    }
+
+    fn insert(&mut self, line: LogLine, marker: bool) {
+        // A live line that a page of history already brought (a tail that starts a little
+        // before the history ends) is not shown twice.
+        if !marker
+            && self.history_until.is_some_and(|until| line.at <= until)
+            && self
+                .lines
+                .iter()
+                .rev()
+                .skip_while(|l| l.at > line.at)
+                .take_while(|l| l.at == line.at)
+                .any(|l| !l.marker && l.pod == line.pod && l.text == sanitize(&line.text))
+        {
+            return;
+        }
+        if self.lines.len() == self.capacity
+            && let Some(old) = self.lines.pop_front()
+        {
+            self.evicted += 1;
+            if self.matches.front() == Some(&old.seq) {
+                self.matches.pop_front();
+            }
+        }
+        let mut stored = self.stored(line, marker);
         if let Some(f) = &self.filter
             && f.keeps(&stored)
         {
@@ -213,6 +236,74 @@ impl LogBuffer {
                 self.matches.insert(self.matches.len() - later, seq);
             }
         }
+    }
+
+    /// Merges a page of history (oldest first) with the lines held, in timestamp order,
+    /// exact repeats skipped; a view scrolled up keeps its rows from the bottom, so older
+    /// lines come in above it. One sort for the page,
+    /// not one walk per line: 5,000 older lines cost what sorting them costs.
+    pub fn merge_history(&mut self, lines: Vec<LogLine>) {
+        let newest = lines.iter().map(|l| l.at).max();
+        let mut fresh: Vec<StoredLine> = lines.into_iter().map(|l| self.stored(l, false)).collect();
+        fresh.sort_by_key(|l| l.at);
+        let old: Vec<StoredLine> = std::mem::take(&mut self.lines).into();
+        let mut merged: Vec<StoredLine> = Vec::with_capacity(old.len() + fresh.len());
+        let (mut a, mut b) = (old.into_iter().peekable(), fresh.into_iter().peekable());
+        loop {
+            let take_old = match (a.peek(), b.peek()) {
+                (Some(x), Some(y)) => x.at <= y.at,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (None, None) => break,
+            };
+            let next = if take_old { a.next() } else { b.next() };
+            let Some(next) = next else { break };
+            let repeat = !take_old
+                && merged
+                    .iter()
+                    .rev()
+                    .take_while(|l| l.at == next.at)
+                    .chain(a.peek().filter(|l| l.at == next.at))
+                    .any(|l| !l.marker && l.pod == next.pod && l.text == next.text);
+            if !repeat {
+                merged.push(next);
+            }
+        }
+        if merged.len() > self.capacity {
+            let extra = merged.len() - self.capacity;
+            merged.drain(..extra);
+            self.evicted += extra as u64;
+        }
+        for (i, l) in merged.iter_mut().enumerate() {
+            l.seq = i as u64;
+        }
+        self.next_seq = merged.len() as u64;
+        self.max_shift = 0;
+        self.lines = merged.into();
+        self.history_until = self.history_until.max(newest);
+        self.rebuild_matches();
+    }
+
+    /// The row (in the filtered view) of the first line at or after `at`.
+    pub fn row_at(&self, at: Timestamp) -> Option<usize> {
+        (0..self.visible_len()).find(|i| self.visible(*i).is_some_and(|l| l.at >= at))
+    }
+
+    /// Scrolls so the first line at or after `at` is near the bottom, with `after` lines
+    /// below it; stops following.
+    pub fn show_time(&mut self, at: Timestamp, after: usize) -> bool {
+        let Some(row) = self.row_at(at) else {
+            return false;
+        };
+        let len = self.visible_len();
+        self.scroll = len.saturating_sub(row + 1 + after);
+        self.follow = self.scroll == 0;
+        true
+    }
+
+    /// The oldest line held.
+    pub fn oldest(&self) -> Option<Timestamp> {
+        self.lines.iter().find(|l| !l.marker).map(|l| l.at)
     }
 
     /// Sets or clears the filter.

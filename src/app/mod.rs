@@ -8,6 +8,7 @@ pub mod clocks;
 mod commands;
 mod drill_end;
 pub mod gpus;
+pub mod history;
 mod input;
 pub mod layout;
 pub mod logs;
@@ -54,6 +55,8 @@ pub enum Effect {
     Clipboard(String),
     /// Tail the logs of a workload's pods (or of one pod), replacing the current tail.
     TailLogs(LogTarget),
+    /// Ask the log store for older lines, a moment, or a server-side filter.
+    QueryLogs(crate::event::LogQuery),
     /// Ask the executor for a server-side dry run of an action awaiting confirmation.
     Preview(Action),
     /// A transport command for the replay engine.
@@ -90,6 +93,8 @@ pub struct App {
     pub pods: PodsState,
     pub gpus: gpus::GpusPane,
     pub logs: LogBuffer,
+    /// Where the logs pane's lines come from and the history asked for.
+    pub log_source: history::LogSourceState,
     pub kill_switches: KillSwitches,
     /// The runbook checklist, when runbooks are loaded.
     pub checklist: Option<checklist::Checklist>,
@@ -160,6 +165,7 @@ impl App {
             pods: PodsState::default(),
             gpus: Default::default(),
             logs: LogBuffer::new(buffer),
+            log_source: Default::default(),
             kill_switches: Vec::new(),
             checklist: None,
             timeline: Default::default(),

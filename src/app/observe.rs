@@ -169,6 +169,8 @@ impl App {
             Observation::LogTail { pods, streams } => {
                 self.pods.tail.following = Some((pods, streams));
             }
+            Observation::LogHistory(page) => self.observe_log_history(page),
+            Observation::LogSource(status) => self.log_source.status = Some(status),
             Observation::KillSwitch(k) => {
                 if let Some(existing) = self.kill_switches.iter_mut().find(|e| e.name == k.name) {
                     *existing = k;

@@ -72,6 +72,31 @@ impl FromStr for Pane {
     }
 }
 
+/// When `logs-at` looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogTime {
+    /// `14:02` or `14:02:30`: seconds of the day, UTC.
+    OfDay(u32),
+    /// `2026-11-23T14:02:00Z`.
+    Instant(jiff::Timestamp),
+}
+
+impl LogTime {
+    /// The moment meant, seen from `now`: a time of day is today's, or yesterday's when
+    /// today's is still to come.
+    pub fn resolve(self, now: jiff::Timestamp) -> jiff::Timestamp {
+        match self {
+            LogTime::Instant(t) => t,
+            LogTime::OfDay(secs) => {
+                let day = now.as_second().div_euclid(86_400) * 86_400;
+                let t = day + i64::from(secs);
+                let t = if t > now.as_second() { t - 86_400 } else { t };
+                jiff::Timestamp::from_second(t).unwrap_or(now)
+            }
+        }
+    }
+}
+
 /// Where `focus` moves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FocusTarget {
@@ -145,6 +170,9 @@ pub enum Command {
     IncidentOpen(String),
     /// Lines of context around log filter matches; without a number, toggle 0 and 3.
     Context(Option<usize>),
+    /// Show the logs at a time of day (UTC, the latest such time not in the future) or an
+    /// RFC 3339 instant, asking the log store for that page when it has one.
+    LogsAt(LogTime),
     /// Run a shell command (without one, the selected runbook step's command).
     Run(Option<String>),
     /// Show another runbook section: `next`, `prev`, `auto`, or a title or anchor.
@@ -226,6 +254,7 @@ impl Command {
             Command::Copy => "copy",
             Command::IncidentOpen(_) => "incident",
             Command::Context(_) => "context",
+            Command::LogsAt(_) => "logs-at",
             Command::Run(_) => "run",
             Command::Section(_) => "section",
             Command::Role(..) => "role",

@@ -234,6 +234,31 @@ pub(super) fn context(a: &Args<'_>) -> Result<Command, CommandError> {
     }
 }
 
+pub(super) fn logs_at(a: &Args<'_>) -> Result<Command, CommandError> {
+    let [when] = a.words.as_slice() else {
+        return a.usage();
+    };
+    if let Ok(t) = when.parse::<jiff::Timestamp>() {
+        return Ok(Command::LogsAt(super::LogTime::Instant(t)));
+    }
+    let parts: Vec<&str> = when.split(':').collect();
+    let num = |s: &str, max: u32| s.parse::<u32>().ok().filter(|n| *n < max && s.len() == 2);
+    let secs = match parts.as_slice() {
+        [h, m] => num(h, 24).zip(num(m, 60)).map(|(h, m)| h * 3600 + m * 60),
+        [h, m, s] => num(h, 24)
+            .zip(num(m, 60))
+            .zip(num(s, 60))
+            .map(|((h, m), s)| h * 3600 + m * 60 + s),
+        _ => None,
+    };
+    match secs {
+        Some(s) => Ok(Command::LogsAt(super::LogTime::OfDay(s))),
+        None => err(format!(
+            "logs-at takes a UTC time such as 14:02, 14:02:30 or 2026-11-23T14:02:00Z, got `{when}`"
+        )),
+    }
+}
+
 pub(super) fn role(a: &Args<'_>) -> Result<Command, CommandError> {
     match a.rest.split_once(char::is_whitespace) {
         Some((role, name)) if !name.trim().is_empty() => match role.parse() {

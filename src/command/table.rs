@@ -234,6 +234,13 @@ pub const COMMANDS: &[CommandSpec] = &[
         p::context,
     ),
     cmd(
+        "logs-at",
+        "<HH:MM[:SS]|RFC 3339>",
+        "show the logs at a time (UTC), asking the log store for it",
+        p::logs_at,
+    )
+    .example("logs-at 14:02"),
+    cmd(
         "incident",
         "open <title>",
         "open an incident by hand",

@@ -5,6 +5,7 @@ pub mod keymap;
 pub mod kube;
 pub mod limits;
 pub mod live;
+pub mod loki;
 mod preset;
 pub mod theme;
 
@@ -86,6 +87,8 @@ pub struct Config {
     /// `[recording]`: the flight recorder of live incidents.
     #[serde(default)]
     pub recording: crate::recording::RecordingConfig,
+    /// `[loki]`: a log store for history and tails beyond the pods.
+    pub loki: Option<loki::LokiConfig>,
 }
 
 /// `[logs]`
@@ -249,6 +252,9 @@ impl Config {
             );
         }
         let mut errors = config.validate_live(path, text);
+        if let Some(l) = &config.loki {
+            errors.extend(l.validate(path, text));
+        }
         if let Some(problem) = config.kill_switches.iter().find_map(|k| k.problem()) {
             errors.push(FileError::at(path, text, None, problem));
         }
@@ -263,6 +269,7 @@ impl Config {
         self.prometheus_url().is_some()
             || self.alertmanager_url().is_some()
             || !self.health.is_empty()
+            || self.loki.as_ref().is_some_and(|l| l.url().is_some())
     }
 
     /// The Prometheus base URL, when configured.
@@ -281,6 +288,13 @@ impl Config {
             .url
             .as_deref()
             .filter(|u| !u.is_empty())
+    }
+
+    /// Lets `--loki` win over the file's `[loki] url`.
+    pub fn override_loki(&mut self, url: Option<&str>) {
+        if let Some(url) = url {
+            self.loki.get_or_insert_with(loki::LokiConfig::default).url = Some(url.to_string());
+        }
     }
 
     /// Lets `--prometheus` and `--alertmanager` win over the file.

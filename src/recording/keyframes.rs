@@ -194,8 +194,14 @@ impl StateFold {
                 Observation::LogTail { .. } => {
                     self.singles.insert(4, r.clone());
                 }
+                Observation::LogSource(_) => {
+                    self.singles.insert(5, r.clone());
+                }
                 // A batch of lines or gap markers is kept as it came, like a single line.
-                Observation::Log(_) | Observation::Logs(_) | Observation::LogGaps(_) => {
+                Observation::Log(_)
+                | Observation::Logs(_)
+                | Observation::LogGaps(_)
+                | Observation::LogHistory(_) => {
                     if self.logs.len() == KEYFRAME_LOG_LINES {
                         self.logs.pop_front();
                     }

@@ -10,6 +10,12 @@ use crate::config::Endpoint;
 
 /// Builds a client for `endpoint` (auth and headers sent with every request).
 pub fn client(endpoint: &Endpoint) -> Result<reqwest::Client, String> {
+    builder(endpoint)?.build().map_err(|e| chain(&e))
+}
+
+/// The builder [`client`] builds, for a caller that needs one more setting (HTTP/1.1 only
+/// for a WebSocket upgrade).
+pub fn builder(endpoint: &Endpoint) -> Result<reqwest::ClientBuilder, String> {
     let mut headers = HeaderMap::new();
     for (k, v) in &endpoint.headers {
         let name =
@@ -33,7 +39,7 @@ pub fn client(endpoint: &Endpoint) -> Result<reqwest::Client, String> {
             .map_err(|e| format!("ca_file {}: {e}", ca.display()))?;
         builder = builder.tls_certs_merge(certs);
     }
-    builder.build().map_err(|e| chain(&e))
+    Ok(builder)
 }
 
 /// The `Authorization` header value, from an env var, a file or basic credentials.

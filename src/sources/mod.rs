@@ -11,6 +11,7 @@ pub mod kube_convert;
 pub mod kube_logs;
 pub mod kube_snapshot;
 pub mod kube_switches;
+pub mod loki;
 pub mod poll;
 pub mod prometheus;
 pub mod replay;

@@ -19,6 +19,7 @@ pub fn title(app: &App) -> String {
     } else if app.caps.log_tailer {
         parts.push("not tailing: select a workload".into());
     }
+    parts.extend(app.log_source.describe());
     parts.push(format!("{} lines", l.visible_len()));
     if let Some(f) = l.filter() {
         parts.push(format!("filter /{}/", f.source));

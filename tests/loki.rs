@@ -1,0 +1,472 @@
+//! Loki as a log source, end to end against the Loki test server through the real client:
+//! a workload's history fills from `query_range`, older pages follow on request, the tail
+//! streams over the WebSocket and resumes after a close without repeating a line, Loki's
+//! dropped entries become gaps, the `/` filter runs in Loki as a line filter, and when Loki
+//! is down, slow, rate-limited or refuses the query the pane says which and the pod tail
+//! takes over.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a failed set-up should stop the test loudly
+
+mod loki_server;
+
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+use loki_server::LokiServer;
+use sitrep::config::loki::LokiConfig;
+use sitrep::event::{
+    Event, LogHistory, LogLine, LogQuery, LogSourceStatus, LogTarget, Observation,
+};
+use sitrep::sources::loki::source::{self, Handles};
+use sitrep::sources::loki::{Direction, Loki, LokiError};
+use tokio::sync::mpsc;
+
+const SERVING: [(&str, &str); 3] = [
+    ("namespace", "snapbuilder"),
+    ("app", "snapbuilder-serving"),
+    ("pod", "snapbuilder-serving-7cf6b6ddf5-lngkm"),
+];
+const OTHER_POD: [(&str, &str); 3] = [
+    ("namespace", "snapbuilder"),
+    ("app", "snapbuilder-serving"),
+    ("pod", "snapbuilder-serving-7cf6b6ddf5-sbrp5"),
+];
+const INGEST: [(&str, &str); 3] = [
+    ("namespace", "snapbuilder"),
+    ("app", "snapbuilder-ingest"),
+    ("pod", "snapbuilder-ingest-1"),
+];
+
+fn ago(secs: i64) -> Timestamp {
+    Timestamp::now() - SignedDuration::from_secs(secs)
+}
+
+fn target(workload: &str) -> LogTarget {
+    LogTarget {
+        namespace: "snapbuilder".into(),
+        workload: workload.into(),
+        pod: None,
+        pods: vec![format!("{workload}-1")],
+    }
+}
+
+fn config(url: &str) -> LokiConfig {
+    let mut c = LokiConfig::for_url(url);
+    c.timeout = Some(sitrep::config::PromDuration(Duration::from_millis(800)));
+    c
+}
+
+fn start(
+    server_url: &str,
+    kube: Option<mpsc::Sender<LogTarget>>,
+) -> (Handles, mpsc::Receiver<Event>) {
+    let c = config(server_url);
+    let (tx, rx) = mpsc::channel(4096);
+    let loki = Loki::new(&c).unwrap();
+    (source::spawn(loki, c, kube, tx), rx)
+}
+
+/// Waits for the first observation `f` picks, up to `secs`.
+async fn next<T>(
+    rx: &mut mpsc::Receiver<Event>,
+    secs: u64,
+    mut f: impl FnMut(Observation) -> Option<T>,
+) -> T {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        let ev = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .expect("timed out waiting for an observation")
+            .expect("the source ended");
+        if let Event::Observed(_, obs) = ev
+            && let Some(t) = f(obs)
+        {
+            return t;
+        }
+    }
+}
+
+fn history(obs: Observation) -> Option<LogHistory> {
+    match obs {
+        Observation::LogHistory(h) => Some(h),
+        _ => None,
+    }
+}
+
+fn status(obs: Observation) -> Option<LogSourceStatus> {
+    match obs {
+        Observation::LogSource(s) => Some(s),
+        _ => None,
+    }
+}
+
+/// Collects tailed lines until `n` have come (or `secs` pass).
+async fn tailed(rx: &mut mpsc::Receiver<Event>, n: usize, secs: u64) -> Vec<LogLine> {
+    let mut out = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    while out.len() < n {
+        let Ok(Some(ev)) = tokio::time::timeout_at(deadline, rx.recv()).await else {
+            break;
+        };
+        if let Event::Observed(_, Observation::Logs(lines)) = ev {
+            out.extend(lines);
+        }
+    }
+    out
+}
+
+fn seqs(lines: &[LogLine]) -> Vec<u32> {
+    lines
+        .iter()
+        .filter_map(|l| l.text.rsplit("seq=").next()?.parse().ok())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_workload_fills_from_query_range_then_older_pages_on_request() {
+    let loki = LokiServer::start().await;
+    // An hour of the serving workload, one line every 10 s over two pods; ingest beside it.
+    let t0 = Timestamp::now();
+    let at = |secs: i64| t0 - SignedDuration::from_secs(secs);
+    for i in 0..360 {
+        let labels = if i % 2 == 0 { &SERVING } else { &OTHER_POD };
+        let level = if i % 7 == 0 { "ERROR" } else { "INFO" };
+        loki.push(
+            labels,
+            at(3_595 - i * 10),
+            &format!("{level} request seq={i}"),
+        );
+        loki.push(&INGEST, at(3_595 - i * 10), "INFO ingest batch");
+    }
+    let (h, mut rx) = start(&loki.url, None);
+    h.targets.send(target("snapbuilder-serving")).await.unwrap();
+    let page = next(&mut rx, 10, history).await;
+    assert!(page.reset);
+    // The last 15 minutes: 90 lines, oldest first, nothing of ingest, pods from labels.
+    let got = seqs(&page.lines);
+    assert_eq!(got.len(), 90, "{got:?}");
+    assert_eq!(got, (270..360).collect::<Vec<_>>());
+    assert!(page.lines.windows(2).all(|w| w[0].at <= w[1].at));
+    assert!(
+        page.lines
+            .iter()
+            .all(|l| l.pod.starts_with("snapbuilder-serving-7cf6b6ddf5-"))
+    );
+    let asked = loki
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "/loki/api/v1/query_range")
+        .unwrap();
+    assert_eq!(
+        asked.params["query"],
+        r#"{namespace="snapbuilder", app="snapbuilder-serving"}"#
+    );
+    assert_eq!(asked.params["direction"], "backward");
+    assert_eq!(asked.params["limit"], "1000");
+    let (s, e): (i128, i128) = (
+        asked.params["start"].parse().unwrap(),
+        asked.params["end"].parse().unwrap(),
+    );
+    assert_eq!(e - s, 15 * 60 * 1_000_000_000, "nanoseconds, 15 minutes");
+
+    // Scrolling past the top: the 15 minutes before the oldest line shown.
+    h.queries.send(LogQuery::Older).await.unwrap();
+    let older = next(&mut rx, 10, history).await;
+    assert!(!older.reset && !older.complete);
+    assert_eq!(seqs(&older.lines), (180..270).collect::<Vec<_>>());
+
+    // And so on to the start of what Loki holds; past it the page says so.
+    for _ in 0..2 {
+        h.queries.send(LogQuery::Older).await.unwrap();
+        next(&mut rx, 10, history).await;
+    }
+    h.queries.send(LogQuery::Older).await.unwrap();
+    let last = next(&mut rx, 20, history).await;
+    assert!(last.complete && last.lines.is_empty(), "{last:?}");
+}
+
+#[tokio::test]
+async fn a_moment_is_fetched_around_it() {
+    let loki = LokiServer::start().await;
+    let t0 = Timestamp::now();
+    for i in 0..120 {
+        let at = t0 - SignedDuration::from_secs(7_200 - i * 60);
+        loki.push(&SERVING, at, &format!("INFO tick seq={i}"));
+    }
+    let (h, mut rx) = start(&loki.url, None);
+    h.targets.send(target("snapbuilder-serving")).await.unwrap();
+    next(&mut rx, 10, history).await;
+    let at = t0 - SignedDuration::from_secs(7_200 - 30 * 60);
+    h.queries.send(LogQuery::At(at)).await.unwrap();
+    let page = next(&mut rx, 10, history).await;
+    assert_eq!(page.anchor, Some(at));
+    // Two minutes before to ten after, forward.
+    assert_eq!(seqs(&page.lines), (28..=39).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn the_tail_resumes_after_a_close_without_repeating_and_reports_drops() {
+    let loki = LokiServer::start().await;
+    for i in 0..5 {
+        loki.push(&SERVING, ago(60 - i), &format!("INFO before seq={i}"));
+    }
+    let (h, mut rx) = start(&loki.url, None);
+    h.targets.send(target("snapbuilder-serving")).await.unwrap();
+    let page = next(&mut rx, 10, history).await;
+    assert_eq!(seqs(&page.lines), [0, 1, 2, 3, 4]);
+    // Wait for the tail to be open, then push live lines.
+    let open = |l: &LokiServer| l.requests().iter().filter(|r| r.websocket).count();
+    for _ in 0..100 {
+        if open(&loki) > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(open(&loki), 1);
+    let tail = loki.requests().into_iter().find(|r| r.websocket).unwrap();
+    assert_eq!(tail.params["delay_for"], "0");
+    // It starts at the last line of the history (inclusive), so nothing falls between.
+    assert_eq!(
+        tail.params["start"],
+        page.lines.last().unwrap().at.as_nanosecond().to_string()
+    );
+    for i in 5..10 {
+        loki.push(&SERVING, ago(0), &format!("INFO live seq={i}"));
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let first = tailed(&mut rx, 5, 10).await;
+    assert_eq!(seqs(&first), [5, 6, 7, 8, 9], "history not repeated");
+
+    // The querier restarts: the tail closes; lines pushed meanwhile come once it is back.
+    loki.close_tails();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    for i in 10..15 {
+        loki.push(&SERVING, ago(0), &format!("INFO while closed seq={i}"));
+    }
+    let again = tailed(&mut rx, 5, 15).await;
+    assert_eq!(
+        seqs(&again),
+        [10, 11, 12, 13, 14],
+        "no line repeated, none lost"
+    );
+    assert_eq!(open(&loki), 2, "reopened once");
+    let reopened = loki
+        .requests()
+        .into_iter()
+        .filter(|r| r.websocket)
+        .nth(1)
+        .unwrap();
+    assert_eq!(
+        reopened.params["start"],
+        first.last().unwrap().at.as_nanosecond().to_string(),
+        "resumed from the last line shown"
+    );
+
+    // Loki falls behind and drops entries: the pane gets a gap, the rest still arrive.
+    loki.faults(|f| f.drop_next = 3);
+    for i in 15..20 {
+        loki.push(&SERVING, ago(0), &format!("INFO flood seq={i}"));
+    }
+    let (mut gaps, mut rest) = (Vec::new(), Vec::new());
+    while gaps.is_empty() || rest.len() < 2 {
+        next(&mut rx, 10, |o| {
+            match o {
+                Observation::LogGaps(g) => gaps.extend(g),
+                Observation::Logs(l) => rest.extend(l),
+                _ => return None,
+            }
+            Some(())
+        })
+        .await;
+    }
+    assert_eq!(gaps.len(), 1);
+    assert_eq!(gaps[0].pod, "snapbuilder-serving-7cf6b6ddf5-lngkm");
+    assert!(gaps[0].why.contains("3 lines dropped by Loki"), "{gaps:?}");
+    assert_eq!(seqs(&rest), [18, 19], "the rest still arrive");
+}
+
+#[tokio::test]
+async fn the_filter_runs_in_loki_as_a_line_filter() {
+    let loki = LokiServer::start().await;
+    for i in 0..200 {
+        let level = if i % 10 == 0 { "ERROR" } else { "INFO" };
+        loki.push(
+            &SERVING,
+            ago(800 - i * 4),
+            &format!("{level} request seq={i}"),
+        );
+    }
+    let (h, mut rx) = start(&loki.url, None);
+    h.targets.send(target("snapbuilder-serving")).await.unwrap();
+    next(&mut rx, 10, history).await;
+    h.queries
+        .send(LogQuery::Filter(Some("ERROR".into())))
+        .await
+        .unwrap();
+    // The pane hears that the filter runs in Loki, then gets Loki's filtered page.
+    let s = next(&mut rx, 10, |o| {
+        status(o).filter(|s| s.server_filter.is_some())
+    })
+    .await;
+    assert_eq!(s.server_filter.as_deref(), Some("|= \"ERROR\""));
+    let page = next(&mut rx, 10, history).await;
+    assert!(page.reset, "a server-side filter replaces the pane's lines");
+    assert_eq!(seqs(&page.lines), (0..200).step_by(10).collect::<Vec<_>>());
+    let asked: Vec<String> = loki
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("query_range"))
+        .map(|r| r.params["query"].clone())
+        .collect();
+    assert_eq!(
+        asked.last().unwrap(),
+        r#"{namespace="snapbuilder", app="snapbuilder-serving"} |= "ERROR""#
+    );
+    // A regex goes down as one too; the tail follows the same query.
+    h.queries
+        .send(LogQuery::Filter(Some("!seq=1[0-9]$".into())))
+        .await
+        .unwrap();
+    let page = next(&mut rx, 10, history).await;
+    assert_eq!(page.lines.len(), 190);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let tail = loki.requests().into_iter().rfind(|r| r.websocket).unwrap();
+    assert!(
+        tail.params["query"].ends_with("!~ `seq=1[0-9]$`"),
+        "{tail:?}"
+    );
+
+    // A Loki that refuses the filter: the selector alone, filtered here, and said so.
+    loki.faults(|f| f.refuse_line_filters = true);
+    h.queries
+        .send(LogQuery::Filter(Some("WARN".into())))
+        .await
+        .unwrap();
+    // The refusal and the page come in either order.
+    let (mut refused, mut page) = (None, None);
+    while refused.is_none() || page.is_none() {
+        next(&mut rx, 10, |o| {
+            match o {
+                Observation::LogSource(s) if s.problem.is_some() => refused = Some(s),
+                Observation::LogHistory(h) => page = Some(h),
+                _ => return None,
+            }
+            Some(())
+        })
+        .await;
+    }
+    let s = refused.unwrap();
+    assert!(
+        s.problem
+            .as_deref()
+            .unwrap()
+            .contains("loki refused the filter (400)"),
+        "{s:?}"
+    );
+    assert!(s.problem.as_deref().unwrap().ends_with("; filtering here"));
+    assert!(s.server_filter.is_none());
+    assert_eq!(page.unwrap().lines.len(), 200, "unfiltered from Loki");
+}
+
+#[tokio::test]
+async fn loki_down_slow_or_rate_limited_falls_back_to_the_pod_tail() {
+    // Down: nothing listens.
+    let closed = {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    let (kube_tx, mut kube_rx) = mpsc::channel(16);
+    let (h, mut rx) = start(&closed, Some(kube_tx));
+    h.targets.send(target("snapbuilder-serving")).await.unwrap();
+    let s = next(&mut rx, 10, |o| status(o).filter(|s| s.problem.is_some())).await;
+    assert_eq!(s.backend, "kube");
+    let problem = s.problem.unwrap();
+    assert!(problem.starts_with("loki down:"), "{problem}");
+    assert!(problem.ends_with("; kube tail"), "{problem}");
+    let followed = tokio::time::timeout(Duration::from_secs(5), kube_rx.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(followed.workload, "snapbuilder-serving");
+    assert!(!followed.pods.is_empty(), "the pod tail follows the pods");
+
+    // Slow: answers after the timeout.
+    let loki = LokiServer::start().await;
+    loki.faults(|f| f.delay = Some(Duration::from_secs(3)));
+    let (kube_tx, mut kube_rx) = mpsc::channel(16);
+    let (h, mut rx) = start(&loki.url, Some(kube_tx));
+    h.targets.send(target("snapbuilder-serving")).await.unwrap();
+    let s = next(&mut rx, 10, |o| status(o).filter(|s| s.problem.is_some())).await;
+    assert!(
+        s.problem.as_deref().unwrap().starts_with("loki slow:"),
+        "{s:?}"
+    );
+    assert!(kube_rx.recv().await.is_some());
+
+    // Rate-limited, then recovered: the pod tail is told to stop once Loki answers.
+    let loki = LokiServer::start().await;
+    loki.push(&SERVING, ago(30), "INFO one seq=1");
+    loki.faults(|f| f.rate_limited = true);
+    let (kube_tx, mut kube_rx) = mpsc::channel(16);
+    let (h, mut rx) = start(&loki.url, Some(kube_tx));
+    h.targets.send(target("snapbuilder-serving")).await.unwrap();
+    let s = next(&mut rx, 10, |o| status(o).filter(|s| s.problem.is_some())).await;
+    let problem = s.problem.unwrap();
+    assert!(
+        problem.starts_with("loki rate-limited (429): "),
+        "{problem}"
+    );
+    assert!(
+        problem.contains("too many outstanding requests"),
+        "{problem}"
+    );
+    assert!(!kube_rx.recv().await.unwrap().pods.is_empty());
+    loki.faults(|f| f.rate_limited = false);
+    let page = next(&mut rx, 10, history).await;
+    assert_eq!(seqs(&page.lines), [1]);
+    let s = next(&mut rx, 10, |o| status(o).filter(|s| s.problem.is_none())).await;
+    assert_eq!(s.backend, "loki");
+    let stop = kube_rx.recv().await.unwrap();
+    assert!(stop.pods.is_empty(), "an empty choice stops the pod tail");
+}
+
+#[tokio::test]
+async fn the_client_reads_labels_and_loki_error_bodies() {
+    let loki = LokiServer::start().await;
+    loki.push(&SERVING, ago(10), "INFO x");
+    let client = Loki::new(&config(&loki.url)).unwrap();
+    let labels = client.labels(ago(600), ago(0)).await.unwrap();
+    assert_eq!(labels, ["app", "namespace", "pod", "service_name"]);
+    let pods = client.label_values("pod", ago(600), ago(0)).await.unwrap();
+    assert_eq!(pods, ["snapbuilder-serving-7cf6b6ddf5-lngkm"]);
+    assert!(
+        client
+            .label_values("nosuch", ago(600), ago(0))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let e = client
+        .query_range("{app=}", ago(600), ago(0), 10, Direction::Backward)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, LokiError::BadQuery(b) if b.starts_with("parse error at line 1")),
+        "{e:?}"
+    );
+    let e = client
+        .query_range(r#"{app="x"}"#, ago(600), ago(0), 50_001, Direction::Forward)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "loki refused the query (400): max entries limit per query exceeded, limit > max_entries_limit_per_query (50001 > 5000)"
+    );
+    let e = client
+        .query_range(r#"{app="x"}"#, ago(0), ago(600), 10, Direction::Forward)
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("end timestamp must not be before"),
+        "{e}"
+    );
+}
