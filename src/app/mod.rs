@@ -2,6 +2,7 @@
 
 pub mod capabilities;
 pub use capabilities::{Capabilities, Mode};
+pub mod alert_target;
 pub mod alerts;
 pub mod checklist;
 pub mod clocks;
@@ -11,6 +12,7 @@ pub mod gpus;
 mod input;
 pub mod layout;
 pub mod logs;
+pub mod native_step;
 mod observe;
 pub mod overlay;
 
