@@ -23,6 +23,8 @@ pub struct Checklist {
     pub cursor: usize,
     /// Steps whose state differs from what the runbook file says: (book, section, group, step).
     toggled: BTreeSet<(usize, usize, usize, usize)>,
+    /// A step whose change was asked for with `x`: ticked when the change succeeds.
+    pub pending: Option<super::native_step::PendingStep>,
 }
 
 impl Checklist {
@@ -42,6 +44,7 @@ impl Checklist {
             pinned: false,
             cursor: 0,
             toggled: BTreeSet::new(),
+            pending: None,
         })
     }
 
@@ -72,6 +75,25 @@ impl Checklist {
         file != self
             .toggled
             .contains(&(self.book, self.section, group, step))
+    }
+
+    /// Ticks a step of any section (not unticking one already done); its journal text
+    /// (`Section › step`) when it was not ticked before.
+    pub fn tick(&mut self, key: (usize, usize, usize, usize)) -> Option<String> {
+        let (b, s, g, i) = key;
+        let section = self.books.get(b)?.sections.get(s)?;
+        let step = section.groups.get(g)?.steps.get(i)?;
+        let ticked = step.checked != self.toggled.contains(&key);
+        if ticked {
+            return None;
+        }
+        let text = format!("{} › {}", section.title, step.text);
+        if step.checked {
+            self.toggled.remove(&key);
+        } else {
+            self.toggled.insert(key);
+        }
+        Some(text)
     }
 
     /// The selected step.
@@ -278,14 +300,6 @@ impl App {
                     if n == 1 { "" } else { "s" }
                 ),
             );
-        }
-    }
-
-    /// `x`: run the selected step's command, after filling placeholders and confirming.
-    pub(super) fn run_step_command(&mut self) {
-        if let Some(cmds) = self.selected_commands() {
-            let first = cmds[0].clone();
-            self.run_shell(first);
         }
     }
 

@@ -2,6 +2,7 @@
 
 pub mod capabilities;
 pub use capabilities::{Capabilities, Mode};
+pub mod alert_target;
 pub mod alerts;
 pub mod checklist;
 pub mod clocks;
@@ -12,6 +13,7 @@ pub mod history;
 mod input;
 pub mod layout;
 pub mod logs;
+pub mod native_step;
 mod observe;
 pub mod overlay;
 

@@ -299,6 +299,8 @@ impl App {
             );
             self.record(entry);
         }
+        // The runbook step that asked for this change is done once the change is.
+        self.tick_pending_step(&report);
     }
 }
 

@@ -15,7 +15,7 @@ mod levels;
 mod promql;
 mod prose;
 pub(crate) mod scan;
-mod shell;
+pub(crate) mod shell;
 mod write;
 
 use std::path::{Path, PathBuf};

@@ -60,7 +60,7 @@ pub fn run(args: &RunbookArgs) -> anyhow::Result<ExitCode> {
     }
     // Runbooks are outside text: the outline is sanitised, JSON keeps its escapes.
     let text = if args.json {
-        Clean::json(render::json(&rb) + "\n")
+        Clean::json(render::json_with_actions(&rb) + "\n")
     } else {
         Clean::of(&render::outline(&rb))
     };

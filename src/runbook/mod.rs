@@ -12,6 +12,7 @@ mod commands;
 mod load;
 mod matching;
 mod model;
+pub mod native;
 pub mod render;
 mod synonyms;
 mod text;

@@ -100,3 +100,80 @@ fn table(out: &mut String, t: &Table, indent: &str) {
 pub fn json(rb: &Runbook) -> String {
     serde_json::to_string_pretty(rb).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
 }
+
+/// The runbook as pretty JSON with, for each step, what sitrep does with each of its
+/// commands: `"native": true` and the action and target it maps to, or `"native": false`
+/// and why the command keeps the shell path.
+pub fn json_with_actions(rb: &Runbook) -> String {
+    let Ok(mut v) = serde_json::to_value(rb) else {
+        return json(rb);
+    };
+    let steps = v
+        .get_mut("sections")
+        .and_then(|s| s.as_array_mut())
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s.get_mut("groups")?.as_array_mut())
+        .flatten()
+        .filter_map(|g| g.get_mut("steps")?.as_array_mut())
+        .flatten();
+    for step in steps {
+        let commands: Vec<String> = step
+            .get("commands")
+            .and_then(|c| c.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c.as_str().map(str::to_string))
+            .collect();
+        let actions: Vec<serde_json::Value> = commands.iter().map(|c| command_json(c)).collect();
+        if let Some(obj) = step.as_object_mut() {
+            obj.insert("actions".into(), serde_json::Value::Array(actions));
+        }
+    }
+    serde_json::to_string_pretty(&v).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}
+
+fn command_json(command: &str) -> serde_json::Value {
+    use super::native::{Native, Recognised, recognise};
+    match recognise(command) {
+        Recognised::Native(n) if n.action.unavailable().is_some() => serde_json::json!({
+            "command": command,
+            "native": false,
+            "reason": n.action.unavailable(),
+        }),
+        Recognised::Native(n) => {
+            let mut obj = serde_json::json!({
+                "command": command,
+                "native": true,
+                "target": n.action.target(),
+            });
+            if let Some(line) = n.action.command_line() {
+                obj["sitrep"] = line.into();
+            }
+            if let (Some(o), Ok(serde_json::Value::Object(fields))) =
+                (obj.as_object_mut(), serde_json::to_value(&n))
+            {
+                o.extend(fields);
+                let holes = n.placeholders();
+                if !holes.is_empty() {
+                    o.insert("placeholders".into(), serde_json::json!(holes));
+                }
+                if matches!(
+                    n.action,
+                    Native::SetEnv { .. } | Native::ConfigMapSet { .. }
+                ) {
+                    o.insert(
+                        "via".into(),
+                        "the kill switch configured for this key (none: the shell)".into(),
+                    );
+                }
+            }
+            obj
+        }
+        Recognised::Shell(why) => serde_json::json!({
+            "command": command,
+            "native": false,
+            "reason": why,
+        }),
+    }
+}
