@@ -1,9 +1,10 @@
 //! `--last` reads only the last incident, found from the end of the journal, and agrees
-//! with a full parse; a journal of 50,000 incidents is handled quickly.
+//! with a full parse, on a journal of 50,000 incidents too. How fast each parse is belongs
+//! to `cargo bench --bench journal` (`parse_50k_incidents`, `parse_last_50k_incidents`):
+//! a wall-clock bound here only measures how busy the machine is.
 #![allow(clippy::expect_used)] // a test that cannot set up should fail loudly
 
 use std::process::Command;
-use std::time::Instant;
 
 #[path = "../benches/journal.rs"]
 #[allow(dead_code)]
@@ -46,20 +47,13 @@ fn note_and_export_last_on_50000_incidents() {
     assert!(text.len() > 12_000_000, "{} bytes", text.len());
     std::fs::write(&journal, &text).expect("journal");
 
-    let full = Instant::now();
     let parsed = sitrep::journal::parse(&text);
-    let full = full.elapsed();
     assert_eq!(parsed.incidents.len(), 50_000);
-    let last = Instant::now();
     let tail = sitrep::journal::parse_last(&text);
-    let last = last.elapsed();
+    assert_eq!(tail.incidents.len(), 1);
     assert_eq!(tail.incidents.last(), parsed.incidents.last());
-    // Unoptimised, on a shared machine: generous bounds that a quadratic parse misses.
-    assert!(full.as_secs_f64() < 5.0, "full parse took {full:?}");
-    assert!(last.as_secs_f64() < 0.5, "tail parse took {last:?}");
 
     let sitrep = |args: &[&str]| {
-        let t = Instant::now();
         let out = Command::new(env!("CARGO_BIN_EXE_sitrep"))
             .arg(args[0])
             .arg("--incidents")
@@ -73,17 +67,12 @@ fn note_and_export_last_on_50000_incidents() {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        (
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            t.elapsed(),
-        )
+        String::from_utf8_lossy(&out.stdout).into_owned()
     };
-    let (md, took) = sitrep(&["export", "--last", "--format", "json"]);
+    let md = sitrep(&["export", "--last", "--format", "json"]);
     assert!(md.contains("INC-20260004-9999"), "{md}");
-    assert!(took.as_secs_f64() < 3.0, "export --last took {took:?}");
-    let (said, took) = sitrep(&["note", "--last", "checked"]);
+    let said = sitrep(&["note", "--last", "checked"]);
     assert!(said.contains("INC-20260004-9999"), "{said}");
-    assert!(took.as_secs_f64() < 3.0, "note --last took {took:?}");
     let after = std::fs::read_to_string(&journal).expect("journal");
     assert!(
         after.ends_with("· ci · note · checked\n"),
