@@ -107,7 +107,8 @@ fn pods(c: &mut Criterion) {
 
     // Choosing 50 of a 500-pod workload's pods to tail, as each tick does after a change.
     let now = Timestamp::from_second(NOW).expect("a valid time");
-    let workload: Vec<PodStatus> = app.pods.workloads["worker-05"]
+    let workload: Vec<PodStatus> = app.pods.workloads
+        [&sitrep::app::state::WorkloadKey::new("scale", "worker-05")]
         .pods
         .values()
         .cloned()

@@ -47,6 +47,14 @@ pub struct Global {
     /// Kubernetes namespace to watch; repeat for several (default: from config or context)
     #[arg(long = "namespace", short = 'n', global = true, value_name = "NS")]
     pub namespaces: Vec<String>,
+    /// Watch every namespace (as `kubectl -A`); actions still name their exact namespace
+    #[arg(
+        long = "all-namespaces",
+        short = 'A',
+        global = true,
+        conflicts_with = "namespaces"
+    )]
+    pub all_namespaces: bool,
     /// Do not record this live session (the flight recorder is on by default)
     #[arg(long, global = true)]
     pub no_record: bool,

@@ -242,6 +242,9 @@ where
         let wiring = wire(tx.clone()).await?;
         if let Some(mode) = wiring.mode {
             app.caps.banner = mode.banner();
+            if let Mode::Live { context, .. } = &mode {
+                app.caps.context = context.clone();
+            }
         }
         let (recorder, recorder_thread) = wiring.recorder.unzip();
         let plug = Plug {
@@ -297,7 +300,7 @@ pub fn kubernetes_config(
     global: &Global,
     config: &Config,
 ) -> Option<crate::config::kube::KubernetesConfig> {
-    let flags = global.context.is_some() || !global.namespaces.is_empty();
+    let flags = global.context.is_some() || !global.namespaces.is_empty() || global.all_namespaces;
     let mut k = match &config.kubernetes {
         Some(k) => k.clone(),
         // An empty section, so the defaults are the documented ones.
@@ -309,6 +312,9 @@ pub fn kubernetes_config(
     }
     if !global.namespaces.is_empty() {
         k.namespaces = global.namespaces.clone();
+    }
+    if global.all_namespaces {
+        k.all_namespaces = true;
     }
     Some(k)
 }
@@ -389,14 +395,15 @@ pub fn live(global: &Global) -> anyhow::Result<ExitCode> {
             let conn = crate::sources::kube::connect(&kube).await?;
             mode = Some(Mode::Live {
                 context: conn.context.clone(),
-                namespace: conn.namespaces.join(","),
+                namespace: conn.namespaces_label(),
             });
             let executor = crate::executors::kube::KubeExecutor::new(
                 conn.client.clone(),
                 conn.namespaces.clone(),
                 config.kill_switches.clone(),
                 std::time::Duration::from_secs(kube.timeout_seconds),
-            );
+            )
+            .in_context(conn.context.clone());
             let (watches, pods) = crate::sources::kube::spawn_with_pods(&conn, tx.clone());
             tasks.extend(watches);
             tasks.push(tokio::spawn(crate::sources::kube_switches::run(

@@ -251,6 +251,7 @@ fn act(w: &mut World, line: &str) {
         ["scale", d, n] => Action::Scale {
             deployment: d.to_string(),
             replicas: n.parse().expect("n"),
+            place: Default::default(),
         },
         ["kill-switch", k, on] => Action::KillSwitch {
             name: k.to_string(),
@@ -258,6 +259,7 @@ fn act(w: &mut World, line: &str) {
         },
         ["restart", d] => Action::Restart {
             deployment: d.to_string(),
+            place: Default::default(),
         },
         _ => panic!("{line}"),
     };

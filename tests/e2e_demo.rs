@@ -66,7 +66,7 @@ fn demo_alert_help_rollback_recovery_and_quit() {
         "## [DRILL] INC-",
         "· drill [DRILL] ·",
         "· alert-fired [DRILL] · HighErrorRate: 5xx rate",
-        "· rollback [ok] [DRILL] · deployment/snapbuilder-serving from 3 to 2",
+        "· rollback [ok] [DRILL] · deployment/snapbuilder-serving in snapbuilder on sandbox from 3 to 2",
         "· alert-resolved [DRILL] · HighErrorRate",
     ];
     // The journal thread fsyncs each entry; on a busy disk that trails the screen a little.

@@ -9,9 +9,14 @@ use std::time::Duration;
 use kube_server::KubeServer;
 use kube_server::fixtures::{self, NS};
 use sitrep::config::kube::{KillSwitchConfig, KubernetesConfig};
-use sitrep::event::{Action, ActionOutcome};
+use sitrep::event::{Action, ActionOutcome, Place};
 use sitrep::executors::Executor;
 use sitrep::executors::kube::KubeExecutor;
+
+/// Where the fixtures' deployments are: the test kubeconfig's context and namespace.
+fn place() -> Place {
+    Place::new("test", NS)
+}
 
 fn switches() -> Vec<KillSwitchConfig> {
     let cfg: sitrep::config::Config = toml::from_str(
@@ -58,7 +63,8 @@ async fn setup(user: &str) -> (KubeServer, KubeExecutor, tempfile::TempDir) {
         conn.namespaces,
         switches(),
         Duration::from_secs(2),
-    );
+    )
+    .in_context(conn.context);
     (server, exec, dir)
 }
 
@@ -86,6 +92,7 @@ async fn rollback_dry_run_changes_nothing_then_the_rollback_does() {
     let action = Action::Rollback {
         deployment: "checkout".into(),
         revision: None,
+        place: place(),
     };
     let before = deployment(&server, "checkout");
     let lines = exec.preview(action.clone()).unwrap().await.unwrap();
@@ -145,6 +152,7 @@ async fn restart_scale_and_kill_switches_send_what_kubectl_would() {
     ok(exec
         .execute(Action::Restart {
             deployment: "checkout".into(),
+            place: place(),
         })
         .await);
     let d = deployment(&server, "checkout");
@@ -161,6 +169,7 @@ async fn restart_scale_and_kill_switches_send_what_kubectl_would() {
         .execute(Action::Scale {
             deployment: "checkout".into(),
             replicas: 5,
+            place: place(),
         })
         .await);
     assert_eq!(deployment(&server, "checkout")["spec"]["replicas"], 5);
@@ -227,6 +236,7 @@ async fn forbidden_is_refused_plainly_and_the_dry_run_says_so() {
     let action = Action::Scale {
         deployment: "checkout".into(),
         replicas: 0,
+        place: place(),
     };
     let why = exec.preview(action.clone()).unwrap().await.unwrap_err();
     assert!(
@@ -253,6 +263,7 @@ async fn a_conflict_is_retried_on_fresh_state_and_a_timeout_is_reported() {
         .execute(Action::Rollback {
             deployment: "checkout".into(),
             revision: Some(1),
+            place: place(),
         })
         .await;
     assert_eq!(report.outcome, ActionOutcome::Ok, "{}", report.detail);
@@ -264,6 +275,7 @@ async fn a_conflict_is_retried_on_fresh_state_and_a_timeout_is_reported() {
     let report = exec
         .execute(Action::Restart {
             deployment: "ingest".into(),
+            place: place(),
         })
         .await;
     assert_eq!(report.outcome, ActionOutcome::Failed);

@@ -263,7 +263,7 @@ async fn a_500_pod_workload_opens_at_most_the_cap_unready_first() {
     c.until("500 pods", |a| {
         a.pods
             .workloads
-            .get("big")
+            .get(&sitrep::app::state::WorkloadKey::new(NS, "big"))
             .is_some_and(|w| w.pods.len() == 500)
     })
     .await;

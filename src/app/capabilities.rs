@@ -69,7 +69,13 @@ pub struct Capabilities {
     pub notes: Notes,
     /// Whether a replay engine takes transport commands (pause, seek, speed).
     pub replay_transport: bool,
+    /// The cluster actions land in: the kubeconfig context live, [`SANDBOX_CONTEXT`] for the
+    /// simulated one. Every action names it, and an executor refuses any other.
+    pub context: String,
 }
+
+/// The context of the simulated cluster of drills and replays.
+pub const SANDBOX_CONTEXT: &str = "sandbox";
 
 /// The live placeholder until the API server's dry run answers.
 pub const SERVER_DRY_RUN_PENDING: &str = "Server dry run (dryRun=All): asking the API server…";
@@ -94,6 +100,7 @@ impl Capabilities {
             log_history: false,
             notes: Notes::default(),
             replay_transport: false,
+            context: context.into(),
         }
     }
 
@@ -119,6 +126,7 @@ impl Capabilities {
                 shell: Some("In a drill the command is echoed to the timeline, never run.".into()),
             },
             replay_transport: false,
+            context: SANDBOX_CONTEXT.into(),
         }
     }
 

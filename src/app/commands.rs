@@ -78,31 +78,8 @@ impl App {
                 let on = on.unwrap_or(!ks.on.unwrap_or(false));
                 self.confirm(Action::KillSwitch { name, on });
             }
-            Command::Rollback {
-                deployment: None, ..
-            } => match self.pods.selected_workload() {
-                Some(d) if self.pods.deployment(d).is_some() => {
-                    self.overlay = Some(Overlay::RollbackDialog {
-                        deployment: d.to_string(),
-                        selected: 0,
-                    });
-                }
-                _ => self.flash(
-                    Level::Warn,
-                    "select a deployment in the pods pane first (or `:rollback <deployment>`)",
-                ),
-            },
-            Command::Restart { deployment: None } => match self.pods.selected_workload() {
-                Some(d) => {
-                    let deployment = d.to_string();
-                    self.confirm(Action::Restart { deployment });
-                }
-                None => self.flash(Level::Warn, "select a deployment in the pods pane first"),
-            },
             cmd @ (Command::Rollback { .. } | Command::Restart { .. } | Command::Scale { .. }) => {
-                if let Some(action) = cmd.action() {
-                    self.confirm(action);
-                }
+                self.deployment_command(cmd)
             }
             Command::Filter(None) => {
                 let text = self

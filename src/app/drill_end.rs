@@ -156,6 +156,7 @@ mod tests {
         app.update(Event::ActionDone(ActionReport {
             action: Action::Restart {
                 deployment: "snapbuilder-ingest".into(),
+                place: crate::event::Place::default(),
             },
             outcome: ActionOutcome::Ok,
             detail: "restarting".into(),

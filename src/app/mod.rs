@@ -23,6 +23,7 @@ mod silence;
 pub mod state;
 mod status_update;
 pub mod tail;
+mod targets;
 pub mod timeline;
 pub mod verify;
 pub use alerts::severity_rank;

@@ -4,7 +4,7 @@ use crate::event::{ActionOutcome, ActionReport, Level, Observation};
 use crate::journal::{Kind, Outcome};
 
 use super::App;
-use super::state::{HealthEntry, SIGNAL_HISTORY, SignalState};
+use super::state::{HealthEntry, SIGNAL_HISTORY, SignalState, WorkloadKey};
 
 fn push_point(s: &mut SignalState, at: jiff::Timestamp, v: f64) {
     if s.history.len() == SIGNAL_HISTORY {
@@ -102,14 +102,15 @@ impl App {
                 if self.pods.namespace.is_empty() {
                     self.pods.namespace = d.namespace.clone();
                 }
-                let name = d.name.clone();
-                self.pods.workloads.entry(name).or_default().deployment = Some(d);
+                let key = WorkloadKey::new(&d.namespace, &d.name);
+                self.pods.workloads.entry(key).or_default().deployment = Some(d);
             }
-            Observation::DeploymentGone { name, .. } => {
-                if let Some(w) = self.pods.workloads.get_mut(&name) {
+            Observation::DeploymentGone { namespace, name } => {
+                let key = WorkloadKey::new(namespace, name);
+                if let Some(w) = self.pods.workloads.get_mut(&key) {
                     w.deployment = None;
                     if w.pods.is_empty() {
-                        self.pods.workloads.remove(&name);
+                        self.pods.workloads.remove(&key);
                     }
                 }
                 let rows = self.pods.row_count();
@@ -119,21 +120,17 @@ impl App {
                 if self.pods.namespace.is_empty() {
                     self.pods.namespace = p.namespace.clone();
                 }
-                self.tail_pod_changed(&p.workload);
+                let key = WorkloadKey::new(&p.namespace, &p.workload);
+                self.tail_pod_changed(&key);
                 self.pods
                     .workloads
-                    .entry(p.workload.clone())
+                    .entry(key)
                     .or_default()
                     .pods
                     .insert(p.name.clone(), p);
             }
-            Observation::PodGone { name, .. } => {
-                let owner = self
-                    .pods
-                    .workloads
-                    .iter()
-                    .find(|(_, w)| w.pods.contains_key(&name))
-                    .map(|(n, _)| n.clone());
+            Observation::PodGone { namespace, name } => {
+                let owner = self.pods.owner_of(&namespace, &name);
                 if let Some(owner) = owner {
                     self.tail_pod_changed(&owner);
                     if let Some(w) = self.pods.workloads.get_mut(&owner) {
@@ -243,11 +240,14 @@ impl App {
         let line = report.action.command_line();
         self.flash(level, format!("{line}: {}", report.detail));
         match (&report.action, report.revisions) {
-            (crate::event::Action::Rollback { deployment, .. }, Some((from, to)))
-                if kind == Kind::Rollback =>
-            {
+            (
+                crate::event::Action::Rollback {
+                    deployment, place, ..
+                },
+                Some((from, to)),
+            ) if kind == Kind::Rollback => {
                 let rollback = crate::journal::Rollback {
-                    deployment: format!("deployment/{deployment}"),
+                    deployment: journal_object(deployment, place),
                     from: from.to_string(),
                     to: to.to_string(),
                 };
@@ -262,11 +262,18 @@ impl App {
             (crate::event::Action::KillSwitch { .. }, _) if kind == Kind::KillSwitch => {
                 self.journal(kind, report.detail.clone(), Some(outcome));
             }
-            _ => self.journal(
-                Kind::Command,
-                format!("{line}: {}", report.detail),
-                Some(outcome),
-            ),
+            _ => {
+                let on = report
+                    .action
+                    .target_text()
+                    .map(|t| format!(" ({t})"))
+                    .unwrap_or_default();
+                self.journal(
+                    Kind::Command,
+                    format!("{line}{on}: {}", report.detail),
+                    Some(outcome),
+                )
+            }
         }
         let silence = matches!(
             report.action,
@@ -302,6 +309,19 @@ impl App {
         // The runbook step that asked for this change is done once the change is.
         self.tick_pending_step(&report);
     }
+}
+
+/// A deployment as a rollback entry names it: `deployment/NAME in NAMESPACE on CONTEXT`, so
+/// the journal says exactly which object changed (the text before ` from ` is the object).
+fn journal_object(name: &str, place: &crate::event::Place) -> String {
+    let mut out = format!("deployment/{name}");
+    if !place.namespace.is_empty() {
+        out.push_str(&format!(" in {}", place.namespace));
+    }
+    if !place.context.is_empty() {
+        out.push_str(&format!(" on {}", place.context));
+    }
+    out
 }
 
 fn outcome_of(o: ActionOutcome) -> Outcome {

@@ -47,6 +47,30 @@ impl SignalState {
 pub use super::alerts::AlertEntry;
 pub use super::gpus::Gpus;
 
+/// A workload exactly, within the cockpit's one context: its namespace and its name. Two
+/// namespaces may hold workloads of the same name; nothing is ever looked up by name alone.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct WorkloadKey {
+    pub namespace: String,
+    pub name: String,
+}
+
+impl WorkloadKey {
+    /// The workload `name` in `namespace`.
+    pub fn new(namespace: impl Into<String>, name: impl Into<String>) -> WorkloadKey {
+        WorkloadKey {
+            namespace: namespace.into(),
+            name: name.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for WorkloadKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.namespace, self.name)
+    }
+}
+
 /// A workload and its pods.
 #[derive(Debug, Clone, Default)]
 pub struct Workload {
@@ -64,14 +88,14 @@ impl Workload {
 /// One row of the pods pane: a workload heading, or one of its pods.
 #[derive(Debug, Clone, Copy)]
 pub enum PodRow<'a> {
-    Workload(&'a str, &'a Workload),
-    Pod(&'a str, &'a PodStatus),
+    Workload(&'a WorkloadKey, &'a Workload),
+    Pod(&'a WorkloadKey, &'a PodStatus),
 }
 
-/// Pods grouped by workload, with the selected row.
+/// Pods grouped by workload (namespace, then name), with the selected row.
 #[derive(Debug, Clone, Default)]
 pub struct PodsState {
-    pub workloads: BTreeMap<String, Workload>,
+    pub workloads: BTreeMap<WorkloadKey, Workload>,
     pub selected: usize,
     pub namespace: String,
     /// What the logs pane tails now (live mode); nothing until the operator asks for logs
@@ -84,27 +108,28 @@ pub struct PodsState {
 impl PodsState {
     /// Rows in display order.
     pub fn rows(&self) -> impl Iterator<Item = PodRow<'_>> {
-        self.workloads.iter().flat_map(|(name, w)| {
-            std::iter::once(PodRow::Workload(name, w))
-                .chain(w.pods.values().map(move |p| PodRow::Pod(name, p)))
+        self.workloads.iter().flat_map(|(key, w)| {
+            std::iter::once(PodRow::Workload(key, w))
+                .chain(w.pods.values().map(move |p| PodRow::Pod(key, p)))
         })
+    }
+
+    /// Whether workloads of more than one namespace are shown (headings then name theirs).
+    pub fn many_namespaces(&self) -> bool {
+        let mut keys = self.workloads.keys();
+        let first = keys.next().map(|k| &k.namespace);
+        keys.any(|k| Some(&k.namespace) != first)
     }
 
     /// What selecting the current row should tail: its workload, or the pod itself.
     pub fn selected_target(&self) -> Option<crate::app::LogTarget> {
-        let (workload, pod) = match self.rows().nth(self.selected)? {
-            PodRow::Workload(name, _) => (name, None),
-            PodRow::Pod(name, p) => (name, Some(p)),
+        let (key, pod) = match self.rows().nth(self.selected)? {
+            PodRow::Workload(key, _) => (key, None),
+            PodRow::Pod(key, p) => (key, Some(p)),
         };
-        let w = self.workloads.get(workload);
-        let namespace = pod
-            .or_else(|| w?.pods.values().next())
-            .map(|p| p.namespace.clone())
-            .or_else(|| Some(w?.deployment.as_ref()?.namespace.clone()))
-            .unwrap_or_else(|| self.namespace.clone());
         Some(crate::app::LogTarget {
-            namespace,
-            workload: workload.to_string(),
+            namespace: key.namespace.clone(),
+            workload: key.name.clone(),
             pod: pod.map(|p| p.name.clone()),
             pods: Vec::new(),
         })
@@ -124,8 +149,8 @@ impl PodsState {
     }
 
     /// Selects a workload's heading row.
-    pub fn select_workload(&mut self, name: &str) -> bool {
-        let Some(i) = self.workloads.keys().position(|n| n == name) else {
+    pub fn select_workload(&mut self, key: &WorkloadKey) -> bool {
+        let Some(i) = self.workloads.keys().position(|k| k == key) else {
             return false;
         };
         self.selected = self.workload_rows()[i];
@@ -158,24 +183,79 @@ impl PodsState {
     }
 
     /// The workload of the selected row.
-    pub fn selected_workload(&self) -> Option<&str> {
+    pub fn selected_workload(&self) -> Option<&WorkloadKey> {
         match self.rows().nth(self.selected)? {
-            PodRow::Workload(name, _) | PodRow::Pod(name, _) => Some(name),
+            PodRow::Workload(key, _) | PodRow::Pod(key, _) => Some(key),
         }
     }
 
-    /// Deployment names, for completion.
+    /// Deployments as the command line takes them, for completion: the name alone where it
+    /// is unique, `namespace/name` where two namespaces hold it.
     pub fn deployment_names(&self) -> Vec<String> {
-        self.workloads
+        let keys: Vec<&WorkloadKey> = self
+            .workloads
             .iter()
             .filter(|(_, w)| w.deployment.is_some())
-            .map(|(n, _)| n.clone())
+            .map(|(k, _)| k)
+            .collect();
+        keys.iter()
+            .map(|k| {
+                let shared = keys.iter().filter(|o| o.name == k.name).count() > 1;
+                if shared {
+                    k.to_string()
+                } else {
+                    k.name.clone()
+                }
+            })
             .collect()
     }
 
-    /// A deployment by name.
-    pub fn deployment(&self, name: &str) -> Option<&DeploymentStatus> {
-        self.workloads.get(name)?.deployment.as_ref()
+    /// A deployment, exactly.
+    pub fn deployment(&self, key: &WorkloadKey) -> Option<&DeploymentStatus> {
+        self.workloads.get(key)?.deployment.as_ref()
+    }
+
+    /// The deployment a command names: `namespace/name`, or a name only one namespace holds.
+    /// A name two namespaces hold is refused with both, never settled by picking one.
+    pub fn resolve_deployment(&self, text: &str) -> Result<WorkloadKey, String> {
+        let known = || self.deployment_names().join(", ");
+        if let Some((ns, name)) = text.split_once('/') {
+            let key = WorkloadKey::new(ns, name);
+            return match self.deployment(&key) {
+                Some(_) => Ok(key),
+                None => Err(format!(
+                    "no deployment `{name}` in namespace {ns}; known: {}",
+                    known()
+                )),
+            };
+        }
+        let matches: Vec<&WorkloadKey> = self
+            .workloads
+            .iter()
+            .filter(|(k, w)| k.name == text && w.deployment.is_some())
+            .map(|(k, _)| k)
+            .collect();
+        match matches.as_slice() {
+            [one] => Ok((*one).clone()),
+            [] => Err(format!("no deployment `{text}`; known: {}", known())),
+            many => Err(format!(
+                "deployment `{text}` is in {} namespaces ({}): say which, e.g. `{}`",
+                many.len(),
+                many.iter()
+                    .map(|k| k.namespace.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                many[0]
+            )),
+        }
+    }
+
+    /// The workload a pod belongs to.
+    pub fn owner_of(&self, namespace: &str, pod: &str) -> Option<WorkloadKey> {
+        self.workloads
+            .iter()
+            .find(|(k, w)| k.namespace == namespace && w.pods.contains_key(pod))
+            .map(|(k, _)| k.clone())
     }
 }
 
@@ -282,7 +362,10 @@ mod pods_tests {
     fn pods(workloads: &[(&str, usize)]) -> PodsState {
         let mut s = PodsState::default();
         for (name, n) in workloads {
-            let w = s.workloads.entry(name.to_string()).or_default();
+            let w = s
+                .workloads
+                .entry(WorkloadKey::new("ns", *name))
+                .or_default();
             for i in 0..*n {
                 let p = PodStatus {
                     namespace: "ns".into(),
@@ -325,8 +408,48 @@ mod pods_tests {
         assert_eq!(s.selected, 504, "end: the last workload, not its last pod");
         s.move_selection(isize::MIN / 2);
         assert_eq!(s.selected, 0);
-        assert_eq!(s.selected_workload(), Some("a"));
-        assert!(s.select_workload("b"));
+        assert_eq!(s.selected_workload(), Some(&WorkloadKey::new("ns", "a")));
+        assert!(s.select_workload(&WorkloadKey::new("ns", "b")));
         assert_eq!(s.selected, 501);
+    }
+
+    fn deployment(ns: &str, name: &str) -> DeploymentStatus {
+        DeploymentStatus {
+            namespace: ns.into(),
+            name: name.into(),
+            revision: 1,
+            replicas: 1,
+            ready: 1,
+            updated: 1,
+            available: 1,
+            image: "i".into(),
+            history: Vec::new(),
+            gpu: false,
+            problems: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_deployment_name_two_namespaces_hold_is_never_settled_by_picking_one() {
+        let mut s = PodsState::default();
+        for (ns, name) in [("blue", "api"), ("green", "api"), ("green", "db")] {
+            s.workloads
+                .entry(WorkloadKey::new(ns, name))
+                .or_default()
+                .deployment = Some(deployment(ns, name));
+        }
+        assert_eq!(
+            s.resolve_deployment("db"),
+            Ok(WorkloadKey::new("green", "db"))
+        );
+        assert_eq!(
+            s.resolve_deployment("green/api"),
+            Ok(WorkloadKey::new("green", "api"))
+        );
+        let e = s.resolve_deployment("api").unwrap_err();
+        assert!(e.contains("blue, green") && e.contains("blue/api"), "{e}");
+        let e = s.resolve_deployment("red/api").unwrap_err();
+        assert!(e.contains("namespace red"), "{e}");
+        assert_eq!(s.deployment_names(), ["blue/api", "green/api", "db"]);
     }
 }

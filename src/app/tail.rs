@@ -6,6 +6,7 @@
 
 use jiff::{SignedDuration, Timestamp};
 
+use super::state::WorkloadKey;
 use super::{App, Effect, LogTarget};
 use crate::command::Pane;
 use crate::config::kube::DEFAULT_MAX_LOG_STREAMS;
@@ -148,7 +149,8 @@ impl App {
 
     /// The pods of a target, chosen.
     fn choose_for(&self, target: &LogTarget) -> TailChoice {
-        let Some(w) = self.pods.workloads.get(&target.workload) else {
+        let key = WorkloadKey::new(&target.namespace, &target.workload);
+        let Some(w) = self.pods.workloads.get(&key) else {
             return TailChoice::default();
         };
         match &target.pod {
@@ -177,7 +179,14 @@ impl App {
         if self.pods.tail.cause == TailCause::Operator {
             return;
         }
-        let known = |n: &str| self.pods.workloads.contains_key(n);
+        let ns = alert.labels.get("namespace");
+        let known = |n: &str| {
+            self.pods
+                .workloads
+                .keys()
+                .find(|k| k.name == n && ns.is_none_or(|ns| *ns == k.namespace))
+                .cloned()
+        };
         let by_label = [
             "deployment",
             "workload",
@@ -188,15 +197,14 @@ impl App {
         ]
         .iter()
         .filter_map(|k| alert.labels.get(*k))
-        .find(|v| known(v))
-        .cloned();
+        .find_map(|v| known(v));
         let by_text = || {
             let text = format!("{} {}", alert.summary, alert.description);
             self.pods
                 .workloads
                 .keys()
-                .filter(|n| text.contains(n.as_str()))
-                .max_by_key(|n| n.len())
+                .filter(|k| text.contains(k.name.as_str()))
+                .max_by_key(|k| k.name.len())
                 .cloned()
         };
         let Some(workload) = by_label.or_else(by_text) else {
@@ -243,12 +251,12 @@ impl App {
     }
 
     /// A pod of `workload` changed: the choice is made again at the next tick.
-    pub(super) fn tail_pod_changed(&mut self, workload: &str) {
+    pub(super) fn tail_pod_changed(&mut self, workload: &WorkloadKey) {
         if self
             .pods
             .tailing
             .as_ref()
-            .is_some_and(|t| t.workload == workload)
+            .is_some_and(|t| t.workload == workload.name && t.namespace == workload.namespace)
         {
             self.pods.tail.stale = true;
         }
@@ -392,7 +400,9 @@ mod tests {
         assert_eq!(t[0].workload, "snapbuilder-ingest");
         assert_eq!(
             t[0].pods.len(),
-            app.pods.workloads["snapbuilder-ingest"].pods.len()
+            app.pods.workloads[&WorkloadKey::new("snapbuilder", "snapbuilder-ingest")]
+                .pods
+                .len()
         );
         assert_eq!(app.pods.tail.cause, TailCause::Operator);
     }
@@ -423,7 +433,10 @@ mod tests {
         let t = tails(&effects);
         assert_eq!(t.len(), 1, "{effects:?}");
         assert_eq!(t[0].workload, "snapbuilder-serving");
-        assert_eq!(app.pods.selected_workload(), Some("snapbuilder-serving"));
+        assert_eq!(
+            app.pods.selected_workload(),
+            Some(&WorkloadKey::new("snapbuilder", "snapbuilder-serving"))
+        );
         assert_eq!(app.pods.tail.cause, TailCause::Alert);
         // An alert that names one only in its summary works too.
         let effects = app.update(obs(alert(
@@ -452,7 +465,7 @@ mod tests {
         let first = tails(&app.run(crate::command::Command::Focus(
             crate::command::FocusTarget::Pane(Pane::Logs),
         )));
-        let workload = first[0].workload.clone();
+        let workload = WorkloadKey::new(&first[0].namespace, &first[0].workload);
         assert_eq!(first[0].pods.len(), 1);
         // Another pod of the workload stops being ready: it is the one to read now.
         let mut sick = app.pods.workloads[&workload]

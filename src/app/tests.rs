@@ -101,7 +101,8 @@ fn rollback_asks_first_and_says_what_changes() {
         action,
         &Action::Rollback {
             deployment: "snapbuilder-serving".into(),
-            revision: None
+            revision: None,
+            place: sandbox(),
         }
     );
     let text = lines.join("\n");
@@ -134,7 +135,13 @@ fn action_of(d: &str) -> Action {
     Action::Rollback {
         deployment: d.into(),
         revision: None,
+        place: sandbox(),
     }
+}
+
+/// Where the bundled drill's deployments are.
+fn sandbox() -> crate::event::Place {
+    crate::event::Place::new(crate::app::capabilities::SANDBOX_CONTEXT, "snapbuilder")
 }
 
 #[test]
@@ -212,7 +219,7 @@ fn an_action_report_is_journaled_with_its_outcome() {
     assert_eq!(appended[0].kind, Kind::Rollback);
     assert_eq!(
         appended[0].text,
-        "deployment/snapbuilder-serving from 3 to 2"
+        "deployment/snapbuilder-serving in snapbuilder on sandbox from 3 to 2"
     );
     assert_eq!(
         appended[0].rollback_value().map(|r| r.to),
@@ -229,6 +236,7 @@ fn an_action_report_is_journaled_with_its_outcome() {
     let failed = app.update(Event::ActionDone(ActionReport {
         action: Action::Restart {
             deployment: "x".into(),
+            place: sandbox(),
         },
         outcome: ActionOutcome::Refused,
         detail: "forbidden".into(),
@@ -236,7 +244,10 @@ fn an_action_report_is_journaled_with_its_outcome() {
     }));
     assert_eq!(
         entries(&failed),
-        [(Kind::Command, "restart x: forbidden".to_string())]
+        [(
+            Kind::Command,
+            "restart x (deployment snapbuilder/x in context sandbox): forbidden".to_string()
+        )]
     );
 }
 
@@ -605,6 +616,7 @@ fn live_confirmations_ask_for_a_server_dry_run_and_show_its_answer() {
     // An answer for another action is ignored.
     let other = Action::Restart {
         deployment: "x".into(),
+        place: sandbox(),
     };
     app.update(Event::Previewed(other, Ok(vec!["wrong".into()])));
     assert!(!lines(&app).iter().any(|l| l == "wrong"));
@@ -722,6 +734,7 @@ mod verdicts {
             Action::Rollback {
                 deployment: "web".into(),
                 revision: None,
+                place: crate::event::Place::new("c", "shop"),
             },
         );
         assert!(app.verifying.is_some());
@@ -749,6 +762,7 @@ mod verdicts {
             &mut app,
             Action::Restart {
                 deployment: "web".into(),
+                place: crate::event::Place::new("c", "shop"),
             },
         );
         assert!(verdicts(&app.update(Event::Tick(at(&app, 299)))).is_empty());
@@ -770,6 +784,7 @@ mod verdicts {
             Action::Scale {
                 deployment: "web".into(),
                 replicas: 5,
+                place: crate::event::Place::new("c", "shop"),
             },
         );
         // Same state as before the change: not evidence of anything yet.
@@ -778,7 +793,7 @@ mod verdicts {
         let v = verdicts(&app.update(Event::Observed(at(&app, 10), web(5, 5, 4))));
         assert_eq!(
             v,
-            ["worked scale web 5: recovered at T+25s (web ready 3/3 → 5/5 at revision 4)"]
+            ["worked scale web 5: recovered at T+25s (shop/web ready 3/3 → 5/5 at revision 4)"]
         );
     }
 }
@@ -895,7 +910,8 @@ mod drills_confirm_as_live {
         assert_eq!(
             key(&mut app, KeyCode::Enter),
             [Effect::Execute(Action::Restart {
-                deployment: "snapbuilder-ingest".into()
+                deployment: "snapbuilder-ingest".into(),
+                place: sandbox(),
             })]
         );
         // At SEV3 a plain yes is enough.
@@ -939,6 +955,7 @@ mod drills_confirm_as_live {
         let refused = world.preview(&Action::Rollback {
             deployment: "nope".into(),
             revision: None,
+            place: Default::default(),
         });
         assert_eq!(
             refused,

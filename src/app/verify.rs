@@ -13,8 +13,8 @@ pub struct Verification {
     pub action: Action,
     pub started: Timestamp,
     pub deadline: Timestamp,
-    /// The deployment the change is about, if any.
-    pub deployment: Option<String>,
+    /// The deployment the change is about, if any, exactly.
+    pub deployment: Option<super::state::WorkloadKey>,
     /// Its revision when the change went through: a rollback or restart is done when the
     /// revision has moved on and every replica is ready.
     pub revision: Option<u64>,
@@ -49,21 +49,24 @@ impl App {
             .as_ref()
             .map_or(300, |k| k.verify_seconds);
         let deployment = match action {
-            Action::Rollback { deployment, .. }
-            | Action::Restart { deployment }
-            | Action::Scale { deployment, .. } => Some(deployment.clone()),
+            Action::Rollback { .. } | Action::Restart { .. } | Action::Scale { .. } => {
+                self.key_of(action).and_then(Result::ok)
+            }
             Action::KillSwitch { name, .. } => self
                 .config
                 .kill_switches
                 .iter()
                 .find(|k| &k.name == name)
-                .and_then(|k| k.deployment.clone()),
+                .and_then(|k| {
+                    let ns = k.namespace.clone().unwrap_or(self.pods.namespace.clone());
+                    Some(super::state::WorkloadKey::new(ns, k.deployment.clone()?))
+                }),
             // Muting alerts and running commands change nothing to watch.
             Action::Shell { .. } | Action::Silence { .. } | Action::ExpireSilence { .. } => return,
         };
-        let d = deployment.as_deref().and_then(|d| self.pods.deployment(d));
+        let d = deployment.as_ref().and_then(|d| self.pods.deployment(d));
         let restarts = deployment
-            .as_deref()
+            .as_ref()
             .and_then(|d| self.pods.workloads.get(d))
             .map_or(0, |w| w.restarts());
         self.verifying = Some(Verification {
@@ -141,7 +144,7 @@ impl App {
             }
             return Some(parts.join(", "));
         }
-        let name = v.deployment.as_deref()?;
+        let name = v.deployment.as_ref()?;
         let d = self.pods.deployment(name)?;
         let w = self.pods.workloads.get(name)?;
         let moved_on = match &v.action {
@@ -179,11 +182,7 @@ impl App {
                 format!("{name} {} → {}", fmt(*before), fmt(now))
             })
             .collect();
-        if let Some(d) = v
-            .deployment
-            .as_deref()
-            .and_then(|d| self.pods.deployment(d))
-        {
+        if let Some(d) = v.deployment.as_ref().and_then(|d| self.pods.deployment(d)) {
             parts.push(format!("{} ready {}/{}", d.name, d.ready, d.replicas));
         }
         if parts.is_empty() {

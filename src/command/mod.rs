@@ -9,8 +9,6 @@ mod table;
 use std::fmt;
 use std::str::FromStr;
 
-use crate::event::Action;
-
 pub use complete::{Completer, CompletionContext, complete};
 pub use parse::{Args, near_names};
 pub use table::{COMMANDS, CommandSpec, Parser, lookup};
@@ -274,39 +272,6 @@ impl Command {
     /// Whether this command changes the world outside sitrep (the table says).
     pub fn is_world_changing(&self) -> bool {
         self.spec().is_some_and(|s| s.world_changing)
-    }
-
-    /// The action this command asks for, when it names everything the action needs.
-    pub fn action(&self) -> Option<Action> {
-        match self {
-            Command::KillSwitch {
-                name: Some(name),
-                on: Some(on),
-            } => Some(Action::KillSwitch {
-                name: name.clone(),
-                on: *on,
-            }),
-            Command::Rollback {
-                deployment: Some(d),
-                revision,
-            } => Some(Action::Rollback {
-                deployment: d.clone(),
-                revision: *revision,
-            }),
-            Command::Restart {
-                deployment: Some(d),
-            } => Some(Action::Restart {
-                deployment: d.clone(),
-            }),
-            Command::Scale {
-                deployment,
-                replicas,
-            } => Some(Action::Scale {
-                deployment: deployment.clone(),
-                replicas: *replicas,
-            }),
-            _ => None,
-        }
     }
 }
 

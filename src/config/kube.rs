@@ -17,6 +17,10 @@ pub struct KubernetesConfig {
     /// Namespaces to watch (default: the context's namespace).
     #[serde(default)]
     pub namespaces: Vec<String>,
+    /// Watch every namespace (`-A`): one cluster-wide watch per kind instead of one per
+    /// namespace. Needs list and watch at cluster scope.
+    #[serde(default)]
+    pub all_namespaces: bool,
     /// Label selector for pods and deployments, as `kubectl -l` takes it.
     pub label_selector: Option<String>,
     /// How long sitrep watches for an effect after a change, in seconds (default 300).

@@ -174,6 +174,7 @@ mod tests {
             t(3),
             Action::Restart {
                 deployment: "api".into(),
+                place: Default::default(),
             },
         )];
         assert!(!present(&f, t(5), Some("i:2"), |_| None, &acts));
@@ -191,6 +192,7 @@ mod tests {
             Action::Scale {
                 deployment: "api".into(),
                 replicas: 8,
+                place: Default::default(),
             },
         )];
         assert_eq!(factor(&f, t(30), &scaled), 1.0);

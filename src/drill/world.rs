@@ -283,6 +283,7 @@ impl World {
     /// timeline (a rollback's revisions), and the world as it now is.
     // Long by design: one arm per action, each what the real cluster would do.
     pub fn apply(&mut self, action: &Action) -> Result<Applied, String> {
+        self.holds(action)?;
         let now = self.start + self.t;
         let mut revisions = None;
         let detail = match action {
@@ -290,6 +291,7 @@ impl World {
             Action::Rollback {
                 deployment,
                 revision,
+                ..
             } => {
                 let d = self
                     .deployment_mut(deployment)
@@ -313,7 +315,7 @@ impl World {
                     target.revision, target.image, d.revision
                 )
             }
-            Action::Restart { deployment } => {
+            Action::Restart { deployment, .. } => {
                 let d = self
                     .deployment_mut(deployment)
                     .ok_or_else(|| format!("deployment {deployment} not found"))?;
@@ -325,6 +327,7 @@ impl World {
             Action::Scale {
                 deployment,
                 replicas,
+                ..
             } => {
                 let d = self
                     .deployment_mut(deployment)
@@ -382,10 +385,31 @@ impl World {
         })
     }
 
+    /// Whether the action's object is in this world: the simulated cluster acts on its own
+    /// context and namespace only, as the real executor does (an action from before actions
+    /// named their place names neither, and is taken as meant here).
+    fn holds(&self, action: &Action) -> Result<(), String> {
+        let Some((name, place)) = action.deployment_target() else {
+            return Ok(());
+        };
+        let ns = &self.scenario.drill.namespace;
+        let ctx = crate::app::capabilities::SANDBOX_CONTEXT;
+        let elsewhere = (!place.namespace.is_empty() && place.namespace != *ns)
+            || (!place.context.is_empty() && place.context != ctx);
+        if elsewhere {
+            return Err(format!(
+                "refused: {} is not in the simulated cluster (context {ctx}, namespace {ns})",
+                place.object("deployment", name)
+            ));
+        }
+        Ok(())
+    }
+
     /// What `action` would do, changing nothing: the sandbox's dry run, in the shape of the
     /// API server's (`accepted`, what changes, pods touched) or why it would be refused.
     pub fn preview(&self, action: &Action) -> Result<Vec<String>, String> {
         const HEAD: &str = "Sandbox dry run (simulated cluster)";
+        self.holds(action).map_err(|e| format!("{HEAD}: {e}"))?;
         if let Action::Shell { .. } = action {
             return Ok(vec![format!("{HEAD}: commands are never run in a drill")]);
         }
@@ -396,12 +420,13 @@ impl World {
                 .map_or(0, |d| d.replicas)
         };
         let pods = match action {
-            Action::Rollback { deployment, .. } | Action::Restart { deployment } => {
+            Action::Rollback { deployment, .. } | Action::Restart { deployment, .. } => {
                 replicas(deployment)
             }
             Action::Scale {
                 deployment,
                 replicas: to,
+                ..
             } => replicas(deployment).abs_diff(*to),
             Action::KillSwitch { name, .. } => self
                 .scenario
@@ -498,6 +523,7 @@ mod tests {
             .apply(&Action::Rollback {
                 deployment: "snapbuilder-serving".into(),
                 revision: None,
+                place: Default::default(),
             })
             .unwrap();
         assert_eq!(applied.revisions, Some((3, 2)));
@@ -526,6 +552,7 @@ mod tests {
         run(&mut w, 120);
         w.apply(&Action::Restart {
             deployment: "snapbuilder-ingest".into(),
+            place: Default::default(),
         })
         .unwrap();
         let obs = run(&mut w, 90);

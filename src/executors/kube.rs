@@ -14,7 +14,7 @@ use tokio::sync::OnceCell;
 
 use super::{Executor, Pending, PendingPreview};
 use crate::config::kube::{KillSwitchConfig, KillSwitchKind};
-use crate::event::{Action, ActionOutcome, ActionReport};
+use crate::event::{Action, ActionOutcome, ActionReport, Place};
 use crate::sources::kube_convert::{CHANGE_CAUSE, TEMPLATE_HASH, owned_by, revision_of};
 
 /// The field manager sitrep's changes are recorded under.
@@ -30,6 +30,8 @@ const CONFLICT_TRIES: usize = 3;
 #[derive(Clone)]
 pub struct KubeExecutor {
     client: Client,
+    /// The kubeconfig context the client talks to: an action for any other is refused.
+    context: String,
     namespaces: Vec<String>,
     switches: Vec<KillSwitchConfig>,
     timeout: Duration,
@@ -64,7 +66,8 @@ pub struct Done {
 }
 
 impl KubeExecutor {
-    /// An executor acting in `namespaces` (deployments are looked up in that order).
+    /// An executor acting in `namespaces` (kill switches without a namespace use the first).
+    /// Deployments are never looked up by name: an action names its namespace and context.
     pub fn new(
         client: Client,
         namespaces: Vec<String>,
@@ -73,6 +76,7 @@ impl KubeExecutor {
     ) -> KubeExecutor {
         KubeExecutor {
             client,
+            context: String::new(),
             namespaces,
             switches,
             timeout,
@@ -84,6 +88,12 @@ impl KubeExecutor {
                 .build()
                 .unwrap_or_default(),
         }
+    }
+
+    /// The same executor, for the kubeconfig context `context` (the one its client uses).
+    pub fn in_context(mut self, context: impl Into<String>) -> KubeExecutor {
+        self.context = context.into();
+        self
     }
 
     /// The user the API server says we are (SelfSubjectReview), for the journal.
@@ -137,13 +147,15 @@ impl KubeExecutor {
             Action::Rollback {
                 deployment,
                 revision,
-            } => self.rollback(deployment, *revision, dry_run).await,
-            Action::Restart { deployment } => self.restart(deployment, dry_run).await,
+                place,
+            } => self.rollback(place, deployment, *revision, dry_run).await,
+            Action::Restart { deployment, place } => self.restart(place, deployment, dry_run).await,
             Action::Scale {
                 deployment,
                 replicas,
+                place,
             } => {
-                let (api, d) = self.find(deployment).await?;
+                let (api, d) = self.find(place, deployment).await?;
                 let from = d.spec.replicas.unwrap_or(1);
                 let patch = json!({"spec": {"replicas": replicas}});
                 api.patch_scale(deployment, &params(dry_run), &Patch::Merge(&patch))
@@ -169,26 +181,61 @@ impl KubeExecutor {
         }
     }
 
-    /// The deployment named `name` in the first namespace that has it.
-    async fn find(&self, name: &str) -> Result<(Api<Deployment>, Deployment), Attempt> {
-        for ns in &self.namespaces {
-            let api: Api<Deployment> = Api::namespaced(self.client.clone(), ns);
-            match api.get_opt(name).await {
-                Ok(Some(d)) => return Ok((api, d)),
-                Ok(None) => {}
-                Err(e) => return Err(classify(e, "get", "deployments", name)),
-            }
+    /// Exactly the deployment `name` in `place`, or a refusal that says why: another
+    /// context, no namespace, or no such object. Never "the first namespace that has it".
+    async fn find(
+        &self,
+        place: &Place,
+        name: &str,
+    ) -> Result<(Api<Deployment>, Deployment), Attempt> {
+        let what = place.object("deployment", name);
+        if place.context != self.context {
+            return Err(Attempt::Failed(Failure {
+                outcome: ActionOutcome::Refused,
+                detail: format!(
+                    "refused: {what} is not in context {}, the one sitrep is connected to",
+                    self.context
+                ),
+            }));
         }
-        Err(Attempt::Failed(failed(format!(
-            "no deployment `{name}` in {}",
-            self.namespaces.join(", ")
-        ))))
+        if place.namespace.is_empty() {
+            return Err(Attempt::Failed(Failure {
+                outcome: ActionOutcome::Refused,
+                detail: format!("refused: {what} names no namespace"),
+            }));
+        }
+        let api: Api<Deployment> = Api::namespaced(self.client.clone(), &place.namespace);
+        match api.get_opt(name).await {
+            Ok(Some(d)) => Ok((api, d)),
+            Ok(None) => Err(Attempt::Failed(failed(format!("no {what}")))),
+            Err(e) => Err(classify(e, "get", "deployments", name)),
+        }
+    }
+
+    /// The deployment a kill switch acts on: its own namespace, else the first watched one.
+    async fn switch_deployment(
+        &self,
+        ks: &KillSwitchConfig,
+        name: &str,
+    ) -> Result<(Api<Deployment>, Deployment), Attempt> {
+        let ns = ks
+            .namespace
+            .clone()
+            .or_else(|| self.namespaces.first().cloned())
+            .unwrap_or_default();
+        self.find(&Place::new(self.context.clone(), ns), name).await
     }
 
     /// As `kubectl rollout undo --to-revision`: the deployment's pod template becomes the
     /// chosen ReplicaSet's, without the controller's pod-template-hash label.
-    async fn rollback(&self, name: &str, to: Option<u64>, dry_run: bool) -> Result<Done, Attempt> {
-        let (api, mut d) = self.find(name).await?;
+    async fn rollback(
+        &self,
+        place: &Place,
+        name: &str,
+        to: Option<u64>,
+        dry_run: bool,
+    ) -> Result<Done, Attempt> {
+        let (api, mut d) = self.find(place, name).await?;
         let ns = d.namespace().unwrap_or_default();
         let sets: Api<ReplicaSet> = Api::namespaced(self.client.clone(), &ns);
         let list = sets
@@ -248,8 +295,8 @@ impl KubeExecutor {
     }
 
     /// As `kubectl rollout restart`: a new template annotation makes a new ReplicaSet.
-    async fn restart(&self, name: &str, dry_run: bool) -> Result<Done, Attempt> {
-        let (api, d) = self.find(name).await?;
+    async fn restart(&self, place: &Place, name: &str, dry_run: bool) -> Result<Done, Attempt> {
+        let (api, d) = self.find(place, name).await?;
         let now = jiff::Timestamp::now().to_string();
         let patch =
             json!({"spec": {"template": {"metadata": {"annotations": {RESTARTED_AT: now}}}}});
@@ -298,7 +345,7 @@ impl KubeExecutor {
             }
             KillSwitchKind::Env => {
                 let dep = ks.deployment.clone().unwrap_or_default();
-                let (api, mut d) = self.find(&dep).await?;
+                let (api, mut d) = self.switch_deployment(ks, &dep).await?;
                 let mut containers = 0;
                 if let Some(spec) = d.spec.template.spec.as_mut() {
                     for c in &mut spec.containers {
@@ -327,7 +374,7 @@ impl KubeExecutor {
             }
             KillSwitchKind::Scale => {
                 let dep = ks.deployment.clone().unwrap_or_default();
-                let (api, d) = self.find(&dep).await?;
+                let (api, d) = self.switch_deployment(ks, &dep).await?;
                 let now = d.spec.replicas.unwrap_or(1);
                 let remembered = d
                     .annotations()

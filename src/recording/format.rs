@@ -330,6 +330,7 @@ mod tests {
                 at,
                 action: Action::Restart {
                     deployment: "web".into(),
+                    place: crate::event::Place::new("prod", "shop"),
                 },
                 result: Err("forbidden".into()),
             },

@@ -7,6 +7,8 @@
 //! actually changed, not one per watch event.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use kube::Resource;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,9 +24,9 @@ use kube::{Api, Client, ResourceExt};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::kube_convert::{deployment_status, pod_status, revision_of};
+use super::kube_coalesce::{Coalescer, Stores, flush};
 use crate::config::kube::KubernetesConfig;
-use crate::event::{DeploymentStatus, Event, Observation, PodStatus};
+use crate::event::{Event, Observation};
 
 /// How often coalesced changes are sent.
 pub const FLUSH: Duration = Duration::from_millis(250);
@@ -39,6 +41,17 @@ pub struct Connection {
     pub label_selector: Option<String>,
     /// Ask for initial lists as streams of watch events (`sendInitialEvents`).
     pub streaming_lists: bool,
+}
+
+impl Connection {
+    /// The namespaces for the banner: `a,b`, or `all namespaces`.
+    pub fn namespaces_label(&self) -> String {
+        if self.namespaces.iter().any(String::is_empty) {
+            "all namespaces".into()
+        } else {
+            self.namespaces.join(",")
+        }
+    }
 }
 
 impl std::fmt::Debug for Connection {
@@ -85,7 +98,10 @@ pub async fn connect(cfg: &KubernetesConfig) -> anyhow::Result<Connection> {
     config.default_retry = false;
     let default_ns = config.default_namespace.clone();
     let client = Client::try_from(config).context("cannot build a Kubernetes client")?;
-    let namespaces = if cfg.namespaces.is_empty() {
+    // The empty namespace is every namespace: one cluster-wide watch of each kind.
+    let namespaces = if cfg.all_namespaces {
+        vec![String::new()]
+    } else if cfg.namespaces.is_empty() {
         vec![default_ns]
     } else {
         cfg.namespaces.clone()
@@ -153,8 +169,10 @@ pub struct PodCache(Arc<HashMap<String, Store<Pod>>>);
 impl PodCache {
     /// A pod as the watch last saw it (after the initial list has completed).
     pub fn get(&self, namespace: &str, name: &str) -> Option<Arc<Pod>> {
+        // Watched across all namespaces, the one store is the empty namespace's.
         self.0
-            .get(namespace)?
+            .get(namespace)
+            .or_else(|| self.0.get(""))?
             .get(&ObjectRef::new(name).within(namespace))
     }
 }
@@ -246,18 +264,21 @@ async fn probe(client: Client, ns: String, watch: &'static str) -> bool {
         .fields("metadata.name=sitrep-probe.invalid")
         .timeout(1);
     match watch {
-        "pods" => Api::<Pod>::namespaced(client, &ns)
-            .watch(&wp, "0")
-            .await
-            .is_ok(),
-        "deployments" => Api::<Deployment>::namespaced(client, &ns)
-            .watch(&wp, "0")
-            .await
-            .is_ok(),
-        _ => Api::<ReplicaSet>::namespaced(client, &ns)
-            .watch(&wp, "0")
-            .await
-            .is_ok(),
+        "pods" => api::<Pod>(client, &ns).watch(&wp, "0").await.is_ok(),
+        "deployments" => api::<Deployment>(client, &ns).watch(&wp, "0").await.is_ok(),
+        _ => api::<ReplicaSet>(client, &ns).watch(&wp, "0").await.is_ok(),
+    }
+}
+
+/// The API of `K` in namespace `ns`; the empty namespace is every namespace (`-A`).
+fn api<K>(client: Client, ns: &str) -> Api<K>
+where
+    K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>,
+{
+    if ns.is_empty() {
+        Api::all(client)
+    } else {
+        Api::namespaced(client, ns)
     }
 }
 
@@ -374,114 +395,6 @@ enum Change {
     Flush,
 }
 
-/// What has changed since the last flush and what was last sent.
-///
-/// The watcher pages its initial list (500 objects a page) and delivers the objects as
-/// `InitApply`, but the reflector keeps them out of its store until `InitDone` swaps the whole
-/// list in. So nothing is looked up during a (re)list: `InitDone` marks everything the store
-/// now holds, and everything shown before, dirty, and one flush then says what is new, what
-/// changed and what is gone. The pane shows exactly the list, however it was paged.
-#[derive(Default)]
-struct Coalescer {
-    dirty_pods: BTreeSet<String>,
-    gone_pods: BTreeSet<String>,
-    dirty_deployments: BTreeSet<String>,
-    gone_deployments: BTreeSet<String>,
-    sent_pods: HashMap<String, PodStatus>,
-    sent_deployments: HashMap<String, DeploymentStatus>,
-}
-
-impl Coalescer {
-    fn all_pods_dirty(&mut self, store: &Store<Pod>) {
-        let names = store
-            .state()
-            .iter()
-            .map(|p| p.name_any())
-            .collect::<Vec<_>>();
-        self.dirty_pods.extend(names);
-        self.dirty_pods.extend(self.sent_pods.keys().cloned());
-    }
-
-    fn all_deployments_dirty(&mut self, store: &Store<Deployment>) {
-        let names = store
-            .state()
-            .iter()
-            .map(|d| d.name_any())
-            .collect::<Vec<_>>();
-        self.dirty_deployments.extend(names);
-        self.dirty_deployments
-            .extend(self.sent_deployments.keys().cloned());
-    }
-
-    fn pod(&mut self, ev: watcher::Event<Pod>, store: &Store<Pod>) {
-        match ev {
-            watcher::Event::Apply(p) => {
-                let name = p.name_any();
-                self.gone_pods.remove(&name);
-                self.dirty_pods.insert(name);
-            }
-            watcher::Event::Delete(p) => {
-                let name = p.name_any();
-                self.dirty_pods.remove(&name);
-                self.gone_pods.insert(name);
-            }
-            watcher::Event::InitDone => self.all_pods_dirty(store),
-            watcher::Event::Init | watcher::Event::InitApply(_) => {}
-        }
-    }
-
-    fn deployment(&mut self, ev: watcher::Event<Deployment>, store: &Store<Deployment>) {
-        match ev {
-            watcher::Event::Apply(d) => {
-                let name = d.name_any();
-                self.gone_deployments.remove(&name);
-                self.dirty_deployments.insert(name);
-            }
-            watcher::Event::Delete(d) => {
-                let name = d.name_any();
-                self.dirty_deployments.remove(&name);
-                self.gone_deployments.insert(name);
-            }
-            watcher::Event::InitDone => self.all_deployments_dirty(store),
-            watcher::Event::Init | watcher::Event::InitApply(_) => {}
-        }
-    }
-
-    fn replicaset(
-        &mut self,
-        ev: watcher::Event<ReplicaSet>,
-        pods: &Store<Pod>,
-        deployments: &Store<Deployment>,
-    ) {
-        match ev {
-            watcher::Event::Apply(rs) | watcher::Event::Delete(rs) => {
-                for o in rs.owner_references() {
-                    if o.kind == "Deployment" {
-                        self.dirty_deployments.insert(o.name.clone());
-                        // A rollback renumbers an old ReplicaSet: its pods' revision moves.
-                        let of_it = self.sent_pods.values().filter(|p| p.workload == o.name);
-                        let names: Vec<String> = of_it.map(|p| p.name.clone()).collect();
-                        self.dirty_pods.extend(names);
-                    }
-                }
-            }
-            // Revisions and histories all come from ReplicaSets: a new list may change any.
-            watcher::Event::InitDone => {
-                self.all_deployments_dirty(deployments);
-                self.all_pods_dirty(pods);
-            }
-            watcher::Event::Init | watcher::Event::InitApply(_) => {}
-        }
-    }
-}
-
-/// The stores of one namespace's watches.
-struct Stores {
-    pods: Store<Pod>,
-    deployments: Store<Deployment>,
-    replicasets: Store<ReplicaSet>,
-}
-
 async fn watch_namespace(
     client: Client,
     ns: String,
@@ -491,9 +404,9 @@ async fn watch_namespace(
     tx: mpsc::Sender<Event>,
 ) {
     let wc = watch_config(selector.as_deref(), streaming);
-    let pods: Api<Pod> = Api::namespaced(client.clone(), &ns);
-    let deployments: Api<Deployment> = Api::namespaced(client.clone(), &ns);
-    let replicasets: Api<ReplicaSet> = Api::namespaced(client.clone(), &ns);
+    let pods: Api<Pod> = api(client.clone(), &ns);
+    let deployments: Api<Deployment> = api(client.clone(), &ns);
+    let replicasets: Api<ReplicaSet> = api(client.clone(), &ns);
     let (dep_store, dep_writer) = reflector::store();
     let (rs_store, rs_writer) = reflector::store();
     let stores = Stores {
@@ -527,7 +440,11 @@ async fn watch_namespace(
     );
     let mut changes = std::pin::pin!(changes);
     let mut co = Coalescer::default();
-    let source = format!("kubernetes {ns}");
+    let source = if ns.is_empty() {
+        "kubernetes all namespaces".to_string()
+    } else {
+        format!("kubernetes {ns}")
+    };
     let mut health = Health::default();
     while let Some(change) = changes.next().await {
         let (watch, outcome) = match change {
@@ -554,7 +471,7 @@ async fn watch_namespace(
                 ("", recovered.then_some(Ok(())))
             }
             Change::Flush => {
-                if flush(&mut co, &ns, &stores, &tx).await.is_err() {
+                if flush(&mut co, &stores, &tx).await.is_err() {
                     return;
                 }
                 for watch in health.due() {
@@ -590,68 +507,4 @@ async fn watch_namespace(
             return;
         }
     }
-}
-
-async fn flush(
-    co: &mut Coalescer,
-    ns: &str,
-    stores: &Stores,
-    tx: &mpsc::Sender<Event>,
-) -> Result<(), ()> {
-    let mut out = Vec::new();
-    let rs_revision = |name: &str| {
-        stores
-            .replicasets
-            .get(&ObjectRef::new(name).within(ns))
-            .map_or(0, |rs| revision_of(rs.annotations()))
-    };
-    for name in std::mem::take(&mut co.dirty_pods) {
-        match stores.pods.get(&ObjectRef::new(&name).within(ns)) {
-            Some(p) => {
-                let status = pod_status(&p, rs_revision);
-                if co.sent_pods.get(&name) != Some(&status) {
-                    co.sent_pods.insert(name, status.clone());
-                    out.push(Observation::Pod(status));
-                }
-            }
-            None => {
-                co.gone_pods.insert(name);
-            }
-        }
-    }
-    for name in std::mem::take(&mut co.gone_pods) {
-        if co.sent_pods.remove(&name).is_some() {
-            out.push(Observation::PodGone {
-                namespace: ns.to_string(),
-                name,
-            });
-        }
-    }
-    if !co.dirty_deployments.is_empty() {
-        let sets = stores.replicasets.state();
-        for name in std::mem::take(&mut co.dirty_deployments) {
-            let Some(d) = stores.deployments.get(&ObjectRef::new(&name).within(ns)) else {
-                co.gone_deployments.insert(name);
-                continue;
-            };
-            let status = deployment_status(&d, sets.iter().map(|s| s.as_ref()));
-            if co.sent_deployments.get(&name) != Some(&status) {
-                co.sent_deployments.insert(name, status.clone());
-                out.push(Observation::Deployment(status));
-            }
-        }
-    }
-    for name in std::mem::take(&mut co.gone_deployments) {
-        if co.sent_deployments.remove(&name).is_some() {
-            out.push(Observation::DeploymentGone {
-                namespace: ns.to_string(),
-                name,
-            });
-        }
-    }
-    let now = jiff::Timestamp::now();
-    for obs in out {
-        tx.send(Event::Observed(now, obs)).await.map_err(|_| ())?;
-    }
-    Ok(())
 }

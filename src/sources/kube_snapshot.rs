@@ -22,17 +22,17 @@ pub async fn observations(conn: &Connection) -> anyhow::Result<Vec<Observation>>
     }
     for ns in &conn.namespaces {
         let client = conn.client.clone();
-        let sets = Api::<ReplicaSet>::namespaced(client.clone(), ns)
+        let sets = namespaced::<ReplicaSet>(client.clone(), ns)
             .list(&ListParams::default())
             .await
             .with_context(|| format!("listing replicasets in {ns}"))?
             .items;
-        let deployments = Api::<Deployment>::namespaced(client.clone(), ns)
+        let deployments = namespaced::<Deployment>(client.clone(), ns)
             .list(&lp)
             .await
             .with_context(|| format!("listing deployments in {ns}"))?
             .items;
-        let pods = Api::<Pod>::namespaced(client, ns)
+        let pods = namespaced::<Pod>(client, ns)
             .list(&lp)
             .await
             .with_context(|| format!("listing pods in {ns}"))?
@@ -64,5 +64,17 @@ impl Poller for ClusterRound {
             .await
             .map_err(|e| format!("{e:#}"))?;
         observations(&conn).await.map_err(|e| format!("{e:#}"))
+    }
+}
+
+/// The API of `K` in `ns`; the empty namespace is every namespace (`-A`).
+fn namespaced<K>(client: kube::Client, ns: &str) -> Api<K>
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>,
+{
+    if ns.is_empty() {
+        Api::all(client)
+    } else {
+        Api::namespaced(client, ns)
     }
 }

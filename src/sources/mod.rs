@@ -7,6 +7,7 @@ pub mod drill;
 pub mod health;
 pub mod http;
 pub mod kube;
+mod kube_coalesce;
 pub mod kube_convert;
 pub mod kube_logs;
 pub mod kube_snapshot;

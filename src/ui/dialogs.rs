@@ -220,12 +220,24 @@ fn kill_switch_menu(frame: &mut Frame, area: Rect, app: &App, selected: &usize) 
 }
 
 /// The rollback dialog: the revisions kept, and what the chosen one changes.
-fn rollback_dialog(frame: &mut Frame, area: Rect, app: &App, deployment: &str, selected: &usize) {
+fn rollback_dialog(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    deployment: &crate::app::state::WorkloadKey,
+    selected: &usize,
+) {
     let theme = &app.theme;
     let mut lines = Vec::new();
     if let Some(d) = app.pods.deployment(deployment) {
         lines.push(Line::from(Span::styled(
-            format!("{deployment}: now revision {} ({})", d.revision, d.image),
+            format!(
+                "{}: now revision {} ({})",
+                crate::event::Place::new(&app.caps.context, &deployment.namespace)
+                    .object("deployment", &deployment.name),
+                d.revision,
+                d.image
+            ),
             theme.fg("text").add_modifier(Modifier::BOLD),
         )));
         lines.push(Line::from(""));

@@ -7,6 +7,7 @@
 pub mod fixtures;
 mod logs;
 pub mod store;
+pub mod twins;
 
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};

@@ -69,13 +69,10 @@ impl App {
             .kubernetes
             .as_ref()
             .map_or(2, |k| k.typed_confirm_severity);
-        let typed_required = match (&action, &self.incident) {
-            (
-                Action::Rollback { deployment, .. }
-                | Action::Restart { deployment }
-                | Action::Scale { deployment, .. },
-                Some(inc),
-            ) if inc.severity <= typed_at => Some(deployment.clone()),
+        let typed_required = match (action.deployment_target(), &self.incident) {
+            (Some((deployment, _)), Some(inc)) if inc.severity <= typed_at => {
+                Some(deployment.to_string())
+            }
             _ => None,
         };
         let mut lines = lines;
@@ -117,11 +114,14 @@ impl App {
     /// What an action will change, or why it cannot be done.
     // Long by design: one arm per kind of action, each the exact lines the operator confirms.
     fn describe(&self, action: &Action) -> Result<Vec<String>, String> {
-        let ns = &self.pods.namespace;
-        let deployment = |name: &str| {
-            self.pods.deployment(name).ok_or_else(|| {
+        // The exact object, with all three of context, namespace and name, or why not.
+        let target = self.key_of(action).transpose()?;
+        let what = action.target_text().unwrap_or_default();
+        let deployment = |_: &str| {
+            let key = target.as_ref().ok_or("no deployment named")?;
+            self.pods.deployment(key).ok_or_else(|| {
                 format!(
-                    "no deployment `{name}`; known: {}",
+                    "no {what}; known: {}",
                     self.pods.deployment_names().join(", ")
                 )
             })
@@ -135,6 +135,7 @@ impl App {
             Action::Rollback {
                 deployment: name,
                 revision,
+                ..
             } => {
                 let d = deployment(name)?;
                 let target = match revision {
@@ -153,7 +154,7 @@ impl App {
                     return Err(format!("{name} is already at revision {}", d.revision));
                 }
                 let mut lines = vec![
-                    format!("Roll back deployment {ns}/{name}"),
+                    format!("Roll back {what}"),
                     format!("  from revision {} ({})", d.revision, d.image),
                     format!("    to revision {} ({})", target.revision, target.image),
                     format!(
@@ -177,10 +178,12 @@ impl App {
                 }
                 lines
             }
-            Action::Restart { deployment: name } => {
+            Action::Restart {
+                deployment: name, ..
+            } => {
                 let d = deployment(name)?;
                 vec![
-                    format!("Restart deployment {ns}/{name} (revision {})", d.revision),
+                    format!("Restart {what} (revision {})", d.revision),
                     format!(
                         "All {} pods will be replaced, one at a time, with the same image.",
                         d.replicas
@@ -190,14 +193,12 @@ impl App {
             Action::Scale {
                 deployment: name,
                 replicas,
+                ..
             } => {
                 let d = deployment(name)?;
                 let change = i64::from(*replicas) - i64::from(d.replicas);
                 vec![
-                    format!(
-                        "Scale deployment {ns}/{name} from {} to {replicas} replicas",
-                        d.replicas
-                    ),
+                    format!("Scale {what} from {} to {replicas} replicas", d.replicas),
                     match change {
                         0 => "Nothing changes.".to_string(),
                         c if c > 0 => format!("{c} pods will be added."),

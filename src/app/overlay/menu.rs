@@ -4,6 +4,7 @@ use crate::command::overlay::OverlayAction;
 use crate::event::Action;
 
 use super::{App, Overlay};
+use crate::app::state::WorkloadKey;
 
 impl App {
     pub(super) fn kill_switch_menu_key(
@@ -35,7 +36,7 @@ impl App {
     pub(super) fn rollback_dialog_key(
         &mut self,
         bound: Option<OverlayAction>,
-        deployment: String,
+        deployment: WorkloadKey,
         selected: usize,
     ) -> Option<Overlay> {
         let targets = self.rollback_targets(&deployment);
@@ -46,8 +47,9 @@ impl App {
             Some(OverlayAction::Pick) => {
                 let rev = targets.get(selected)?;
                 let action = Action::Rollback {
-                    deployment,
+                    deployment: deployment.name.clone(),
                     revision: Some(*rev),
+                    place: self.place_of(&deployment),
                 };
                 self.confirm(action);
                 return self.overlay.take();
@@ -61,7 +63,7 @@ impl App {
     }
 
     /// Revisions a deployment can roll back to, newest first (the current one excluded).
-    pub fn rollback_targets(&self, deployment: &str) -> Vec<u64> {
+    pub fn rollback_targets(&self, deployment: &WorkloadKey) -> Vec<u64> {
         self.pods
             .deployment(deployment)
             .map(|d| {

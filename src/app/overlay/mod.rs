@@ -56,7 +56,7 @@ pub enum Overlay {
         selected: usize,
     },
     RollbackDialog {
-        deployment: String,
+        deployment: crate::app::state::WorkloadKey,
         selected: usize,
     },
     /// The drill's scorecard (kept in `App::drill`); leaving it quits when `quit_after`.

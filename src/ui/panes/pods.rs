@@ -33,7 +33,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         .take(height)
         .map(|(i, row)| {
             let line = match row {
-                PodRow::Workload(name, w) => workload_line(app, name, w, width),
+                // Headings name the namespace as soon as two are shown: same names differ.
+                PodRow::Workload(key, w) if app.pods.many_namespaces() => {
+                    workload_line(app, &key.to_string(), w, width)
+                }
+                PodRow::Workload(key, w) => workload_line(app, &key.name, w, width),
                 PodRow::Pod(_, p) => pod_line(app, p, width),
             };
             if i == app.pods.selected {

@@ -1,0 +1,88 @@
+//! Which object a world-changing command acts on, exactly: a deployment is named by the
+//! cockpit's context, its namespace and its name, and a name two namespaces hold is asked
+//! about, never settled by taking the first.
+
+use crate::command::Command;
+use crate::event::{Action, Level, Place};
+
+use super::state::WorkloadKey;
+use super::{App, Overlay};
+
+impl App {
+    /// Where `key` is, with the cluster this cockpit acts on.
+    pub(crate) fn place_of(&self, key: &WorkloadKey) -> Place {
+        Place::new(self.caps.context.clone(), key.namespace.clone())
+    }
+
+    /// The deployment an action names, as the pods pane keys it; an action for another
+    /// cluster than this cockpit's is refused with both names.
+    pub(crate) fn key_of(&self, action: &Action) -> Option<Result<WorkloadKey, String>> {
+        let (name, place) = action.deployment_target()?;
+        if !place.context.is_empty() && place.context != self.caps.context {
+            return Some(Err(format!(
+                "{} is not in this cockpit's context {}",
+                place.object("deployment", name),
+                self.caps.context
+            )));
+        }
+        Some(Ok(WorkloadKey::new(place.namespace.clone(), name)))
+    }
+
+    /// The deployment a command without one acts on: the one selected in the pods pane.
+    fn default_deployment(&self) -> Result<WorkloadKey, String> {
+        match self.pods.selected_workload() {
+            Some(k) if self.pods.deployment(k).is_some() => Ok(k.clone()),
+            _ => Err("select a deployment in the pods pane first (or name it: `ns/name`)".into()),
+        }
+    }
+
+    /// `rollback`, `restart` and `scale`: the named deployment, resolved exactly, or the
+    /// default one; the action then names context, namespace and name.
+    pub(super) fn deployment_command(&mut self, cmd: Command) {
+        let named = match &cmd {
+            Command::Rollback { deployment, .. } | Command::Restart { deployment } => {
+                deployment.clone()
+            }
+            Command::Scale { deployment, .. } => Some(deployment.clone()),
+            _ => return,
+        };
+        let key = match named {
+            Some(text) => self.pods.resolve_deployment(&text),
+            None => self.default_deployment(),
+        };
+        let key = match key {
+            Ok(k) => k,
+            Err(e) => {
+                self.flash(Level::Warn, e);
+                return;
+            }
+        };
+        let place = self.place_of(&key);
+        let deployment = key.name.clone();
+        let action = match cmd {
+            Command::Rollback {
+                revision: None,
+                deployment: None,
+            } => {
+                self.overlay = Some(Overlay::RollbackDialog {
+                    deployment: key,
+                    selected: 0,
+                });
+                return;
+            }
+            Command::Rollback { revision, .. } => Action::Rollback {
+                deployment,
+                revision,
+                place,
+            },
+            Command::Restart { .. } => Action::Restart { deployment, place },
+            Command::Scale { replicas, .. } => Action::Scale {
+                deployment,
+                replicas,
+                place,
+            },
+            _ => return,
+        };
+        self.confirm(action);
+    }
+}
