@@ -141,7 +141,9 @@ impl LogBuffer {
         self.insert(line, true);
     }
 
-    fn insert(&mut self, line: LogLine, marker: bool) {
+    fn insert(&mut self, mut line: LogLine, marker: bool) {
+        // Every source's lines pass here (kube tails, drills, replays): none is kept longer.
+        crate::text::cap_in_place(&mut line.text, crate::text::MAX_LOG_LINE);
         if self.lines.len() == self.capacity
             && let Some(old) = self.lines.pop_front()
         {
