@@ -159,6 +159,8 @@ pub struct KillSwitchConfig {
     pub off: Option<HttpCall>,
     /// `http`: a URL whose JSON or text answer says whether it is on.
     pub status_url: Option<String>,
+    /// `http`: a PEM file of CA certificates to trust besides the system's.
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 impl KillSwitchConfig {
