@@ -9,6 +9,8 @@ use serde::{Deserialize, Deserializer};
 pub const LOG_RATE: (f64, f64) = (0.0, 10_000.0);
 /// Replicas of a deployment.
 pub const REPLICAS: (u32, u32) = (0, 1_000);
+/// Pods of a whole drill (the replicas of every deployment together).
+pub const DRILL_PODS: (u64, u64) = (0, 2_000);
 /// GPUs on one host.
 pub const GPUS_PER_HOST: (u32, u32) = (0, 64);
 /// Crash-looping pods of a fault.

@@ -561,6 +561,20 @@ impl Scenario {
                 ));
             }
         }
+        // Each deployment is bounded; so is the cluster, or a drill of many large
+        // deployments would simulate more pods than a cockpit can follow each second.
+        let pods: u64 = s.deployments.iter().map(|d| u64::from(d.replicas)).sum();
+        let (_, most) = limits::DRILL_PODS;
+        if pods > most {
+            errors.push(FileError::at(
+                path,
+                text,
+                None,
+                format!(
+                    "the deployments have {pods} replicas in all, out of range: allowed 0 to {most}"
+                ),
+            ));
+        }
         errors.extend(crate::drill::library::check_extensions(path, text, &s));
         if errors.is_empty() {
             Ok(s)
