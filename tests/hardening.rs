@@ -504,3 +504,25 @@ fn a_certificate_from_an_unknown_ca_is_refused_with_a_message_that_says_so_and_c
     assert!(!s.contains("not trusted"), "{s}");
     assert!(s.contains("alertmanager"), "{s}");
 }
+
+#[test]
+fn an_oversized_log_line_is_capped_on_its_way_into_the_buffer() {
+    use sitrep::app::logs::LogBuffer;
+    use sitrep::event::LogLine;
+    let mut b = LogBuffer::new(10);
+    let at = jiff::Timestamp::from_second(1_795_000_000).expect("time");
+    b.push(LogLine {
+        at,
+        pod: "api-1".into(),
+        container: "api".into(),
+        text: format!("ERROR {}", "x".repeat(1 << 20)),
+    });
+    let shown = b.window(1)[0].shown(true).to_string();
+    let max = sitrep::text::MAX_LOG_LINE;
+    assert!(shown.len() < max + 64, "{}", shown.len());
+    assert!(
+        shown.ends_with(&format!("… ({} bytes more)", 6 + (1 << 20) - max)),
+        "{}",
+        &shown[shown.len() - 40..]
+    );
+}

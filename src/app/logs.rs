@@ -144,8 +144,11 @@ impl LogBuffer {
         self.insert(line, true);
     }
 
-    /// A line as kept, without its place: text made safe, level and colour slot read.
-    fn stored(&mut self, line: LogLine, marker: bool) -> StoredLine {
+    /// A line as kept, without its place: text capped and made safe, level and colour slot
+    /// read.
+    fn stored(&mut self, mut line: LogLine, marker: bool) -> StoredLine {
+        // Every source's lines pass here (kube tails, Loki, drills, replays): none is kept longer.
+        crate::text::cap_in_place(&mut line.text, crate::text::MAX_LOG_LINE);
         let next_slot = self.pod_slots.len();
         let pod_slot = *self.pod_slots.entry(line.pod.clone()).or_insert(next_slot);
         if self.pod_slots.len() > 4096 {

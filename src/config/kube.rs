@@ -39,15 +39,24 @@ pub struct KubernetesConfig {
     )]
     pub timeout_seconds: u64,
     /// Seconds of history a new log tail starts with at most (`--since`).
-    #[serde(default = "default_since")]
+    #[serde(
+        default = "default_since",
+        deserialize_with = "super::limits::log_since_seconds"
+    )]
     pub log_since_seconds: i64,
     /// Lines of history each container's stream starts with at most (`--tail`), so the first
     /// seconds of a tail are not spent on old lines.
-    #[serde(default = "default_tail_lines")]
+    #[serde(
+        default = "default_tail_lines",
+        deserialize_with = "super::limits::log_tail_lines"
+    )]
     pub log_tail_lines: i64,
     /// Log streams followed at once at most; with more containers than that, the interesting
     /// pods are tailed first and the logs pane says how many of how many.
-    #[serde(default = "default_max_streams")]
+    #[serde(
+        default = "default_max_streams",
+        deserialize_with = "super::limits::max_log_streams"
+    )]
     pub max_log_streams: usize,
     /// Ask for initial lists as a stream of watch events (`sendInitialEvents`, Kubernetes
     /// 1.32+ with the WatchList feature) instead of pages of 500.
@@ -154,6 +163,8 @@ pub struct KillSwitchConfig {
     pub off: Option<HttpCall>,
     /// `http`: a URL whose JSON or text answer says whether it is on.
     pub status_url: Option<String>,
+    /// `http`: a PEM file of CA certificates to trust besides the system's.
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 impl KillSwitchConfig {

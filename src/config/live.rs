@@ -98,8 +98,10 @@ pub struct Endpoint {
     /// Base URL, such as `http://prometheus:9090` or a Thanos/Mimir query front end.
     pub url: Option<String>,
     /// Per-request timeout (default 5s).
+    #[serde(default, deserialize_with = "super::limits::timeout_opt")]
     pub timeout: Option<PromDuration>,
     /// How often to poll (default 15s).
+    #[serde(default, deserialize_with = "super::limits::refresh_opt")]
     pub refresh: Option<PromDuration>,
     /// Name of an environment variable holding a bearer token.
     pub bearer_token_env: Option<String>,
@@ -153,6 +155,7 @@ pub struct SignalConfig {
     #[serde(default)]
     pub direction: Direction,
     /// How often to query (default: the `[prometheus]` refresh).
+    #[serde(default, deserialize_with = "super::limits::refresh_opt")]
     pub refresh: Option<PromDuration>,
     /// `{{service}}` in this signal's queries (default: `[vars] service`).
     pub service: Option<String>,
@@ -197,6 +200,7 @@ pub struct GpusConfig {
     pub enabled: bool,
     /// Label matchers added to every metric, such as `{job="dcgm"}` (without braces is fine).
     pub selector: String,
+    #[serde(deserialize_with = "super::limits::refresh_opt")]
     pub refresh: Option<PromDuration>,
     pub util_metric: String,
     pub temp_metric: String,
@@ -249,8 +253,10 @@ pub struct HealthConfig {
     pub name: String,
     pub url: String,
     /// Probe interval (default 10s).
+    #[serde(default, deserialize_with = "super::limits::refresh_opt")]
     pub interval: Option<PromDuration>,
     /// Per-probe timeout (default 3s).
+    #[serde(default, deserialize_with = "super::limits::timeout_opt")]
     pub timeout: Option<PromDuration>,
     /// Status codes counted as healthy (default: any 2xx).
     #[serde(default)]

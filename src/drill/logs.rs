@@ -10,7 +10,7 @@ use crate::event::{LogLine, Observation};
 impl World {
     fn fill(&mut self, template: &str, latency: f64) -> String {
         self.next_id += 1;
-        template
+        let mut line = template
             .replace(
                 "{latency}",
                 &format!("{:.0}", latency * (0.6 + self.rng.f64() * 0.8)),
@@ -23,7 +23,10 @@ impl World {
                     "{:08x}",
                     self.next_id.wrapping_mul(2_654_435_761) & 0xffff_ffff
                 ),
-            )
+            );
+        // Capped where it is made: a template of placeholders can grow many times over.
+        crate::text::cap_in_place(&mut line, crate::text::MAX_LOG_LINE);
+        line
     }
 
     pub(super) fn logs(&mut self) -> Vec<Observation> {

@@ -98,19 +98,19 @@ pub const BUILTIN_RUNBOOKS: &[(&str, &str)] = &[
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     pub drill: Meta,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "limits::list")]
     pub signals: Vec<SignalSpec>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "limits::list")]
     pub deployments: Vec<DeploymentSpec>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "limits::list")]
     pub gpus: Vec<GpuSpec>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "limits::list")]
     pub alerts: Vec<AlertSpec>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "limits::list")]
     pub kill_switches: Vec<KillSwitchSpec>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "limits::list")]
     pub events: Vec<EventSpec>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "limits::list")]
     pub faults: Vec<FaultSpec>,
     #[serde(default)]
     pub scoring: Scoring,
@@ -174,7 +174,7 @@ pub struct DeploymentSpec {
     /// Nodes the pods are spread over.
     pub nodes: Vec<String>,
     /// Ordinary log lines; `{latency}`, `{tokens}`, `{status}`, `{id}` are filled in.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "limits::log_templates")]
     pub logs: Vec<String>,
     /// Ordinary log lines per simulated second, across the deployment.
     #[serde(default, deserialize_with = "limits::log_rate")]
@@ -327,7 +327,7 @@ pub struct FaultSpec {
     /// A GPU that suffers, and how.
     pub gpu: Option<GpuFault>,
     /// Log lines of the fault, and how many per simulated second at full strength.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "limits::log_templates")]
     pub logs: Vec<String>,
     #[serde(default, deserialize_with = "limits::log_rate")]
     pub log_rate: f64,
@@ -574,6 +574,20 @@ impl Scenario {
                     ),
                 ));
             }
+        }
+        // Each deployment is bounded; so is the cluster, or a drill of many large
+        // deployments would simulate more pods than a cockpit can follow each second.
+        let pods: u64 = s.deployments.iter().map(|d| u64::from(d.replicas)).sum();
+        let (_, most) = limits::DRILL_PODS;
+        if pods > most {
+            errors.push(FileError::at(
+                path,
+                text,
+                None,
+                format!(
+                    "the deployments have {pods} replicas in all, out of range: allowed 0 to {most}"
+                ),
+            ));
         }
         errors.extend(crate::drill::library::check_extensions(path, text, &s));
         if errors.is_empty() {

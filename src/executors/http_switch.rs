@@ -37,6 +37,7 @@ pub async fn call(
         } else {
             "failed"
         };
+        let e = crate::sources::http::chain(&e);
         failed(ActionOutcome::Failed, format!("{what} {why}: {e}"))
     })?;
     let status = resp.status();

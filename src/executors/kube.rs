@@ -65,6 +65,25 @@ pub struct Done {
     pub revisions: Option<(u64, u64)>,
 }
 
+/// The client of `http` kill switches: the shared builder, with every switch's `ca_file`.
+/// Falls back to a default client only if the CAs cannot be loaded; calls then fail with a
+/// message about the certificate rather than sitrep refusing to start.
+fn switch_client(switches: &[KillSwitchConfig], timeout: Duration) -> reqwest::Client {
+    let ca: Vec<&std::path::Path> = switches
+        .iter()
+        .filter_map(|s| s.ca_file.as_deref())
+        .collect();
+    match crate::sources::http::builder(timeout, &ca)
+        .and_then(|b| b.build().map_err(|e| e.to_string()))
+    {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!("kill switch HTTP client: {e}");
+            reqwest::Client::default()
+        }
+    }
+}
+
 impl KubeExecutor {
     /// An executor acting in `namespaces` (kill switches without a namespace use the first).
     /// Deployments are never looked up by name: an action names its namespace and context.
@@ -74,19 +93,15 @@ impl KubeExecutor {
         switches: Vec<KillSwitchConfig>,
         timeout: Duration,
     ) -> KubeExecutor {
+        let http = switch_client(&switches, timeout);
         KubeExecutor {
             client,
             context: String::new(),
             namespaces,
             switches,
+            http,
             timeout,
             user: Default::default(),
-            // Falls back to a default client only if TLS roots cannot be loaded; calls then
-            // fail with a plain error rather than sitrep refusing to start.
-            http: reqwest::Client::builder()
-                .timeout(timeout)
-                .build()
-                .unwrap_or_default(),
         }
     }
 

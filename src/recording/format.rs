@@ -49,6 +49,7 @@ pub struct FileHeader {
     /// The configuration, secrets removed.
     pub config: serde_json::Value,
     /// Seconds of lead-up kept before the incident opened.
+    #[serde(deserialize_with = "crate::config::limits::lead_up_seconds")]
     pub lead_up_seconds: u64,
 }
 

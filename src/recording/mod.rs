@@ -39,8 +39,10 @@ pub struct RecordingConfig {
     /// Record live incidents at all (`--no-record` turns it off for one run).
     pub enabled: bool,
     /// How much lead-up the cockpit keeps in memory before an incident opens.
+    #[serde(deserialize_with = "crate::config::limits::lead_up")]
     pub lead_up: crate::config::PromDuration,
     /// Largest size of one recording, in bytes; past it recording stops with a notice.
+    #[serde(deserialize_with = "crate::config::limits::recording_bytes")]
     pub max_bytes: u64,
     /// Where recordings go (default: `recordings/` in the data dir).
     pub dir: Option<PathBuf>,

@@ -29,14 +29,34 @@ pub fn builder(endpoint: &Endpoint) -> Result<reqwest::ClientBuilder, String> {
         value.set_sensitive(true);
         headers.insert(AUTHORIZATION, value);
     }
+    let ca: Vec<&std::path::Path> = endpoint.ca_file.iter().map(|p| p.as_path()).collect();
+    builder(endpoint.timeout(), &ca)?
+        .default_headers(headers)
+        .build()
+        .map_err(|e| chain(&e))
+}
+
+/// The one way sitrep makes an HTTP client, for every source and executor (Prometheus,
+/// Alertmanager, HTTP kill switches, Loki): `timeout` per request, at most 3 s to connect,
+/// the system's CAs plus those in `ca_files` (PEM bundles), and proxies from the
+/// environment (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`, as curl reads them).
+pub fn builder(
+    timeout: Duration,
+    ca_files: &[&std::path::Path],
+) -> Result<reqwest::ClientBuilder, String> {
     let mut builder = reqwest::Client::builder()
-        .timeout(endpoint.timeout())
-        .connect_timeout(endpoint.timeout().min(Duration::from_secs(3)))
-        .default_headers(headers);
-    if let Some(ca) = &endpoint.ca_file {
+        .timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_secs(3)));
+    for ca in ca_files {
         let pem = std::fs::read(ca).map_err(|e| format!("ca_file {}: {e}", ca.display()))?;
         let certs = reqwest::Certificate::from_pem_bundle(&pem)
             .map_err(|e| format!("ca_file {}: {e}", ca.display()))?;
+        if certs.is_empty() {
+            return Err(format!(
+                "ca_file {}: no PEM certificate in it",
+                ca.display()
+            ));
+        }
         builder = builder.tls_certs_merge(certs);
     }
     Ok(builder)

@@ -18,7 +18,6 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures::{AsyncBufReadExt, TryStreamExt};
 use jiff::Timestamp;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::LogParams;
@@ -599,8 +598,9 @@ impl Stream {
             });
         }
         let mut resume = Resume::new(self.from);
-        let mut lines = reader.lines();
-        while let Ok(Some(line)) = lines.try_next().await {
+        // Bounded: a container printing without newlines cannot fill memory.
+        let mut lines = crate::text::BoundedLines::new(reader, crate::text::MAX_LOG_LINE);
+        while let Ok(Some(line)) = lines.next_line().await {
             let Some((at, text)) = parse_line(&line) else {
                 continue;
             };

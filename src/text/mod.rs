@@ -1,7 +1,9 @@
 //! Text that comes from outside: the one sanitiser ([`sanitize`]) and length caps ([`cap`]).
 
+pub mod lines;
 pub mod sanitize;
 
+pub use lines::BoundedLines;
 pub use sanitize::{Clean, Untrusted, is_bidi, sanitize, sanitize_line};
 
 /// Longest HTTP error body kept, in bytes.
