@@ -470,3 +470,46 @@ async fn the_client_reads_labels_and_loki_error_bodies() {
         "{e}"
     );
 }
+
+#[tokio::test]
+async fn check_asks_loki_for_the_selectors_labels_and_names_the_line() {
+    let loki = LokiServer::start().await;
+    loki.push(&SERVING, ago(60), "INFO x");
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!(
+        "[loki]\nurl = \"{}\"\n\n[loki.workloads.a]\nselector = '{{namespace=\"snapbuilder\", app=\"snapbuilder-serving\"}}'\n\n[loki.workloads.b]\nselector = '{{tier=\"web\", app=\"{{{{workload}}}}\"}}'\n\n[loki.workloads.c]\nselector = '{{app=\"nope\"}}'\n",
+        loki.url
+    );
+    std::fs::write(dir.path().join("config.toml"), config).unwrap();
+    let path = dir.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_sitrep"))
+            .args(["check", "--config", "config.toml"])
+            .current_dir(&path)
+            .env("SITREP_CONFIG_DIR", &path)
+            .env("SITREP_DATA_DIR", &path)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("config.toml:8: loki.workloads.b.selector: label `tier` is unknown to Loki (labels of the last 24h: app, namespace, pod, service_name)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "config.toml:11: loki.workloads.c.selector: no stream of the last 24h has app=\"nope\""
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("workloads.a"), "{text}");
+    assert!(
+        loki.requests()
+            .iter()
+            .any(|r| r.path == "/loki/api/v1/label/app/values")
+    );
+}

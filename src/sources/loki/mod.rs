@@ -3,6 +3,7 @@
 //! (timeouts, auth, CA, tenant) carries all three; the tail's WebSocket is an HTTP/1.1
 //! upgrade of one of its requests, so no second TLS stack is involved.
 
+pub mod check;
 pub mod selector;
 pub mod source;
 
@@ -202,21 +203,18 @@ impl Loki {
             ("limit", limit.to_string()),
             ("direction", dir.to_string()),
         ];
-        let answer: Answer<QueryData> = self.get_json("loki/api/v1/query_range", &params).await?;
-        let data = answer
-            .data
-            .ok_or_else(|| LokiError::Protocol("an answer without data".into()))?;
-        if data.result_type != "streams" {
-            return Err(LokiError::Protocol(format!(
-                "expected log streams, got a {} (a metric query?)",
-                data.result_type
-            )));
+        let res = self
+            .http
+            .get(self.url("loki/api/v1/query_range"))
+            .query(&params)
+            .send()
+            .await
+            .map_err(|e| LokiError::from_reqwest(&e))?;
+        if !res.status().is_success() {
+            return Err(LokiError::from_status(res).await);
         }
-        let streams: Vec<Stream> = serde_json::from_value(data.result)
-            .map_err(|e| LokiError::Protocol(format!("bad streams: {e}")))?;
-        let mut entries = streams_to_entries(streams);
-        entries.sort_by_key(|e| e.at);
-        Ok(entries)
+        let bytes = res.bytes().await.map_err(|e| LokiError::from_reqwest(&e))?;
+        parse_streams(&bytes)
     }
 
     /// The label names Loki knows in `[start, end)`.
@@ -333,6 +331,32 @@ impl Tail {
     }
 }
 
+/// Reads a `query_range` answer of log streams: its entries, oldest first.
+pub fn parse_streams(body: &[u8]) -> Result<Vec<Entry>, LokiError> {
+    #[derive(Deserialize)]
+    struct Data {
+        #[serde(rename = "resultType")]
+        result_type: String,
+        result: serde_json::Value,
+    }
+    let answer: Answer<Data> = serde_json::from_slice(body)
+        .map_err(|e| LokiError::Protocol(format!("bad answer: {e}")))?;
+    let data = answer
+        .data
+        .ok_or_else(|| LokiError::Protocol("an answer without data".into()))?;
+    if data.result_type != "streams" {
+        return Err(LokiError::Protocol(format!(
+            "expected log streams, got a {} (a metric query?)",
+            data.result_type
+        )));
+    }
+    let streams: Vec<Stream> = serde_json::from_value(data.result)
+        .map_err(|e| LokiError::Protocol(format!("bad streams: {e}")))?;
+    let mut entries = streams_to_entries(streams);
+    entries.sort_by_key(|e| e.at);
+    Ok(entries)
+}
+
 /// Reads one tail message: `{"streams": [...], "dropped_entries": [...]}`.
 pub fn parse_tail_message(text: &str) -> Result<TailMessage, LokiError> {
     #[derive(Deserialize)]
@@ -371,13 +395,6 @@ struct Answer<T> {
     #[allow(dead_code)] // read for its shape; an error is a status code, not this field
     status: String,
     data: Option<T>,
-}
-
-#[derive(Deserialize)]
-struct QueryData {
-    #[serde(rename = "resultType")]
-    result_type: String,
-    result: serde_json::Value,
 }
 
 #[derive(Deserialize)]
