@@ -437,6 +437,7 @@ pub fn live(global: &Global) -> anyhow::Result<ExitCode> {
         if let Some(lc) = loki {
             let client =
                 crate::sources::loki::Loki::new(&lc).map_err(|e| anyhow!("[loki]: {e}"))?;
+            tasks.extend(crate::sources::loki::signals::spawn(&config, &client, &tx));
             let h = crate::sources::loki::source::spawn(client, lc, logs.take(), tx.clone());
             tasks.push(h.task);
             logs = Some(h.targets);

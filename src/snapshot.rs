@@ -78,6 +78,9 @@ pub struct Snapshot {
     /// Pods and deployments of the configured namespaces, when a cluster is configured.
     pub pods: Vec<serde_json::Value>,
     pub deployments: Vec<serde_json::Value>,
+    /// The last error lines of each workload, from Loki (with `[loki]`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub log_errors: Vec<crate::sources::loki::snapshot::WorkloadErrors>,
     /// Sources that failed (signals carry their own error too).
     pub errors: Vec<Failure>,
     /// Sources asked, for the exit status.
@@ -114,6 +117,7 @@ pub async fn take(config: &Config) -> Snapshot {
         health: Vec::new(),
         pods: Vec::new(),
         deployments: Vec::new(),
+        log_errors: Vec::new(),
         errors: Vec::new(),
         sources: 0,
     };
@@ -409,6 +413,7 @@ pub fn markdown(s: &Snapshot) -> String {
         out.push_str(&parts.join(", "));
         out.push('\n');
     }
+    out.push_str(&crate::sources::loki::snapshot::markdown(&s.log_errors));
     // Probes that got no answer are already on the health line.
     let errors: Vec<&Failure> = s
         .errors
@@ -492,6 +497,19 @@ pub fn run(
                 Err(e) => snap.errors.push(Failure {
                     source: "kubernetes".into(),
                     error: format!("{e:#}"),
+                }),
+            }
+        }
+        if let Some(lc) = s.config.loki.as_ref().filter(|l| l.url().is_some()) {
+            use crate::sources::loki::snapshot as loki;
+            snap.sources += 1;
+            let ns = s.config.vars.namespace.as_deref();
+            let workloads = loki::workloads_of(&snap.deployments, lc, ns);
+            match loki::error_lines(lc, &workloads).await {
+                Ok(errors) => snap.log_errors = errors,
+                Err(error) => snap.errors.push(Failure {
+                    source: "loki".into(),
+                    error,
                 }),
             }
         }

@@ -5,6 +5,8 @@
 
 pub mod check;
 pub mod selector;
+pub mod signals;
+pub mod snapshot;
 pub mod source;
 
 use std::collections::BTreeMap;
@@ -215,6 +217,49 @@ impl Loki {
         }
         let bytes = res.bytes().await.map_err(|e| LokiError::from_reqwest(&e))?;
         parse_streams(&bytes)
+    }
+
+    /// A LogQL metric query now: the first series' value, `None` when no series matched.
+    pub async fn instant(&self, query: &str) -> Result<Option<f64>, LokiError> {
+        #[derive(Deserialize)]
+        struct Data {
+            #[serde(rename = "resultType")]
+            result_type: String,
+            result: serde_json::Value,
+        }
+        #[derive(Deserialize)]
+        struct Sample {
+            value: (serde_json::Value, String),
+        }
+        let params = [
+            ("query", query.to_string()),
+            ("time", nanos(Timestamp::now())),
+        ];
+        let answer: Answer<Data> = self.get_json("loki/api/v1/query", &params).await?;
+        let data = answer
+            .data
+            .ok_or_else(|| LokiError::Protocol("an answer without data".into()))?;
+        let value = match data.result_type.as_str() {
+            "vector" => serde_json::from_value::<Vec<Sample>>(data.result)
+                .map_err(|e| LokiError::Protocol(format!("bad vector: {e}")))?
+                .into_iter()
+                .next()
+                .map(|s| s.value.1),
+            "scalar" => serde_json::from_value::<(serde_json::Value, String)>(data.result)
+                .map(|(_, v)| Some(v))
+                .map_err(|e| LokiError::Protocol(format!("bad scalar: {e}")))?,
+            other => {
+                return Err(LokiError::Protocol(format!(
+                    "expected a number, got a {other} (a log query? signals need a metric query)"
+                )));
+            }
+        };
+        value
+            .map(|v| {
+                v.parse::<f64>()
+                    .map_err(|_| LokiError::Protocol(format!("not a number: {v}")))
+            })
+            .transpose()
     }
 
     /// The label names Loki knows in `[start, end)`.
