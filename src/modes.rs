@@ -128,13 +128,25 @@ pub fn check(global: &Global) -> anyhow::Result<ExitCode> {
         Ok(s) => {
             // A query Prometheus cannot parse is a config error, named by its signal.
             let problems = crate::sources::prometheus::check_queries_blocking(&s.config);
-            if !problems.is_empty() {
+            // A selector whose labels Loki has never seen can never match.
+            let loki_problems = s
+                .config
+                .loki
+                .as_ref()
+                .map(crate::sources::loki::check::check_selectors_blocking)
+                .unwrap_or_default();
+            if !problems.is_empty() || !loki_problems.is_empty() {
                 let file = s
                     .config_path
                     .as_ref()
                     .map_or("config".into(), |p| p.display().to_string());
                 for p in problems {
                     out.push_str(&format!("{file}: {p}\n"));
+                }
+                let path = s.config_path.clone().unwrap_or_else(|| "config".into());
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                for (span, p) in loki_problems {
+                    out.push_str(&format!("{}\n", FileError::at(&path, &text, span, p)));
                 }
                 ExitCode::from(1)
             } else {
@@ -428,6 +440,9 @@ pub fn live(global: &Global) -> anyhow::Result<ExitCode> {
         if let Some(lc) = loki {
             let client =
                 crate::sources::loki::Loki::new(&lc).map_err(|e| anyhow!("[loki]: {e}"))?;
+            let mut spawner = crate::sources::poll::Spawner::new(tx.clone());
+            crate::sources::loki::signals::start(&config, &client, &mut spawner);
+            tasks.extend(spawner.tasks);
             let h = crate::sources::loki::source::spawn(client, lc, logs.take(), tx.clone());
             tasks.push(h.task);
             logs = Some(h.targets);

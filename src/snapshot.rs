@@ -85,6 +85,9 @@ pub struct Snapshot {
     /// Pods and deployments of the configured namespaces, when a cluster is configured.
     pub pods: Vec<serde_json::Value>,
     pub deployments: Vec<serde_json::Value>,
+    /// The last error lines of each workload, from Loki (with `[loki]`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub log_errors: Vec<crate::sources::loki::snapshot::WorkloadErrors>,
     /// Sources that failed (signals carry their own error too).
     pub errors: Vec<Failure>,
     /// Sources asked, for the exit status.
@@ -128,7 +131,14 @@ pub async fn take(config: &Config, kube: Option<KubernetesConfig>) -> anyhow::Re
             ClusterRound(kube),
         );
     }
-    let sources = round.sources;
+    let loki = config.loki.as_ref().filter(|l| l.url().is_some());
+    if let Some(lc) = loki {
+        match crate::sources::loki::Loki::new(lc) {
+            Ok(client) => crate::sources::loki::signals::start(config, &client, &mut round),
+            Err(e) => round.failed("loki", e),
+        }
+    }
+    let mut sources = round.sources;
     let observations = round.finish().await;
     let taken_at = Timestamp::now();
     let mut app = headless(config, taken_at)?;
@@ -136,7 +146,23 @@ pub async fn take(config: &Config, kube: Option<KubernetesConfig>) -> anyhow::Re
         // What the cockpit would do about it (journal an alert, say) is not a snapshot's job.
         let _effects = app.update(Event::Observed(taken_at, obs));
     }
-    Ok(Snapshot::of(&app, sources))
+    let mut snap = Snapshot::of(&app, sources);
+    // The last error lines of each workload the cluster showed, from the log store.
+    if let Some(lc) = loki {
+        use crate::sources::loki::snapshot as loki;
+        sources += 1;
+        snap.sources = sources;
+        let ns = config.vars.namespace.as_deref();
+        let workloads = loki::workloads_of(&snap.deployments, lc, ns);
+        match loki::error_lines(lc, &workloads).await {
+            Ok(errors) => snap.log_errors = errors,
+            Err(error) => snap.errors.push(Failure {
+                source: "loki".into(),
+                error,
+            }),
+        }
+    }
+    Ok(snap)
 }
 
 /// A cockpit with the config and the built-in keymap and theme, for folding into.
@@ -266,6 +292,7 @@ impl Snapshot {
             health,
             pods,
             deployments,
+            log_errors: Vec::new(),
             errors,
             sources,
         }
@@ -406,6 +433,7 @@ pub fn markdown(s: &Snapshot) -> String {
         out.push_str(&parts.join(", "));
         out.push('\n');
     }
+    out.push_str(&crate::sources::loki::snapshot::markdown(&s.log_errors));
     // Probes that got no answer are already on the health line.
     let errors: Vec<&Failure> = s
         .errors

@@ -114,6 +114,7 @@ fn record(path: &Path) {
             let action = Action::Rollback {
                 deployment: "snapbuilder-serving".into(),
                 revision: None,
+                place: sitrep::event::Place::new("prod", "snapbuilder"),
             };
             w.append(&Record::Command {
                 at: now,

@@ -107,8 +107,11 @@ async fn tailed(rx: &mut mpsc::Receiver<Event>, n: usize, secs: u64) -> Vec<LogL
         let Ok(Some(ev)) = tokio::time::timeout_at(deadline, rx.recv()).await else {
             break;
         };
-        if let Event::Observed(_, Observation::Logs(lines)) = ev {
-            out.extend(lines);
+        match ev {
+            Event::Observed(_, Observation::Logs(lines)) => out.extend(lines),
+            // A reopened tail's catch-up comes as a page, merged without repeats.
+            Event::Observed(_, Observation::LogHistory(h)) => out.extend(h.lines),
+            _ => {}
         }
     }
     out
@@ -469,4 +472,213 @@ async fn the_client_reads_labels_and_loki_error_bodies() {
         e.to_string().contains("end timestamp must not be before"),
         "{e}"
     );
+}
+
+#[tokio::test]
+async fn check_asks_loki_for_the_selectors_labels_and_names_the_line() {
+    let loki = LokiServer::start().await;
+    loki.push(&SERVING, ago(60), "INFO x");
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!(
+        "[loki]\nurl = \"{}\"\n\n[loki.workloads.a]\nselector = '{{namespace=\"snapbuilder\", app=\"snapbuilder-serving\"}}'\n\n[loki.workloads.b]\nselector = '{{tier=\"web\", app=\"{{{{workload}}}}\"}}'\n\n[loki.workloads.c]\nselector = '{{app=\"nope\"}}'\n",
+        loki.url
+    );
+    std::fs::write(dir.path().join("config.toml"), config).unwrap();
+    let path = dir.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_sitrep"))
+            .args(["check", "--config", "config.toml"])
+            .current_dir(&path)
+            .env("SITREP_CONFIG_DIR", &path)
+            .env("SITREP_DATA_DIR", &path)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("config.toml:8: loki.workloads.b.selector: label `tier` is unknown to Loki (labels of the last 24h: app, namespace, pod, service_name)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "config.toml:11: loki.workloads.c.selector: no stream of the last 24h has app=\"nope\""
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("workloads.a"), "{text}");
+    assert!(
+        loki.requests()
+            .iter()
+            .any(|r| r.path == "/loki/api/v1/label/app/values")
+    );
+}
+
+#[tokio::test]
+async fn snapshot_carries_each_workloads_last_error_lines() {
+    let loki = LokiServer::start().await;
+    for i in 0..40 {
+        let text = if i % 4 == 0 {
+            format!("ERROR upstream timeout seq={i}")
+        } else {
+            format!("INFO ok seq={i}")
+        };
+        loki.push(&SERVING, ago(400 - i * 5), &text);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!(
+        "[vars]\nnamespace = \"snapbuilder\"\n\n[loki]\nurl = \"{}\"\n\n[loki.workloads.snapbuilder-serving]\nbackend = \"loki\"\n",
+        loki.url
+    );
+    std::fs::write(dir.path().join("config.toml"), config).unwrap();
+    let path = dir.path().to_path_buf();
+    let run = |format: &'static str| {
+        let path = path.clone();
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_sitrep"))
+                .args(["snapshot", "--config", "config.toml", "--format", format])
+                .current_dir(&path)
+                .env("SITREP_CONFIG_DIR", &path)
+                .env("SITREP_DATA_DIR", &path)
+                .env("KUBECONFIG", path.join("none"))
+                .output()
+                .unwrap()
+        })
+    };
+    let out = run("json").await.unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let w = &v["log_errors"][0];
+    assert_eq!(w["workload"], "snapbuilder-serving");
+    let lines: Vec<String> = w["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["text"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(lines.len(), 10, "the last ten error lines");
+    assert_eq!(lines.last().unwrap(), "ERROR upstream timeout seq=36");
+    assert!(lines.iter().all(|l| l.starts_with("ERROR")));
+    let out = run("md").await.unwrap();
+    let md = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(md.contains("**Recent error lines (Loki):**"), "{md}");
+    assert!(
+        md.contains("snapbuilder-serving-7cf6b6ddf5-lngkm ERROR upstream timeout seq=36"),
+        "{md}"
+    );
+}
+
+#[tokio::test]
+async fn a_logql_metric_query_is_a_signal() {
+    let loki = LokiServer::start().await;
+    for i in 0..30 {
+        let text = if i % 3 == 0 { "ERROR boom" } else { "INFO ok" };
+        loki.push(&SERVING, ago(50 - i), text);
+    }
+    let text = format!(
+        "[loki]\nurl = \"{}\"\n\n[[signals]]\nname = \"error logs\"\nsource = \"loki\"\nunit = \"count\"\nquery = 'sum(count_over_time({{namespace=\"{{{{namespace}}}}\", app=\"snapbuilder-serving\"}} |= \"ERROR\" [1m]))'\nnamespace = \"snapbuilder\"\n\n[[signals]]\nname = \"quiet\"\nsource = \"loki\"\nquery = 'sum(rate({{app=\"nothing\"}} [1m]))'\n",
+        loki.url
+    );
+    let config = sitrep::config::Config::parse(std::path::Path::new("c.toml"), &text).unwrap();
+    let client = Loki::new(config.loki.as_ref().unwrap()).unwrap();
+    let (tx, mut rx) = mpsc::channel(64);
+    let mut spawner = sitrep::sources::poll::Spawner::new(tx.clone());
+    sitrep::sources::loki::signals::start(&config, &client, &mut spawner);
+    let tasks = spawner.tasks;
+    assert_eq!(tasks.len(), 2);
+    let (mut value, mut no_data) = (None, None);
+    while value.is_none() || no_data.is_none() {
+        next(&mut rx, 10, |o| {
+            match o {
+                Observation::Signal { name, value: v } if name == "error logs" => value = v,
+                Observation::SignalNoData { name, query } if name == "quiet" => {
+                    no_data = Some(query)
+                }
+                _ => return None,
+            }
+            Some(())
+        })
+        .await;
+    }
+    assert_eq!(value, Some(10.0));
+    assert_eq!(no_data.unwrap(), r#"sum(rate({app="nothing"} [1m]))"#);
+    let asked = loki
+        .requests()
+        .into_iter()
+        .find(|r| r.path == "/loki/api/v1/query")
+        .unwrap();
+    assert!(
+        asked.params["query"].contains(r#"namespace="snapbuilder""#),
+        "{asked:?}"
+    );
+    // A log query where a number is wanted: Loki's own refusal, as the signal's error.
+    let e = client.instant(r#"{app="x"}"#).await.unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("log queries are not supported as an instant query type")
+    );
+}
+
+/// Feeds the source's observations into `app` for `ms`, as the runtime does.
+async fn pump(app: &mut sitrep::app::App, rx: &mut mpsc::Receiver<Event>, ms: u64) {
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(ms);
+    while let Ok(Some(ev)) = tokio::time::timeout_at(deadline, rx.recv()).await {
+        app.update(ev);
+    }
+}
+
+/// Hands the cockpit's log effects to the source, as the runtime does.
+async fn route(effects: Vec<sitrep::app::Effect>, h: &Handles) {
+    for e in effects {
+        match e {
+            sitrep::app::Effect::TailLogs(t) => h.targets.send(t).await.unwrap(),
+            sitrep::app::Effect::QueryLogs(q) => h.queries.send(q).await.unwrap(),
+            _ => {}
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_cockpit_shows_lokis_history_and_says_where_it_came_from() {
+    let loki = LokiServer::start().await;
+    for i in 0..60 {
+        let level = if i % 6 == 0 { "ERROR" } else { "INFO" };
+        loki.push(
+            &INGEST,
+            ago(300 - i * 5),
+            &format!("{level} batch committed seq={i}"),
+        );
+    }
+    let (h, mut rx) = start(&loki.url, None);
+    let mut app = sitrep::app::sample::drill_app(5);
+    app.caps = sitrep::app::Capabilities::live("c", "snapbuilder");
+    app.caps.log_history = true;
+    app.alerts = Default::default();
+    let effects = app.run(sitrep::command::Command::Focus(
+        sitrep::command::FocusTarget::Pane(sitrep::command::Pane::Logs),
+    ));
+    route(effects, &h).await;
+    pump(&mut app, &mut rx, 1_000).await;
+    assert_eq!(app.logs.len(), 60, "the history filled the pane");
+    let screen = sitrep::ui::render_text(&app, 200, 60);
+    assert!(screen.contains("batch committed seq=59"), "{screen}");
+    let title = sitrep::ui::panes::logs::title(&app);
+    assert!(title.contains("from loki"), "{title}");
+    assert!(title.contains("snapbuilder-ingest: all pods"), "{title}");
+    // The filter runs in Loki, and the title says so.
+    let effects = app.run(sitrep::command::Command::Filter(Some("ERROR".into())));
+    route(effects, &h).await;
+    pump(&mut app, &mut rx, 1_000).await;
+    let title = sitrep::ui::panes::logs::title(&app);
+    assert!(title.contains("filter on loki |= \"ERROR\""), "{title}");
+    assert_eq!(app.logs.visible_len(), 10);
+    assert_eq!(app.logs.len(), 10, "only matches came from Loki");
 }

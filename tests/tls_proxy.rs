@@ -159,7 +159,7 @@ fn http_kill_switches_use_the_shared_builder_and_its_ca_file() {
         url: format!("https://127.0.0.1:{}/flags/reads", server.1),
         ..Default::default()
     };
-    let plain = sitrep::sources::http::builder(Duration::from_secs(5), &[])
+    let plain = sitrep::sources::http::base(Duration::from_secs(5), &[])
         .expect("builder")
         .build()
         .expect("client");
@@ -174,7 +174,7 @@ fn http_kill_switches_use_the_shared_builder_and_its_ca_file() {
         e.detail
     );
     let ca = d.join("ca.pem");
-    let trusting = sitrep::sources::http::builder(Duration::from_secs(5), &[ca.as_path()])
+    let trusting = sitrep::sources::http::base(Duration::from_secs(5), &[ca.as_path()])
         .expect("builder")
         .build()
         .expect("client");

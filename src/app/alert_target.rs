@@ -8,14 +8,22 @@ use jiff::Timestamp;
 
 use crate::event::{AlertStatus, DeploymentStatus};
 
-use super::state::PodsState;
+use super::state::{PodsState, WorkloadKey};
 
 /// The workloads (deployments) an alert names, best first: its `deployment`, `workload`,
-/// `service`, `app`, `job` or `container` label when that names a known workload, else the
-/// longest known workload name its summary or description mentions.
-pub fn alert_workloads(alert: &AlertStatus, pods: &PodsState) -> Vec<String> {
-    let known = |n: &str| pods.workloads.contains_key(n);
-    let mut out: Vec<String> = Vec::new();
+/// `service`, `app`, `job` or `container` label when that names a known workload (in the
+/// alert's `namespace` when it has one), else the longest known workload name its summary
+/// or description mentions.
+pub fn alert_workloads(alert: &AlertStatus, pods: &PodsState) -> Vec<WorkloadKey> {
+    let ns = alert.labels.get("namespace");
+    let known = |name: &str| -> Vec<WorkloadKey> {
+        pods.workloads
+            .keys()
+            .filter(|k| k.name == name && ns.is_none_or(|n| *n == k.namespace))
+            .cloned()
+            .collect()
+    };
+    let mut out: Vec<WorkloadKey> = Vec::new();
     for key in [
         "deployment",
         "workload",
@@ -24,21 +32,22 @@ pub fn alert_workloads(alert: &AlertStatus, pods: &PodsState) -> Vec<String> {
         "job",
         "container",
     ] {
-        if let Some(v) = alert.labels.get(key)
-            && known(v)
-            && !out.contains(v)
-        {
-            out.push(v.clone());
+        if let Some(v) = alert.labels.get(key) {
+            for k in known(v) {
+                if !out.contains(&k) {
+                    out.push(k);
+                }
+            }
         }
     }
     if out.is_empty() {
         let text = format!("{} {}", alert.summary, alert.description);
-        let mut named: Vec<&String> = pods
+        let mut named: Vec<&WorkloadKey> = pods
             .workloads
             .keys()
-            .filter(|n| text.contains(n.as_str()))
+            .filter(|k| ns.is_none_or(|n| *n == k.namespace) && text.contains(k.name.as_str()))
             .collect();
-        named.sort_by_key(|n| std::cmp::Reverse(n.len()));
+        named.sort_by_key(|k| std::cmp::Reverse(k.name.len()));
         out.extend(named.into_iter().cloned());
     }
     out
@@ -64,7 +73,7 @@ pub fn stable_revision(d: &DeploymentStatus, before: Option<Timestamp>) -> Optio
 }
 
 /// A pod of the workload that serves: ready first, then running, by name.
-pub fn serving_pod(pods: &PodsState, workload: &str) -> Option<String> {
+pub fn serving_pod(pods: &PodsState, workload: &WorkloadKey) -> Option<String> {
     let w = pods.workloads.get(workload)?;
     w.pods
         .values()

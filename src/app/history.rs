@@ -25,6 +25,13 @@ pub struct LogSourceState {
 }
 
 impl LogSourceState {
+    /// A new target: what was asked for the last one no longer applies.
+    pub fn forget_pages(&mut self) {
+        self.pending_older = false;
+        self.complete = false;
+        self.pending_at = None;
+    }
+
     /// The title's words: `loki`, `filter on loki |= "ERROR"`, the problem, `loading older…`.
     pub fn describe(&self) -> Vec<String> {
         let mut parts = Vec::new();

@@ -9,7 +9,7 @@ use crate::journal::Kind;
 use crate::runbook::native::{Native, NativeStep, Recognised, recognise};
 
 use super::alert_target::{alert_workloads, serving_pod, stable_revision};
-use super::state::PodRow;
+use super::state::{PodRow, WorkloadKey};
 use super::{App, LineInput, Overlay};
 
 /// What `x` does with one runbook command.
@@ -41,13 +41,41 @@ fn hole_name(hole: &str) -> String {
         .replace(['_', ' '], "-")
 }
 
+/// The command line the action `command` asks for will report when it is done (the
+/// deployment by name, as `Action::command_line` gives it; its namespace is in its place).
+fn expected_line(command: &Command) -> Option<String> {
+    let name = |d: &str| d.rsplit('/').next().unwrap_or(d).to_string();
+    Some(match command {
+        Command::KillSwitch {
+            name: Some(n),
+            on: Some(on),
+        } => format!("kill-switch {n} {}", if *on { "on" } else { "off" }),
+        Command::Rollback {
+            deployment: Some(d),
+            revision: Some(r),
+        } => format!("rollback {} {r}", name(d)),
+        Command::Rollback {
+            deployment: Some(d),
+            revision: None,
+        } => format!("rollback {}", name(d)),
+        Command::Restart {
+            deployment: Some(d),
+        } => format!("restart {}", name(d)),
+        Command::Scale {
+            deployment,
+            replicas,
+        } => format!("scale {} {replicas}", name(deployment)),
+        _ => return None,
+    })
+}
+
 impl App {
     /// The workload the context is about: the selected alert's, else the pods pane's.
-    fn context_workload(&self) -> Option<String> {
+    fn context_workload(&self) -> Option<WorkloadKey> {
         self.alerts
             .selected()
             .and_then(|a| alert_workloads(&a.status, &self.pods).into_iter().next())
-            .or_else(|| self.pods.selected_workload().map(str::to_string))
+            .or_else(|| self.pods.selected_workload().cloned())
     }
 
     /// What the cockpit can put in a placeholder now, for a command about `deployment`.
@@ -63,16 +91,17 @@ impl App {
                     self.pods
                         .workloads
                         .keys()
-                        .find(|n| n.contains("serving"))
+                        .find(|k| k.name.contains("serving"))
                         .cloned()
                 })?;
                 serving_pod(&self.pods, &workload)
             }
             "stable-revision" | "previous-revision" | "last-good-revision" | "good-revision"
             | "revision" => {
-                let name = deployment
-                    .map(str::to_string)
-                    .or_else(|| self.context_workload())?;
+                let name = match deployment {
+                    Some(text) => self.pods.resolve_deployment(text).ok()?,
+                    None => self.context_workload()?,
+                };
                 let d = self.pods.deployment(&name)?;
                 let since = self
                     .alerts
@@ -84,7 +113,9 @@ impl App {
             "namespace" | "ns" => {
                 (!self.pods.namespace.is_empty()).then(|| self.pods.namespace.clone())
             }
-            "deployment" | "deployment-name" | "service" | "workload" => self.context_workload(),
+            "deployment" | "deployment-name" | "service" | "workload" => {
+                self.context_workload().map(|k| k.name)
+            }
             "node-name" | "node" => selected_pod.map(|p| p.node.clone()),
             _ => None,
         }
@@ -226,9 +257,7 @@ impl App {
             .cloned();
         match plan {
             Some(StepPlan::Native { command, line }) => {
-                let expect = command
-                    .action()
-                    .map_or_else(|| line.clone(), |a| a.command_line());
+                let expect = expected_line(&command).unwrap_or_else(|| line.clone());
                 if let Some(c) = &mut self.checklist {
                     c.pending = Some(PendingStep { key, expect });
                 }
@@ -394,6 +423,10 @@ mod tests {
         let want = Action::Rollback {
             deployment: "snapbuilder-serving".into(),
             revision: None,
+            place: crate::event::Place::new(
+                crate::app::capabilities::SANDBOX_CONTEXT,
+                "snapbuilder",
+            ),
         };
         assert_eq!(effects, [Effect::Preview(want.clone())]);
         let Some(Overlay::Confirm {
@@ -444,6 +477,10 @@ mod tests {
             action: Action::Rollback {
                 deployment: "snapbuilder-serving".into(),
                 revision: None,
+                place: crate::event::Place::new(
+                    crate::app::capabilities::SANDBOX_CONTEXT,
+                    "snapbuilder",
+                ),
             },
             outcome: crate::event::ActionOutcome::Refused,
             detail: "forbidden".into(),

@@ -247,6 +247,7 @@ impl App {
         fresh.wrap = self.logs.wrap;
         fresh.raw = self.logs.raw;
         self.logs = fresh;
+        self.log_source.forget_pages();
         self.emit(Effect::TailLogs(target));
     }
 

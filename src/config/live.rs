@@ -163,6 +163,19 @@ pub struct SignalConfig {
     pub namespace: Option<String>,
     /// An error budget to track beside the value.
     pub slo: Option<SloConfig>,
+    /// Where the query runs: `prometheus` (PromQL, the default) or `loki` (a LogQL metric
+    /// query, `sum(rate({app="x"} |= "ERROR" [1m]))`, through `[loki]`).
+    #[serde(default)]
+    pub source: SignalSource,
+}
+
+/// Which query API answers a signal.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SignalSource {
+    #[default]
+    Prometheus,
+    Loki,
 }
 
 fn default_unit() -> String {

@@ -239,6 +239,33 @@ impl LokiConfig {
     }
 }
 
+/// `[[signals]]` with `source = "loki"` need `[loki]` and take no SLO (its burn rates are
+/// PromQL over long windows).
+pub fn validate_signals(config: &super::Config, path: &Path, text: &str) -> Vec<FileError> {
+    let has_loki = config.loki.as_ref().is_some_and(|l| l.url().is_some());
+    let at = |name: &str| text.find(&format!("\"{name}\"")).map(|i| i..i + 1);
+    config
+        .signals
+        .iter()
+        .filter(|s| s.source == super::live::SignalSource::Loki)
+        .filter_map(|s| {
+            let problem = if !has_loki {
+                "has source = \"loki\" but [loki] has no url"
+            } else if s.slo.is_some() {
+                "a LogQL signal takes no [signals.slo]"
+            } else {
+                return None;
+            };
+            Some(FileError::at(
+                path,
+                text,
+                at(&s.name),
+                format!("signal `{}` {problem}", s.name),
+            ))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -276,6 +303,23 @@ backend = "loki"
                 .to_string(),
             r#"{namespace="prod", app="serving", tier!="canary"}"#
         );
+    }
+
+    #[test]
+    fn a_logql_signal_needs_loki() {
+        let text = "[[signals]]\nname = \"error logs\"\nsource = \"loki\"\nquery = 'sum(rate({app=\"x\"} |= \"ERROR\" [1m]))'\n";
+        let e = Config::parse(Path::new("c.toml"), text)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with(
+                "c.toml:2: signal `error logs` has source = \"loki\" but [loki] has no url"
+            ),
+            "{e}"
+        );
+        let ok = format!("[loki]\nurl = \"http://l:3100\"\n{text}");
+        let c = Config::parse(Path::new("c.toml"), &ok).unwrap();
+        assert_eq!(c.signals[0].source, crate::config::live::SignalSource::Loki);
     }
 
     #[test]

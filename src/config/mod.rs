@@ -255,6 +255,7 @@ impl Config {
         if let Some(l) = &config.loki {
             errors.extend(l.validate(path, text));
         }
+        errors.extend(loki::validate_signals(&config, path, text));
         if let Some(problem) = config.kill_switches.iter().find_map(|k| k.problem()) {
             errors.push(FileError::at(path, text, None, problem));
         }

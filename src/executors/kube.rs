@@ -73,7 +73,7 @@ fn switch_client(switches: &[KillSwitchConfig], timeout: Duration) -> reqwest::C
         .iter()
         .filter_map(|s| s.ca_file.as_deref())
         .collect();
-    match crate::sources::http::builder(timeout, &ca)
+    match crate::sources::http::base(timeout, &ca)
         .and_then(|b| b.build().map_err(|e| e.to_string()))
     {
         Ok(c) => c,

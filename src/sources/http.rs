@@ -30,17 +30,14 @@ pub fn builder(endpoint: &Endpoint) -> Result<reqwest::ClientBuilder, String> {
         headers.insert(AUTHORIZATION, value);
     }
     let ca: Vec<&std::path::Path> = endpoint.ca_file.iter().map(|p| p.as_path()).collect();
-    builder(endpoint.timeout(), &ca)?
-        .default_headers(headers)
-        .build()
-        .map_err(|e| chain(&e))
+    Ok(base(endpoint.timeout(), &ca)?.default_headers(headers))
 }
 
 /// The one way sitrep makes an HTTP client, for every source and executor (Prometheus,
 /// Alertmanager, HTTP kill switches, Loki): `timeout` per request, at most 3 s to connect,
 /// the system's CAs plus those in `ca_files` (PEM bundles), and proxies from the
 /// environment (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`, `NO_PROXY`, as curl reads them).
-pub fn builder(
+pub fn base(
     timeout: Duration,
     ca_files: &[&std::path::Path],
 ) -> Result<reqwest::ClientBuilder, String> {

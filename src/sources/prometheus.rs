@@ -337,7 +337,12 @@ pub fn start(config: &Config, width: SparkWidth, runner: &mut impl Runner) -> Re
             .as_ref()
             .map(|e| e.refresh())
             .unwrap_or(Duration::from_secs(15));
-        for s in &config.signals {
+        // LogQL signals are Loki's (sources/loki/signals.rs).
+        let promql = config
+            .signals
+            .iter()
+            .filter(|s| s.source == crate::config::live::SignalSource::Prometheus);
+        for s in promql {
             runner.announce(Observation::SignalDefined(signal_def(s)));
             let poller = SignalPoller {
                 prom: prom.clone(),
@@ -375,7 +380,11 @@ pub async fn check_queries(config: &Config) -> Vec<String> {
         return Vec::new();
     }
     let mut problems = Vec::new();
-    for s in &config.signals {
+    let promql = config
+        .signals
+        .iter()
+        .filter(|s| s.source == crate::config::live::SignalSource::Prometheus);
+    for s in promql {
         for (q, window) in config.signal_queries(s) {
             let Ok(q) = signal_query(config, s, &q, window) else {
                 continue;

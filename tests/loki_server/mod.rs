@@ -185,6 +185,7 @@ impl LokiServer {
         }
         match path.as_str() {
             "/loki/api/v1/query_range" => self.query_range(&params, &faults),
+            "/loki/api/v1/query" => self.instant(&params),
             "/loki/api/v1/labels" => {
                 let names: std::collections::BTreeSet<String> = self
                     .state
@@ -317,6 +318,62 @@ impl LokiServer {
                 "stats": {"summary": {"totalEntriesReturned": 0, "execTime": 0.001}},
             }
         }))
+    }
+
+    /// `sum(rate(SELECTOR FILTERS [W]))` and `sum(count_over_time(…))` at `time`; a log
+    /// query is refused as Loki refuses it.
+    fn instant(&self, params: &BTreeMap<String, String>) -> Response<Body> {
+        let query = params.get("query").map(String::as_str).unwrap_or("");
+        let re = regex::Regex::new(
+            r"^sum\s*\(\s*(rate|count_over_time)\s*\((.*)\[(\d+)([smh])\]\s*\)\s*\)$",
+        )
+        .unwrap();
+        let Some(c) = re.captures(query.trim()) else {
+            return match LogQuery::parse(query) {
+                Ok(_) => text(
+                    400,
+                    "log queries are not supported as an instant query type, please change your query to a range query type",
+                ),
+                Err(e) => text(400, &e),
+            };
+        };
+        let q = match LogQuery::parse(&c[2]) {
+            Ok(q) => q,
+            Err(e) => return text(400, &e),
+        };
+        let unit: i128 = match &c[4] {
+            "s" => 1,
+            "m" => 60,
+            _ => 3600,
+        };
+        let window = c[3].parse::<i128>().unwrap() * unit * 1_000_000_000;
+        let time = params
+            .get("time")
+            .and_then(|t| parse_time(t).ok())
+            .unwrap_or_else(|| jiff::Timestamp::now().as_nanosecond());
+        let n = self
+            .state
+            .lock()
+            .unwrap()
+            .entries
+            .iter()
+            .filter(|e| e.at > time - window && e.at <= time && q.matches(e))
+            .count();
+        let secs = (time / 1_000_000_000) as i64;
+        let result = if n == 0 {
+            json!([])
+        } else {
+            let v = if &c[1] == "rate" {
+                n as f64 / (window / 1_000_000_000) as f64
+            } else {
+                n as f64
+            };
+            json!([{"metric": {}, "value": [secs, v.to_string()]}])
+        };
+        json_ok(
+            &json!({"status": "success", "data": {"resultType": "vector", "result": result,
+            "stats": {"summary": {"execTime": 0.001}}}}),
+        )
     }
 
     fn tail(

@@ -152,7 +152,7 @@ fn fault_deployment(d: &Draft) -> Option<String> {
     if let Some(a) = d.fix {
         match &a.action {
             Action::Rollback { deployment, .. }
-            | Action::Restart { deployment }
+            | Action::Restart { deployment, .. }
             | Action::Scale { deployment, .. } => return Some(deployment.clone()),
             _ => {}
         }

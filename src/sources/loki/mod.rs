@@ -3,7 +3,10 @@
 //! (timeouts, auth, CA, tenant) carries all three; the tail's WebSocket is an HTTP/1.1
 //! upgrade of one of its requests, so no second TLS stack is involved.
 
+pub mod check;
 pub mod selector;
+pub mod signals;
+pub mod snapshot;
 pub mod source;
 
 use std::collections::BTreeMap;
@@ -202,21 +205,61 @@ impl Loki {
             ("limit", limit.to_string()),
             ("direction", dir.to_string()),
         ];
-        let answer: Answer<QueryData> = self.get_json("loki/api/v1/query_range", &params).await?;
+        let res = self
+            .http
+            .get(self.url("loki/api/v1/query_range"))
+            .query(&params)
+            .send()
+            .await
+            .map_err(|e| LokiError::from_reqwest(&e))?;
+        if !res.status().is_success() {
+            return Err(LokiError::from_status(res).await);
+        }
+        let bytes = res.bytes().await.map_err(|e| LokiError::from_reqwest(&e))?;
+        parse_streams(&bytes)
+    }
+
+    /// A LogQL metric query now: the first series' value, `None` when no series matched.
+    pub async fn instant(&self, query: &str) -> Result<Option<f64>, LokiError> {
+        #[derive(Deserialize)]
+        struct Data {
+            #[serde(rename = "resultType")]
+            result_type: String,
+            result: serde_json::Value,
+        }
+        #[derive(Deserialize)]
+        struct Sample {
+            value: (serde_json::Value, String),
+        }
+        let params = [
+            ("query", query.to_string()),
+            ("time", nanos(Timestamp::now())),
+        ];
+        let answer: Answer<Data> = self.get_json("loki/api/v1/query", &params).await?;
         let data = answer
             .data
             .ok_or_else(|| LokiError::Protocol("an answer without data".into()))?;
-        if data.result_type != "streams" {
-            return Err(LokiError::Protocol(format!(
-                "expected log streams, got a {} (a metric query?)",
-                data.result_type
-            )));
-        }
-        let streams: Vec<Stream> = serde_json::from_value(data.result)
-            .map_err(|e| LokiError::Protocol(format!("bad streams: {e}")))?;
-        let mut entries = streams_to_entries(streams);
-        entries.sort_by_key(|e| e.at);
-        Ok(entries)
+        let value = match data.result_type.as_str() {
+            "vector" => serde_json::from_value::<Vec<Sample>>(data.result)
+                .map_err(|e| LokiError::Protocol(format!("bad vector: {e}")))?
+                .into_iter()
+                .next()
+                .map(|s| s.value.1),
+            "scalar" => serde_json::from_value::<(serde_json::Value, String)>(data.result)
+                .map(|(_, v)| Some(v))
+                .map_err(|e| LokiError::Protocol(format!("bad scalar: {e}")))?,
+            other => {
+                return Err(LokiError::Protocol(format!(
+                    "expected a number, got a {other} (a log query? signals need a metric query)"
+                )));
+            }
+        };
+        value
+            .map(|v| {
+                v.parse::<f64>()
+                    .map_err(|_| LokiError::Protocol(format!("not a number: {v}")))
+            })
+            .transpose()
     }
 
     /// The label names Loki knows in `[start, end)`.
@@ -333,6 +376,32 @@ impl Tail {
     }
 }
 
+/// Reads a `query_range` answer of log streams: its entries, oldest first.
+pub fn parse_streams(body: &[u8]) -> Result<Vec<Entry>, LokiError> {
+    #[derive(Deserialize)]
+    struct Data {
+        #[serde(rename = "resultType")]
+        result_type: String,
+        result: serde_json::Value,
+    }
+    let answer: Answer<Data> = serde_json::from_slice(body)
+        .map_err(|e| LokiError::Protocol(format!("bad answer: {e}")))?;
+    let data = answer
+        .data
+        .ok_or_else(|| LokiError::Protocol("an answer without data".into()))?;
+    if data.result_type != "streams" {
+        return Err(LokiError::Protocol(format!(
+            "expected log streams, got a {} (a metric query?)",
+            data.result_type
+        )));
+    }
+    let streams: Vec<Stream> = serde_json::from_value(data.result)
+        .map_err(|e| LokiError::Protocol(format!("bad streams: {e}")))?;
+    let mut entries = streams_to_entries(streams);
+    entries.sort_by_key(|e| e.at);
+    Ok(entries)
+}
+
 /// Reads one tail message: `{"streams": [...], "dropped_entries": [...]}`.
 pub fn parse_tail_message(text: &str) -> Result<TailMessage, LokiError> {
     #[derive(Deserialize)]
@@ -371,13 +440,6 @@ struct Answer<T> {
     #[allow(dead_code)] // read for its shape; an error is a status code, not this field
     status: String,
     data: Option<T>,
-}
-
-#[derive(Deserialize)]
-struct QueryData {
-    #[serde(rename = "resultType")]
-    result_type: String,
-    result: serde_json::Value,
 }
 
 #[derive(Deserialize)]

@@ -166,7 +166,8 @@ impl Router {
         }
     }
 
-    /// The pod tail stops following: an empty choice of pods closes its streams.
+    /// The pod tail stops following: the workload with no pod chosen closes its streams
+    /// (a target naming one pod would keep that pod's).
     fn kube_stop(&mut self) {
         if !self.kube_on {
             return;
@@ -175,7 +176,7 @@ impl Router {
         if let (Some(kube), Some(t)) = (&self.kube, &self.target) {
             let _ = kube.try_send(LogTarget {
                 pods: Vec::new(),
-                pod: t.pod.clone(),
+                pod: None,
                 ..t.clone()
             });
         }
@@ -299,6 +300,19 @@ impl Router {
             }
             LogQuery::Older | LogQuery::At(_) => {
                 let (Some(query), Some(target)) = (&self.query, &self.target) else {
+                    // Not a Loki workload: the pane stops waiting, with what it holds.
+                    let page = LogHistory {
+                        complete: q == LogQuery::Older,
+                        anchor: match q {
+                            LogQuery::At(at) => Some(at),
+                            _ => None,
+                        },
+                        ..LogHistory::default()
+                    };
+                    let _ = self.tx.try_send(Event::Observed(
+                        Timestamp::now(),
+                        Observation::LogHistory(page),
+                    ));
                     return;
                 };
                 if self.side.as_ref().is_some_and(|s| !s.is_finished()) {
@@ -573,8 +587,8 @@ impl Job {
                 }
                 let resumed_full = first && msg.entries.len() >= TAIL_LIMIT;
                 let from = mark.last;
+                self.deliver(msg, &mut mark, &mut seen, first).await;
                 first = false;
-                self.deliver(msg, &mut mark, &mut seen);
                 if resumed_full && let Some(from) = from {
                     // More lines came while the tail was down than its first message holds.
                     self.gaps(vec![LogGap {
@@ -595,8 +609,16 @@ impl Job {
         }
     }
 
-    /// A tail message's new lines to the cockpit; Loki's dropped entries as gaps.
-    fn deliver(&self, msg: TailMessage, mark: &mut Mark, seen: &mut impl FnMut(Timestamp) -> bool) {
+    /// A tail message's new lines to the cockpit; Loki's dropped entries as gaps. The first
+    /// message of a (re)opened tail is Loki's catch-up since the last line read: it goes as a
+    /// page of history, merged without repeats with what the pod tail showed meanwhile.
+    async fn deliver(
+        &self,
+        msg: TailMessage,
+        mark: &mut Mark,
+        seen: &mut impl FnMut(Timestamp) -> bool,
+        catch_up: bool,
+    ) {
         if !self.current() {
             return;
         }
@@ -608,7 +630,13 @@ impl Job {
             mark.read(e.at);
             lines.push(e.into_log_line(&self.pod));
         }
-        if !lines.is_empty() {
+        if catch_up && !lines.is_empty() {
+            self.send(Observation::LogHistory(LogHistory {
+                lines,
+                ..LogHistory::default()
+            }))
+            .await;
+        } else if !lines.is_empty() {
             let n = lines.len() as u64;
             let obs = Observation::Logs(lines);
             if self

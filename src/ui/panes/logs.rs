@@ -14,7 +14,21 @@ use crate::ui::{format, truncate};
 pub fn title(app: &App) -> String {
     let l = &app.logs;
     let mut parts = Vec::new();
-    if let Some(tail) = app.pods.tail.describe() {
+    // Loki reads every pod of the workload through its selector; the pod tail's count of
+    // streams says nothing then.
+    let from_loki = app
+        .log_source
+        .status
+        .as_ref()
+        .is_some_and(|s| s.backend == "loki");
+    if from_loki && app.pods.tailing.is_some() {
+        let w = app
+            .pods
+            .tailing
+            .as_ref()
+            .map_or("", |t| t.workload.as_str());
+        parts.push(format!("{w}: all pods"));
+    } else if let Some(tail) = app.pods.tail.describe() {
         parts.push(tail);
     } else if app.caps.log_tailer {
         parts.push("not tailing: select a workload".into());
