@@ -103,6 +103,9 @@ pub enum ReplayEvent {
     Reset(Timestamp),
     /// Something the trainee must see (a damaged recording, the end of it).
     Banner(String),
+    /// The original responder's path, read from the recording when it opens: the
+    /// reference the trainee is scored against.
+    Original(crate::drill::scorecard::Original),
 }
 
 /// The replay's part of the cockpit state.
@@ -129,6 +132,11 @@ pub fn apply(app: &mut App, ev: ReplayEvent) {
             app.replay.ghosts.push(e);
         }
         ReplayEvent::Reset(at) => reset(app, at),
+        ReplayEvent::Original(o) => {
+            if let Some(d) = app.drill.as_mut() {
+                d.original = Some(o);
+            }
+        }
         ReplayEvent::Banner(text) => {
             app.flash = Some(crate::app::Flash {
                 text: text.clone(),

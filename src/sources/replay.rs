@@ -138,6 +138,12 @@ impl Engine {
             self.send(Event::Replay(ReplayEvent::Banner(banner)))
                 .await?;
         }
+        // The original responder's path, for the scorecard at the end.
+        if let Ok(actions) = self.reader.actions() {
+            let original = crate::drill::scorecard::Original::from_records(&actions);
+            self.send(Event::Replay(ReplayEvent::Original(original)))
+                .await?;
+        }
         match from {
             Some(t) if t > self.start => self.seek_to(t, false).await,
             _ => {
@@ -176,6 +182,12 @@ impl Engine {
                             "the recording ends here ({} UTC): seek back, or quit",
                             self.end.strftime("%H:%M:%S")
                         ))))
+                        .await?;
+                        // The replay is over: the cockpit shows the scorecard (once).
+                        self.send(Event::DrillEnded(
+                            self.end,
+                            crate::drill::scorecard::EndReason::Finished,
+                        ))
                         .await?;
                     }
                     break;
