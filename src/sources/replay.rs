@@ -210,6 +210,7 @@ impl Engine {
                 None => return Ok(()),
             },
             Record::Notice { text, .. } => Event::Replay(ReplayEvent::Banner(text)),
+            Record::Tail { tail, .. } => Event::Replay(ReplayEvent::Tail(tail)),
             Record::Command { .. } | Record::Preview { .. } | Record::Outcome { .. } => {
                 return Ok(());
             }
