@@ -706,7 +706,10 @@ fn result(done: bool, in_time: bool) -> String {
     .into()
 }
 
-fn runbook_card(rb: &RunbookFacts) -> RunbookCard {
+/// Runbook adherence: each step of the section done, done out of order, skipped (a later
+/// one was done) or not reached, and the counts. The one place it is computed: drills,
+/// replays and whatever else scores runbook work call this.
+pub fn runbook_card(rb: &RunbookFacts) -> RunbookCard {
     let n = rb.steps.len();
     let mut state = vec!["not_reached"; n];
     let mut highest: Option<usize> = None;
