@@ -690,9 +690,30 @@ pub fn replay(global: &Global, args: &crate::cli::ReplayArgs) -> anyhow::Result<
     let file = path
         .file_name()
         .map_or_else(|| spec.clone(), |f| f.to_string_lossy().into_owned());
-    let mode = Mode::Replay { file, speed };
+    let mode = Mode::Replay {
+        file: file.clone(),
+        speed,
+    };
+    let title = reader
+        .header()
+        .incident
+        .as_ref()
+        .map_or_else(|| file.clone(), |i| i.title.clone());
+    let scorecards = s
+        .dirs
+        .data
+        .clone()
+        .or_else(|| journal.path().parent().map(std::path::Path::to_path_buf))
+        .map(|d| d.join("scorecards"));
+    let name = path.file_stem().map_or_else(
+        || "replay".to_string(),
+        |f| format!("replay-{}", f.to_string_lossy()),
+    );
     let mut app = cockpit(s, global, mode, books, &journal);
     app.now = from.unwrap_or(start);
+    app.drill = Some(crate::drill::scorecard::DrillScoring::for_replay(
+        &name, &title, app.now, scorecards,
+    ));
     run_cockpit(app, journal, move |tx| async move {
         let (control_tx, control_rx) = mpsc::channel(64);
         let (transport_tx, transport_rx) = mpsc::channel(64);

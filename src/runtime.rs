@@ -149,6 +149,7 @@ where
                     match &effect {
                         Effect::Execute(action) => rec.command(action, app.now),
                         Effect::JournalBegin(header) => rec.begin(header),
+                        Effect::TailLogs(target) => rec.tail(target, &app.pods.tail, app.now),
                         _ => {}
                     }
                 }

@@ -189,7 +189,26 @@ fn a_replay_plays_moves_and_never_reaches_a_cluster() {
     t.keys(&["q"]);
     t.wait_for("Leave sitrep?", LONG);
     t.keys(&["y"]);
+    // The replay's scorecard comes first, beside the original responder's path.
+    let card = t.wait_for("scorecard · replay-INC-20261123-1444", LONG);
+    assert!(card.contains("original responder"), "{card}");
+    t.keys(&["q"]);
     t.wait_for("EXITED 0", LONG);
+    let cards: Vec<_> = std::fs::read_dir(t.path().join("data/scorecards"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(cards.len(), 2, "md and json: {cards:?}");
+    let md = cards
+        .iter()
+        .find(|p| p.extension().is_some_and(|x| x == "md"))
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .unwrap();
+    assert!(
+        md.contains("## Side by side with the original responder"),
+        "{md}"
+    );
+    assert!(md.contains("`rollback snapbuilder-serving`"), "{md}");
 
     let text = std::fs::read_to_string(&drill_journal).unwrap();
     assert!(text.contains("## [DRILL] INC-"), "{text}");

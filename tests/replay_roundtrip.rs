@@ -10,9 +10,9 @@ use sitrep::drill::{Scenario, World};
 use sitrep::event::Event;
 use sitrep::recording::format::{FORMAT_VERSION, FileHeader};
 use sitrep::recording::keyframes::StateFold;
-use sitrep::recording::recorder::to_record;
+use sitrep::recording::recorder::{tail_record, to_record};
 use sitrep::recording::redact::Redactor;
-use sitrep::recording::{Reader, Writer, WriterOptions};
+use sitrep::recording::{Reader, Record, Writer, WriterOptions};
 use sitrep::replay::{ReplayEvent, Transport};
 use tokio::sync::mpsc;
 
@@ -33,14 +33,17 @@ fn cockpit(mode: Mode, start: Timestamp) -> App {
     app
 }
 
-/// Folds `ev` and answers the journal's effects as its worker would; every event the
-/// cockpit folds goes to `tee`.
-fn feed(app: &mut App, ev: Event, tee: &mut dyn FnMut(&Event, Timestamp)) {
+/// Folds `ev` and answers the journal's effects as its worker would; what the runtime
+/// would record (every event folded, where the log tail was pointed) goes to `tee`.
+fn feed(app: &mut App, ev: Event, tee: &mut dyn FnMut(Record)) {
     let mut queue = vec![ev];
     while let Some(ev) = queue.pop() {
-        tee(&ev, app.now);
+        if let Some(r) = to_record(&ev, app.now) {
+            tee(r);
+        }
         for effect in app.update(ev) {
             match effect {
+                Effect::TailLogs(target) => tee(tail_record(&target, &app.pods.tail, app.now)),
                 Effect::JournalAppend { entry, .. } => queue.insert(0, Event::Journaled(entry)),
                 Effect::JournalBegin(header) => {
                     for e in header.opening_entries().into_iter().rev() {
@@ -74,6 +77,39 @@ fn panes(app: &mut App) -> Vec<(Pane, String)> {
         (p, lines[2..lines.len() - 1].join("\n"))
     })
     .collect()
+}
+
+/// The whole cockpit, unzoomed, but for its first line (the mode banner: `LIVE ctx/ns`
+/// against `REPLAY file`) and its last (the status line against the transport line).
+fn frame(app: &mut App) -> String {
+    app.focus = Pane::Alerts;
+    app.zoom = false;
+    app.size = (160, 48);
+    let screen = sitrep::ui::render_text(app, 160, 48);
+    let lines: Vec<&str> = screen.lines().collect();
+    lines[1..lines.len() - 1].join("\n")
+}
+
+/// The frame with the timeline pane cut out: its box and everything right of its left
+/// edge, from its title row down.
+fn without_timeline(frame: &str) -> String {
+    let lines: Vec<Vec<char>> = frame.lines().map(|l| l.chars().collect()).collect();
+    let Some((row, col)) = lines.iter().enumerate().find_map(|(r, l)| {
+        let s: String = l.iter().collect();
+        s.find("7 timeline")
+            .map(|byte| (r, s[..byte].chars().count().saturating_sub(2)))
+    }) else {
+        return frame.to_string();
+    };
+    lines
+        .iter()
+        .enumerate()
+        .map(|(r, l)| {
+            let keep = if r >= row { col.min(l.len()) } else { l.len() };
+            l[..keep].iter().collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -111,16 +147,14 @@ async fn a_replayed_moment_renders_as_it_did_live() {
     );
     let (scenario, _) = Scenario::load("snapbuilder-bad-rollout").unwrap();
     let mut world = World::new(scenario, start);
-    let mut tee = |ev: &Event, now: Timestamp| {
-        if let Some(r) = to_record(ev, now) {
-            writer.append(&r).unwrap();
-        }
+    let mut tee = |r: Record| {
+        writer.append(&r).unwrap();
     };
     for obs in world.initial() {
         feed(&mut live, Event::Observed(start, obs), &mut tee);
     }
     // The moment compared lies inside the recording, two minutes in.
-    let (mut moment, mut want) = (start, Vec::new());
+    let (mut moment, mut want, mut want_frame) = (start, Vec::new(), String::new());
     for i in 1..=180 {
         let obs = world.step();
         let now = world.now();
@@ -131,7 +165,7 @@ async fn a_replayed_moment_renders_as_it_did_live() {
         if i == 120 {
             moment = live.now;
             want = panes(&mut live);
-            live.zoom = false;
+            want_frame = frame(&mut live);
         }
     }
     writer.finish().unwrap();
@@ -170,7 +204,7 @@ async fn a_replayed_moment_renders_as_it_did_live() {
             .expect("the engine reaches the moment")
             .unwrap();
         let reached = matches!(&ev, Event::Replay(ReplayEvent::Status(s)) if s.position >= moment && s.paused);
-        feed(&mut replay, ev, &mut |_, _| {});
+        feed(&mut replay, ev, &mut |_| {});
         if reached {
             break;
         }
@@ -179,17 +213,23 @@ async fn a_replayed_moment_renders_as_it_did_live() {
     let got = panes(&mut replay);
     assert_eq!((want.len(), got.len()), (6, 6));
     assert!(want[0].1.contains("5xx rate") && want[4].1.contains("ERROR"));
+    // Whole panes, titles included: the logs title says what the live tail followed
+    // ("tailing 4 pods") and counts the lines since it last retargeted, as recorded.
+    assert!(want[4].1.contains("tailing"), "{}", want[4].1);
     for ((pane, w), (_, g)) in want.iter().zip(&got) {
-        if w.contains(" logs ") && w.contains("tailing") {
-            // The logs title carries the live tailer's own choice ("tailing 4 pods") and
-            // the count since it last retargeted; a replay has no tailer to choose, so the
-            // lines must match and the title may not.
-            let body = |s: &str| s.lines().skip(1).collect::<Vec<_>>().join("\n");
-            assert_eq!(body(g), body(w), "{pane:?} differs at {moment}");
-            continue;
-        }
         assert_eq!(g, w, "{pane:?} differs at {moment}");
     }
+    // The timeline is the trainee's own drill journal (it opens with its `drill` entry),
+    // so it is the one region that differs by design; everything else is the live frame.
+    let (want_frame, got_frame) = (
+        without_timeline(&want_frame),
+        without_timeline(&frame(&mut replay)),
+    );
+    assert!(want_frame.contains("5 logs") && want_frame.contains("1 signals"));
+    for (i, (g, w)) in got_frame.lines().zip(want_frame.lines()).enumerate() {
+        assert_eq!(g, w, "line {} of the frame differs at {moment}", i + 2);
+    }
+    assert_eq!(got_frame.lines().count(), want_frame.lines().count());
     // The transport line shows the original clock.
     let screen = sitrep::ui::render_text(&replay, 120, 40);
     assert!(

@@ -1,6 +1,8 @@
 //! The end of a drill: gather what the cockpit saw, score it, show and write the scorecard.
 
-use crate::drill::scorecard::{EndReason, Facts, RunbookFacts, Scorecard, Taken};
+use crate::drill::scorecard::{
+    EndReason, Facts, Original, Reference, RunbookFacts, Scorecard, Taken,
+};
 use crate::event::{ActionReport, AlertState, Level};
 use crate::journal::{Entry, Kind};
 
@@ -81,7 +83,7 @@ impl App {
 
     /// Scores the drill, shows the scorecard and has it written; once per drill.
     pub(super) fn end_drill(&mut self, end: EndReason) {
-        let Some(facts) = self.drill_facts(end) else {
+        let Some(mut facts) = self.drill_facts(end) else {
             return;
         };
         let Some(d) = self.drill.as_mut() else {
@@ -90,7 +92,26 @@ impl App {
         if d.card.is_some() {
             return;
         }
-        let mut card = Scorecard::build(&d.reference, &facts);
+        let mut card = match &d.original {
+            // A replay: the world plays on as recorded, so the trainee's mitigation is
+            // where their fix would have brought it, the original's recovery after it.
+            Some(original) => {
+                let mitigated = facts.mitigated;
+                let r = Reference::of_original(
+                    &d.reference.name,
+                    &d.reference.title,
+                    original,
+                    facts.first_alert,
+                    mitigated,
+                );
+                facts.mitigated = projected_mitigation(&r, original, &facts, mitigated);
+                let mut card = Scorecard::build(&r, &facts);
+                card.compare_with(original, facts.first_alert, mitigated);
+                d.reference = r;
+                card
+            }
+            None => Scorecard::build(&d.reference, &facts),
+        };
         if let Some(dir) = &d.out_dir {
             let (md, json) = card.file_names(dir, self.now);
             card.files = vec![md.display().to_string(), json.display().to_string()];
@@ -124,6 +145,24 @@ impl App {
     }
 }
 
+/// When the trainee's fix would have mitigated a recorded incident: as long after it as
+/// the original's mitigation came after the original fix.
+fn projected_mitigation(
+    r: &Reference,
+    original: &Original,
+    facts: &Facts,
+    mitigated: Option<jiff::Timestamp>,
+) -> Option<jiff::Timestamp> {
+    let (fix_at, _) = original.fix(mitigated)?;
+    let recovery = mitigated?.duration_since(*fix_at);
+    let expected = &r.scoring.expect.first()?.action;
+    facts
+        .actions
+        .iter()
+        .find(|a| a.ok && a.command.starts_with(expected.as_str()))
+        .map(|a| a.at + recovery)
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -133,7 +172,7 @@ mod tests {
     use crate::app::sample::drill_app;
     use crate::drill::Scenario;
     use crate::drill::scorecard::DrillScoring;
-    use crate::event::{Action, ActionOutcome, Event};
+    use crate::event::{Action, ActionOutcome, AlertState, Event};
 
     fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
         app.update(Event::Input(TermEvent::Key(KeyEvent::new(
@@ -189,6 +228,111 @@ mod tests {
         assert!(screen.contains("NOT PASSED"), "{screen}");
         let effects = key(&mut app, KeyCode::Esc);
         assert!(effects.contains(&Effect::Quit), "{effects:?}");
+    }
+
+    #[test]
+    fn a_replay_ends_in_a_scorecard_beside_the_original_responder() {
+        use crate::event::{AlertStatus, Observation};
+        use crate::replay::ReplayEvent;
+        let start = jiff::Timestamp::from_second(crate::app::sample::START).unwrap();
+        let at = |s: i64| start + jiff::SignedDuration::from_secs(s);
+        let mut app = App::new(
+            crate::app::Mode::Replay {
+                file: "INC-1.sitrec".into(),
+                speed: 1.0,
+            },
+            crate::config::Config::default(),
+            crate::config::Keymap::load("default", None).unwrap(),
+            crate::config::Theme::load("dark", None, false).unwrap(),
+            "trainee".into(),
+            start,
+        );
+        app.drill = Some(DrillScoring::for_replay(
+            "replay-INC-1",
+            "5xx",
+            start,
+            Some("/scores".into()),
+        ));
+        // The recording's original path: ack at +90s, a wrong restart, then the rollback.
+        let original = Original {
+            acked: Some(at(90)),
+            actions: vec![
+                (at(100), "restart api".into()),
+                (at(160), "rollback api".into()),
+            ],
+        };
+        app.update(Event::Replay(ReplayEvent::Original(original)));
+        let alert = |state: AlertState, _now: i64| {
+            Observation::Alert(AlertStatus {
+                name: "HighErrorRate".into(),
+                severity: "critical".into(),
+                state,
+                since: at(60),
+                summary: "5xx".into(),
+                runbook_url: None,
+                detail: String::new(),
+                description: String::new(),
+                labels: Default::default(),
+                silenced_by: Vec::new(),
+            })
+        };
+        let alert = |state: AlertState, now: i64| Event::Observed(at(now), alert(state, now));
+        app.update(alert(AlertState::Firing, 60));
+        app.update(Event::Tick(at(80)));
+        app.run(crate::command::Command::Ack);
+        app.update(Event::Tick(at(120)));
+        app.update(Event::ActionDone(ActionReport {
+            action: Action::Rollback {
+                deployment: "api".into(),
+                revision: None,
+            },
+            outcome: ActionOutcome::DryRun,
+            detail: "replay".into(),
+            revisions: None,
+        }));
+        app.update(alert(AlertState::Resolved, 220));
+        let effects = app.update(Event::DrillEnded(at(300), EndReason::Finished));
+        let card = app.drill.as_ref().and_then(|d| d.card.clone()).unwrap();
+        assert_eq!(card.end, EndReason::Finished);
+        let c = card.original.as_ref().unwrap();
+        let rows: Vec<(&str, &str, &str)> = c
+            .rows
+            .iter()
+            .map(|r| (r.measure.as_str(), r.yours.as_str(), r.original.as_str()))
+            .collect();
+        // The trainee's rollback is the original fix, 40s sooner; mitigation is projected
+        // by the original's recovery (60s after the fix).
+        assert_eq!(
+            rows,
+            [
+                ("to acknowledge", "20s", "30s"),
+                ("to the first correct action", "1m00s", "1m40s"),
+                ("to mitigation", "2m00s", "2m40s"),
+            ],
+            "{card:#?}"
+        );
+        assert_eq!(card.reference[1].step, "rollback api");
+        assert!(card.passed, "{:?}", card.lines);
+        let md = card.to_markdown();
+        assert!(
+            md.contains("## Side by side with the original responder"),
+            "{md}"
+        );
+        assert!(
+            md.contains("| to the first correct action | 1m00s | 1m40s |"),
+            "{md}"
+        );
+        assert!(md.contains("- T+40s `restart api`"), "{md}");
+        let json: serde_json::Value = serde_json::from_str(&card.to_json()).unwrap();
+        assert_eq!(json["original"]["rows"][0]["original_s"], 30);
+        assert_eq!(json["end"], "finished");
+        assert!(
+            effects
+                .iter()
+                .any(|e| matches!(e, Effect::WriteScorecard(_)))
+        );
+        let screen = crate::ui::render_text(&app, 120, 50);
+        assert!(screen.contains("original responder"), "{screen}");
     }
 
     #[test]

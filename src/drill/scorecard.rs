@@ -23,6 +23,8 @@ pub enum EndReason {
     Quit,
     /// The drill's time limit passed.
     TimeUp,
+    /// A replay reached the end of its recording.
+    Finished,
 }
 
 impl EndReason {
@@ -32,6 +34,7 @@ impl EndReason {
             EndReason::Resolved => "resolved",
             EndReason::Quit => "quit",
             EndReason::TimeUp => "time is up",
+            EndReason::Finished => "the recording ended",
         }
     }
 }
@@ -55,6 +58,131 @@ impl Reference {
     }
 }
 
+/// The original responder's path through a recorded incident: the reference of a replay.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Original {
+    /// When the original responder acknowledged.
+    pub acked: Option<Timestamp>,
+    /// The world-changing actions they confirmed, in order, as command lines.
+    pub actions: Vec<(Timestamp, String)>,
+}
+
+/// The command line a remedy is expected as: a rollback without its revision (the
+/// trainee's cluster numbers revisions as it likes), everything else whole.
+pub fn remedy_prefix(a: &Action) -> String {
+    match a {
+        Action::Rollback { deployment, .. } => format!("rollback {deployment}"),
+        other => other.command_line(),
+    }
+}
+
+impl Original {
+    /// The original path in a recording's actions ([`crate::recording::Reader::actions`]).
+    pub fn from_records(records: &[crate::recording::Record]) -> Original {
+        use crate::recording::Record;
+        let mut o = Original::default();
+        for r in records {
+            match r {
+                Record::Command { at, action } => {
+                    if matches!(
+                        action,
+                        Action::Rollback { .. }
+                            | Action::Restart { .. }
+                            | Action::Scale { .. }
+                            | Action::KillSwitch { .. }
+                    ) {
+                        o.actions.push((*at, remedy_prefix(action)));
+                    }
+                }
+                Record::Journal { at, line }
+                    if o.acked.is_none()
+                        && crate::recording::format::operator_entry(line)
+                            .is_some_and(|e| e.kind == crate::journal::Kind::Ack) =>
+                {
+                    o.acked = Some(*at);
+                }
+                _ => {}
+            }
+        }
+        o
+    }
+
+    /// The original fix: the last remedy at or before the mitigation (the last at all
+    /// when the replay did not reach one).
+    pub fn fix(&self, mitigated: Option<Timestamp>) -> Option<&(Timestamp, String)> {
+        let until = mitigated.unwrap_or(Timestamp::MAX);
+        self.actions.iter().rev().find(|(at, _)| *at <= until)
+    }
+}
+
+impl Reference {
+    /// A replay's reference: the original responder's fix and times, with twice their
+    /// time to do as well (never less than 3 minutes to acknowledge, 5 to fix).
+    pub fn of_original(
+        name: &str,
+        title: &str,
+        o: &Original,
+        first_alert: Option<Timestamp>,
+        mitigated: Option<Timestamp>,
+    ) -> Reference {
+        use super::scenario::Expectation;
+        let zero = first_alert.unwrap_or(Timestamp::MIN);
+        let since = |t: Timestamp| t.duration_since(zero).max(SignedDuration::ZERO);
+        let fix = o.fix(mitigated);
+        let fix_within = fix.map_or(SignedDuration::from_mins(10), |(at, _)| since(*at) * 2);
+        let fix_within = fix_within.max(SignedDuration::from_mins(5));
+        let mitigate_within = mitigated
+            .map_or(SignedDuration::ZERO, |m| since(m) * 2)
+            .max(fix_within);
+        Reference {
+            name: name.to_string(),
+            title: title.to_string(),
+            scoring: Scoring {
+                expect: fix
+                    .map(|(at, line)| Expectation {
+                        action: line.clone(),
+                        within: fix_within,
+                        points: 60,
+                        why: format!("the original responder's fix, at {}", tplus(since(*at))),
+                    })
+                    .into_iter()
+                    .collect(),
+                wrong_action_penalty: 10,
+                mitigate_within,
+                mitigate_points: if mitigated.is_some() { 30 } else { 0 },
+                ack_points: 10,
+                ack_within: Some(
+                    o.acked
+                        .map_or(SignedDuration::from_mins(5), |a| since(a) * 2)
+                        .max(SignedDuration::from_mins(3)),
+                ),
+                pass: 70,
+                unsafe_penalty: 25,
+                wrong: Vec::new(),
+            },
+        }
+    }
+}
+
+/// The trainee's path beside the original responder's, measure by measure.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Comparison {
+    pub rows: Vec<CompareRow>,
+    /// The original responder's world-changing actions, `T+…` and command line.
+    pub original_actions: Vec<(String, String)>,
+}
+
+/// One measure, yours and the original's.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CompareRow {
+    pub measure: String,
+    pub yours: String,
+    pub original: String,
+    /// Seconds from the first alert, for scripts.
+    pub yours_s: Option<i64>,
+    pub original_s: Option<i64>,
+}
+
 /// A world-changing action the trainee took, as the executor reported it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Taken {
@@ -72,7 +200,9 @@ impl Taken {
             _ => Some(Taken {
                 at,
                 command: action.command_line(),
-                ok: outcome == ActionOutcome::Ok,
+                // A replay's sandbox answers every action as a dry run: taken, as far as
+                // a recorded world lets anything be taken.
+                ok: matches!(outcome, ActionOutcome::Ok | ActionOutcome::DryRun),
             }),
         }
     }
@@ -127,6 +257,9 @@ pub struct Scorecard {
     pub runbook: Option<RunbookCard>,
     /// Why points were given or taken, one line each.
     pub lines: Vec<String>,
+    /// A replay's: the trainee beside the original responder.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub original: Option<Comparison>,
     /// Where the cockpit wrote this scorecard (Markdown, JSON); empty headless.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<String>,
@@ -379,8 +512,58 @@ impl Scorecard {
             actions,
             runbook: f.runbook.as_ref().map(runbook_card),
             lines,
+            original: None,
             files: Vec::new(),
         }
+    }
+
+    /// Puts the original responder's times and actions beside the trainee's.
+    pub fn compare_with(
+        &mut self,
+        o: &Original,
+        first_alert: Option<Timestamp>,
+        mitigated: Option<Timestamp>,
+    ) {
+        let zero = first_alert.unwrap_or(Timestamp::MIN);
+        let rel = |t: Timestamp| t.duration_since(zero);
+        let fix = o.fix(mitigated).map(|(at, _)| rel(*at));
+        let row =
+            |measure: &str, yours: &str, yours_s: Option<i64>, orig: Option<SignedDuration>| {
+                CompareRow {
+                    measure: measure.into(),
+                    yours: yours.into(),
+                    original: orig.map_or("never".into(), words),
+                    yours_s,
+                    original_s: orig.map(|d| d.as_secs()),
+                }
+            };
+        self.original = Some(Comparison {
+            rows: vec![
+                row(
+                    "to acknowledge",
+                    &self.times.to_acknowledge,
+                    self.times.to_acknowledge_s,
+                    o.acked.map(rel),
+                ),
+                row(
+                    "to the first correct action",
+                    &self.times.to_first_correct_action,
+                    self.times.to_first_correct_action_s,
+                    fix,
+                ),
+                row(
+                    "to mitigation",
+                    &self.times.to_mitigation,
+                    self.times.to_mitigation_s,
+                    mitigated.map(rel),
+                ),
+            ],
+            original_actions: o
+                .actions
+                .iter()
+                .map(|(at, c)| (tplus(rel(*at)), c.clone()))
+                .collect(),
+        });
     }
 
     /// The scorecard as pretty JSON.
@@ -410,6 +593,24 @@ impl Scorecard {
             "- to acknowledge: {}\n- to the first correct action: {}\n- to mitigation: {}\n\n",
             self.times.to_acknowledge, self.times.to_first_correct_action, self.times.to_mitigation
         ));
+        if let Some(c) = &self.original {
+            md.push_str("## Side by side with the original responder\n\n");
+            md.push_str("| from the first alert | yours | original |\n|---|---|---|\n");
+            for r in &c.rows {
+                md.push_str(&format!(
+                    "| {} | {} | {} |\n",
+                    r.measure, r.yours, r.original
+                ));
+            }
+            md.push_str("\nThe original responder's actions:\n\n");
+            if c.original_actions.is_empty() {
+                md.push_str("None.\n");
+            }
+            for (at, cmd) in &c.original_actions {
+                md.push_str(&format!("- {at} `{cmd}`\n"));
+            }
+            md.push('\n');
+        }
         md.push_str("## Reference path and yours\n\n");
         md.push_str(
             "| reference | by | yours | at | result | points |\n|---|---|---|---|---|---|\n",
@@ -505,7 +706,10 @@ fn result(done: bool, in_time: bool) -> String {
     .into()
 }
 
-fn runbook_card(rb: &RunbookFacts) -> RunbookCard {
+/// Runbook adherence: each step of the section done, done out of order, skipped (a later
+/// one was done) or not reached, and the counts. The one place it is computed: drills,
+/// replays and whatever else scores runbook work call this.
+pub fn runbook_card(rb: &RunbookFacts) -> RunbookCard {
     let n = rb.steps.len();
     let mut state = vec!["not_reached"; n];
     let mut highest: Option<usize> = None;
@@ -563,6 +767,9 @@ pub struct DrillScoring {
     /// Where the Markdown and JSON files go; nowhere when `None` (headless).
     pub out_dir: Option<PathBuf>,
     pub card: Option<Box<Scorecard>>,
+    /// A replay's original responder, once the recording has told it: the reference is
+    /// then made from their path when the replay ends.
+    pub original: Option<Original>,
 }
 
 impl DrillScoring {
@@ -574,6 +781,29 @@ impl DrillScoring {
             actions: Vec::new(),
             out_dir,
             card: None,
+            original: None,
+        }
+    }
+
+    /// Scoring for a replay of `name`: against the original responder, whose path the
+    /// replay engine sends when it opens the recording.
+    pub fn for_replay(
+        name: &str,
+        title: &str,
+        start: Timestamp,
+        out_dir: Option<PathBuf>,
+    ) -> DrillScoring {
+        DrillScoring {
+            reference: Reference {
+                name: name.to_string(),
+                title: title.to_string(),
+                scoring: Scoring::default(),
+            },
+            start,
+            actions: Vec::new(),
+            out_dir,
+            card: None,
+            original: Some(Original::default()),
         }
     }
 }

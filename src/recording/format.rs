@@ -84,6 +84,25 @@ pub enum Record {
     /// Something the recorder itself has to say: the lead-up began, records were dropped,
     /// the size limit was reached.
     Notice { at: Timestamp, text: String },
+    /// The cockpit pointed the log tail at a workload or pod (the logs pane's title).
+    Tail { at: Timestamp, tail: TailInfo },
+}
+
+/// What the live log tail was told to follow, and why, as the logs pane's title tells it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TailInfo {
+    pub namespace: String,
+    pub workload: String,
+    /// One pod, or the whole workload when `None`.
+    pub pod: Option<String>,
+    /// The pods followed, most interesting first.
+    pub pods: Vec<String>,
+    /// How many pods the target had.
+    pub total: usize,
+    /// What came first when not every pod fit.
+    pub why: Option<String>,
+    /// The operator chose it (else a firing alert did).
+    pub by_operator: bool,
 }
 
 impl Record {
@@ -96,7 +115,8 @@ impl Record {
             | Record::Preview { at, .. }
             | Record::Outcome { at, .. }
             | Record::Journal { at, .. }
-            | Record::Notice { at, .. } => *at,
+            | Record::Notice { at, .. }
+            | Record::Tail { at, .. } => *at,
         }
     }
 

@@ -215,6 +215,10 @@ impl StateFold {
                 }
                 self.journal.push_back(r.clone());
             }
+            // The tail's latest target: the logs pane's title after a seek.
+            Record::Tail { .. } => {
+                self.singles.insert(5, r.clone());
+            }
             Record::Tick { .. }
             | Record::Command { .. }
             | Record::Preview { .. }
@@ -380,6 +384,32 @@ mod tests {
             snap.windows(2).all(|w| w[0].at() <= w[1].at()),
             "time order"
         );
+    }
+
+    #[test]
+    fn the_latest_tail_target_is_kept() {
+        let mut f = StateFold::new();
+        let tail = |workload: &str, at: i64| Record::Tail {
+            at: t(at),
+            tail: crate::recording::format::TailInfo {
+                namespace: "ns".into(),
+                workload: workload.into(),
+                pod: None,
+                pods: vec!["p".into()],
+                total: 1,
+                why: None,
+                by_operator: false,
+            },
+        };
+        f.apply(&Record::Tick { at: t(0) });
+        f.apply(&tail("a", 1));
+        f.apply(&tail("b", 2));
+        let tails: Vec<Record> = f
+            .snapshot()
+            .into_iter()
+            .filter(|r| matches!(r, Record::Tail { .. }))
+            .collect();
+        assert_eq!(tails, vec![tail("b", 2)]);
     }
 
     #[test]

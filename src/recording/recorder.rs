@@ -96,6 +96,16 @@ impl RecorderHandle {
         }));
     }
 
+    /// The cockpit pointed the log tail at `target`, as `state` says.
+    pub fn tail(
+        &self,
+        target: &crate::event::LogTarget,
+        state: &crate::app::tail::TailState,
+        now: Timestamp,
+    ) {
+        self.send(Job::Rec(tail_record(target, state, now)));
+    }
+
     /// An incident opened: its recording starts, lead-up first.
     pub fn begin(&self, header: &crate::journal::Header) {
         let info = IncidentInfo {
@@ -149,6 +159,26 @@ pub fn to_record(event: &Event, now: Timestamp) -> Option<Record> {
         },
         _ => return None,
     })
+}
+
+/// The record of the log tail pointed at `target`.
+pub fn tail_record(
+    target: &crate::event::LogTarget,
+    state: &crate::app::tail::TailState,
+    now: Timestamp,
+) -> Record {
+    Record::Tail {
+        at: now,
+        tail: super::format::TailInfo {
+            namespace: target.namespace.clone(),
+            workload: target.workload.clone(),
+            pod: target.pod.clone(),
+            pods: target.pods.clone(),
+            total: state.choice.total,
+            why: state.choice.why.clone(),
+            by_operator: state.cause == crate::app::tail::TailCause::Operator,
+        },
+    }
 }
 
 /// What the recorder needs to start.

@@ -103,6 +103,11 @@ pub enum ReplayEvent {
     Reset(Timestamp),
     /// Something the trainee must see (a damaged recording, the end of it).
     Banner(String),
+    /// The live cockpit pointed its log tail somewhere: the logs pane says so as it did.
+    Tail(crate::recording::format::TailInfo),
+    /// The original responder's path, read from the recording when it opens: the
+    /// reference the trainee is scored against.
+    Original(crate::drill::scorecard::Original),
 }
 
 /// The replay's part of the cockpit state.
@@ -129,6 +134,12 @@ pub fn apply(app: &mut App, ev: ReplayEvent) {
             app.replay.ghosts.push(e);
         }
         ReplayEvent::Reset(at) => reset(app, at),
+        ReplayEvent::Tail(info) => follow_recorded_tail(app, info),
+        ReplayEvent::Original(o) => {
+            if let Some(d) = app.drill.as_mut() {
+                d.original = Some(o);
+            }
+        }
         ReplayEvent::Banner(text) => {
             app.flash = Some(crate::app::Flash {
                 text: text.clone(),
@@ -138,6 +149,48 @@ pub fn apply(app: &mut App, ev: ReplayEvent) {
         }
     }
     app.dirty = true;
+}
+
+/// The recorded tail's target, taken as the live cockpit took it: a new target starts the
+/// logs afresh (the live tail dropped the previous selection's lines), the same target
+/// with other pods only changes the choice.
+fn follow_recorded_tail(app: &mut App, info: crate::recording::format::TailInfo) {
+    use crate::app::tail::{TailCause, TailChoice, TailState};
+    let target = crate::event::LogTarget {
+        namespace: info.namespace,
+        workload: info.workload,
+        pod: info.pod,
+        pods: info.pods,
+    };
+    let same = app
+        .pods
+        .tailing
+        .as_ref()
+        .is_some_and(|t| t.same_target(&target));
+    let following = if same { app.pods.tail.following } else { None };
+    app.pods.tail = TailState {
+        choice: TailChoice {
+            pods: target.pods.clone(),
+            total: info.total,
+            why: info.why,
+        },
+        cause: if info.by_operator {
+            TailCause::Operator
+        } else {
+            TailCause::Alert
+        },
+        following,
+        stale: false,
+    };
+    app.pods.tailing = Some(target);
+    if !same {
+        let mut fresh = crate::app::logs::LogBuffer::new(app.config.logs.buffer_lines);
+        fresh.set_filter(app.logs.filter().cloned());
+        fresh.wrap = app.logs.wrap;
+        fresh.raw = app.logs.raw;
+        fresh.context = app.logs.context;
+        app.logs = fresh;
+    }
 }
 
 /// Forgets everything observed; the trainee's own incident, timeline and settings stay.

@@ -138,6 +138,12 @@ impl Engine {
             self.send(Event::Replay(ReplayEvent::Banner(banner)))
                 .await?;
         }
+        // The original responder's path, for the scorecard at the end.
+        if let Ok(actions) = self.reader.actions() {
+            let original = crate::drill::scorecard::Original::from_records(&actions);
+            self.send(Event::Replay(ReplayEvent::Original(original)))
+                .await?;
+        }
         match from {
             Some(t) if t > self.start => self.seek_to(t, false).await,
             _ => {
@@ -177,6 +183,12 @@ impl Engine {
                             self.end.strftime("%H:%M:%S")
                         ))))
                         .await?;
+                        // The replay is over: the cockpit shows the scorecard (once).
+                        self.send(Event::DrillEnded(
+                            self.end,
+                            crate::drill::scorecard::EndReason::Finished,
+                        ))
+                        .await?;
                     }
                     break;
                 }
@@ -198,6 +210,7 @@ impl Engine {
                 None => return Ok(()),
             },
             Record::Notice { text, .. } => Event::Replay(ReplayEvent::Banner(text)),
+            Record::Tail { tail, .. } => Event::Replay(ReplayEvent::Tail(tail)),
             Record::Command { .. } | Record::Preview { .. } | Record::Outcome { .. } => {
                 return Ok(());
             }

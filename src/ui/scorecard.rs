@@ -86,6 +86,45 @@ pub fn lines(app: &App, card: &Scorecard, width: usize) -> Vec<Line<'static>> {
         )),
         Line::from(""),
     ];
+    if let Some(c) = &card.original {
+        let col = width.saturating_sub(4) / 3;
+        out.push(Line::from(Span::styled(
+            format!(
+                "{:<col$}  {:<col$}  original responder",
+                "from the first alert", "yours"
+            ),
+            bold,
+        )));
+        for r in &c.rows {
+            out.push(Line::from(Span::styled(
+                fit(
+                    &format!("{:<col$}  {:<col$}  {}", r.measure, r.yours, r.original),
+                    width,
+                ),
+                text,
+            )));
+        }
+        let theirs: Vec<String> = c
+            .original_actions
+            .iter()
+            .map(|(at, cmd)| format!("{at} {cmd}"))
+            .collect();
+        out.push(Line::from(Span::styled(
+            fit(
+                &format!(
+                    "the original responder did: {}",
+                    if theirs.is_empty() {
+                        "nothing that changed the world".to_string()
+                    } else {
+                        theirs.join(" · ")
+                    }
+                ),
+                width,
+            ),
+            t.fg("muted"),
+        )));
+        out.push(Line::from(""));
+    }
     // Side by side: the reference path on the left, the trainee's response on the right.
     let half = width.saturating_sub(12) / 2;
     out.push(Line::from(Span::styled(

@@ -397,10 +397,7 @@ fn downsample(samples: &[(Timestamp, f64)], from: Timestamp, to: Timestamp) -> V
 /// The command line an action is expected as, and cured by: without a revision for a
 /// rollback (the drill numbers revisions from 1), whole otherwise.
 fn remedy_line(a: &Action) -> String {
-    match a {
-        Action::Rollback { deployment, .. } => format!("rollback {deployment}"),
-        other => other.command_line(),
-    }
+    crate::drill::scorecard::remedy_prefix(a)
 }
 
 /// Whether an alert was firing at `t`.

@@ -175,12 +175,13 @@ impl Seen {
                         .or_default() += 1;
                 }
                 let workload = p.workload.clone();
-                self.pods.insert(p.name.clone(), p);
-                self.count_crashing(at, &workload);
+                let now = is_crashing(&p);
+                let before = self.pods.insert(p.name.clone(), p).map(|o| is_crashing(&o));
+                self.count_crashing(at, &workload, before.unwrap_or(false), now);
             }
             Observation::PodGone { name, .. } => {
                 if let Some(p) = self.pods.remove(&name) {
-                    self.count_crashing(at, &p.workload);
+                    self.count_crashing(at, &p.workload, is_crashing(&p), false);
                 }
             }
             Observation::Gpu(g) => self.gpu(at, g),
@@ -203,20 +204,22 @@ impl Seen {
     }
 
     fn gpu(&mut self, at: Timestamp, g: GpuStatus) {
-        self.gpus
-            .entry((g.host.clone(), g.index))
-            .or_default()
-            .push((at, g));
+        let list = self.gpus.entry((g.host.clone(), g.index)).or_default();
+        // A reading every few seconds is plenty for baselines and peaks, and keeps a day
+        // of a big fleet in memory.
+        let recent = list
+            .last()
+            .is_some_and(|(t, last)| at.duration_since(*t) < GPU_EVERY && last.xid == g.xid);
+        if !recent {
+            list.push((at, g));
+        }
     }
 
-    fn count_crashing(&mut self, at: Timestamp, workload: &str) {
-        let n = self
-            .pods
-            .values()
-            .filter(|p| p.workload == workload && !p.ready)
-            .filter(|p| p.reason.as_deref().is_some_and(crashing_reason))
-            .count() as u32;
+    /// One pod of `workload` went from crashing `before` to crashing `now`.
+    fn count_crashing(&mut self, at: Timestamp, workload: &str, before: bool, now: bool) {
         let list = self.crashing.entry(workload.to_string()).or_default();
+        let last = list.last().map_or(0, |(_, n)| *n);
+        let n = (last + u32::from(now)).saturating_sub(u32::from(before));
         if list.last().is_none_or(|(_, last)| *last != n) {
             list.push((at, n));
         }
@@ -254,6 +257,14 @@ impl Seen {
             .or(list.first())
             .map(|(_, d)| d)
     }
+}
+
+/// Readings of one GPU kept at most this often.
+const GPU_EVERY: jiff::SignedDuration = jiff::SignedDuration::from_secs(5);
+
+/// Whether a pod is down with a reason that means its container keeps dying.
+fn is_crashing(p: &crate::event::PodStatus) -> bool {
+    !p.ready && p.reason.as_deref().is_some_and(crashing_reason)
 }
 
 /// A pod reason that means its container keeps dying.

@@ -304,4 +304,88 @@ fn draw_sparkline(
                 .set_style(app.theme.fg("info").add_modifier(Modifier::BOLD));
         }
     }
+    // In a replay, the original responder's actions: a hollow ring, dim and italic as
+    // their timeline rows are, so they are never taken for a change or for the trainee.
+    let ghost = app
+        .theme
+        .fg("muted")
+        .add_modifier(Modifier::ITALIC | Modifier::DIM);
+    for e in &app.replay.ghosts {
+        if e.at < first.0 || e.at > app.now {
+            continue;
+        }
+        let col = cols.iter().rposition(|(t, _)| *t <= e.at).unwrap_or(0);
+        let x = area.x + col as u16;
+        if let Some(cell) = frame.buffer_mut().cell_mut((x, area.y)) {
+            cell.set_char(GHOST).set_style(ghost);
+        }
+    }
+}
+
+/// The mark of an original responder's action on a sparkline.
+pub const GHOST: char = '◌';
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::event::{Event, Observation, SignalDef};
+    use crate::journal::{Entry, Kind};
+    use crate::replay::ReplayEvent;
+
+    #[test]
+    fn a_replay_marks_the_original_responders_actions_on_the_sparklines() {
+        let start = Timestamp::from_second(1_795_000_000).unwrap();
+        let at = |s: i64| start + jiff::SignedDuration::from_secs(s);
+        let mut app = App::new(
+            crate::app::Mode::Replay {
+                file: "INC-1.sitrec".into(),
+                speed: 1.0,
+            },
+            crate::config::Config::default(),
+            crate::config::Keymap::load("default", None).unwrap(),
+            crate::config::Theme::load("dark", None, false).unwrap(),
+            "trainee".into(),
+            start,
+        );
+        app.update(Event::Observed(
+            start,
+            Observation::SignalDefined(SignalDef {
+                name: "5xx rate".into(),
+                unit: "percent".into(),
+                ..Default::default()
+            }),
+        ));
+        for i in 0..40 {
+            app.update(Event::Observed(
+                at(i),
+                Observation::Signal {
+                    name: "5xx rate".into(),
+                    value: Some(i as f64),
+                },
+            ));
+        }
+        let sparkline_row = |app: &App| {
+            let backend = ratatui::backend::TestBackend::new(120, 40);
+            let Ok(mut terminal) = ratatui::Terminal::new(backend);
+            let Ok(_) = terminal.draw(|f| draw(f, ratatui::layout::Rect::new(0, 0, 40, 4), app));
+            let buf = terminal.backend().buffer().clone();
+            (0..40u16).map(|x| buf[(x, 1)].clone()).collect::<Vec<_>>()
+        };
+        assert!(!sparkline_row(&app).iter().any(|c| c.symbol() == "◌"));
+        let mut ack = Entry::new(at(20), "bob", Kind::Ack, "HighErrorRate".to_string());
+        ack.outcome = None;
+        app.update(Event::Replay(ReplayEvent::Ghost(ack)));
+        let row = sparkline_row(&app);
+        let marked: Vec<_> = row.iter().filter(|c| c.symbol() == "◌").collect();
+        assert_eq!(marked.len(), 1, "one ghost, one mark");
+        assert!(
+            marked[0]
+                .modifier
+                .contains(Modifier::ITALIC | Modifier::DIM)
+        );
+        // Its column is the sample at the ghost's time (the sparkline starts at +2s).
+        let x = row.iter().position(|c| c.symbol() == "◌").unwrap();
+        assert_eq!(x, 2 + 20 - 2);
+    }
 }
