@@ -21,6 +21,7 @@ pub mod sample;
 mod silence;
 pub mod state;
 mod status_update;
+pub mod suggest;
 pub mod tail;
 pub mod timeline;
 pub mod verify;
@@ -131,6 +132,8 @@ pub struct App {
     pub replay: crate::replay::ReplayState,
     /// A drill's reference response and what is scored against it (drills only).
     pub drill: Option<crate::drill::scorecard::DrillScoring>,
+    /// Scaling and flag flips seen happen, for the changes before an alert.
+    pub changes: suggest::ObservedChanges,
     effects: Vec<Effect>,
 }
 
@@ -184,6 +187,7 @@ impl App {
             recorder: None,
             replay: Default::default(),
             drill: None,
+            changes: Default::default(),
             effects: Vec::new(),
         }
     }
