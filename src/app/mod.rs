@@ -18,6 +18,7 @@ pub mod overlay;
 
 pub use overlay::{LineInput, NotePurpose, Overlay};
 pub mod sample;
+mod self_verify;
 mod silence;
 pub mod state;
 mod status_update;
@@ -31,7 +32,7 @@ use jiff::Timestamp;
 
 use crate::command::{Command, Pane};
 use crate::config::{Config, Keymap, Theme};
-use crate::event::{Action, Event, Level};
+use crate::event::{Action, Event, Level, Observation};
 use crate::journal::{Entry, Header, Kind, Outcome};
 use logs::LogBuffer;
 use state::{IncidentState, KillSwitches, PodsState, SignalState, SourceErrors};
@@ -203,8 +204,13 @@ impl App {
                 if at > self.now {
                     self.now = at;
                 }
+                // Log lines never move a step's criterion: no need to look at each.
+                let measured = !matches!(obs, Observation::Log(_) | Observation::Logs(_));
                 self.observe(obs);
                 self.check_verification();
+                if measured {
+                    self.check_self_verifying_steps();
+                }
                 self.dirty = true;
             }
             Event::Tick(at) => {
@@ -218,6 +224,7 @@ impl App {
                 }
                 self.refresh_tail();
                 self.check_verification();
+                self.check_self_verifying_steps();
                 self.dirty = true;
             }
             Event::ActionDone(report) => {
