@@ -596,6 +596,83 @@ mod tests {
         assert!(flash.contains("rollback snapbuilder-serving"), "{flash}");
     }
 
+    /// For every bundled drill: from the first alert firing, the keys to the confirmation
+    /// of the reference mitigation (`enter` when the suggested fix is that mitigation).
+    /// Printed for the record; the demo must take one.
+    #[test]
+    fn keys_from_the_first_alert_to_the_right_confirmation_in_every_bundled_drill() {
+        use crate::app::sample::feed;
+        use crate::app::{Mode, Overlay};
+        use crate::config::{Keymap, Theme};
+        use crate::drill::{Scenario, World};
+        let mut report = Vec::new();
+        for (name, _) in crate::drill::scenario::BUILTIN {
+            let (scenario, _) = Scenario::load(name).unwrap();
+            let reference: Vec<String> = scenario
+                .scoring
+                .expect
+                .iter()
+                .map(|e| e.action.clone())
+                .filter(|a| crate::command::Command::parse(a).is_ok_and(|c| c.is_world_changing()))
+                .collect();
+            let start = Timestamp::from_second(1_795_000_000).unwrap();
+            let runbook = scenario.runbook(None).unwrap();
+            let mut world = World::new(scenario, start);
+            let mode = Mode::Drill {
+                name: name.to_string(),
+                speed: 10.0,
+            };
+            let mut app = App::new(
+                mode,
+                crate::config::Config::default(),
+                Keymap::load("default", None).unwrap(),
+                Theme::load("dark", None, false).unwrap(),
+                "alice".into(),
+                start,
+            );
+            app.checklist = crate::app::checklist::Checklist::new(runbook.into_iter().collect());
+            feed(&mut app, start, world.initial());
+            let mut fired = false;
+            for _ in 0..3600 {
+                let obs = world.step();
+                feed(&mut app, world.now(), obs);
+                if app
+                    .alerts
+                    .iter()
+                    .any(|a| a.status.state == crate::event::AlertState::Firing)
+                {
+                    fired = true;
+                    break;
+                }
+            }
+            let suggestion = app.suggestion(app.alerts.selected);
+            let right = suggestion
+                .as_ref()
+                .is_some_and(|s| reference.iter().any(|r| s.line.starts_with(r.as_str())));
+            let keys = if right {
+                app.run(crate::command::Command::Fix);
+                assert!(
+                    matches!(app.overlay, Some(Overlay::Confirm { .. })),
+                    "{name}: {:?}",
+                    app.overlay
+                );
+                "1 (enter)".to_string()
+            } else {
+                "-".to_string()
+            };
+            report.push(format!(
+                "{name}: fired={fired} keys={keys} suggested={:?} reference={reference:?}",
+                suggestion.map(|s| s.line)
+            ));
+        }
+        eprintln!("{}", report.join("\n"));
+        assert!(
+            report[0].starts_with("snapbuilder-bad-rollout: fired=true keys=1"),
+            "{}",
+            report[0]
+        );
+    }
+
     #[test]
     fn spans_read_as_people_say_them() {
         assert_eq!(span(SignedDuration::from_secs(45)), "45 s");
