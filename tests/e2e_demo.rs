@@ -237,3 +237,59 @@ fn kill_9_keeps_every_entry_the_timeline_showed() {
         );
     }
 }
+
+/// From HighErrorRate firing to the confirmation of the right mitigation, counting keys:
+/// the alert is selected already, so `enter` (the suggested fix) is the one key; at SEV2
+/// the confirmation then asks for the deployment's name, as every rollback does.
+fn keys_to_the_fix(w: u16, h: u16) -> usize {
+    let t = Tmux::start(&["demo", "--speed", "10"], w, h);
+    t.wait_for("DRILL snapbuilder-bad-rollout", LONG);
+    t.wait_until(
+        |s| s.contains("fix: rollback snapbuilder-serving"),
+        "the suggested fix under the alert",
+        LONG,
+    );
+    let mut keys = 0;
+    t.keys(&["Enter"]);
+    keys += 1;
+    let confirm = t.wait_for("Roll back deployment", LONG);
+    assert!(confirm.contains("snapbuilder-serving"), "{confirm}");
+    t.wait_for("Type snapbuilder-serving", LONG);
+    t.text("snapbuilder-serving");
+    t.keys(&["Enter"]);
+    t.wait_until(
+        |s| !s.contains("Type snapbuilder-serving"),
+        "the confirmation to close",
+        LONG,
+    );
+    let journal = t.file("INCIDENTS.md");
+    let deadline = std::time::Instant::now() + LONG;
+    loop {
+        let text = std::fs::read_to_string(&journal).unwrap_or_default();
+        if text.contains("rollback [ok] [DRILL] · deployment/snapbuilder-serving from 3 to 2") {
+            assert!(
+                text.contains("step-ticked [DRILL] · HighErrorRate: 5xx above 3% › If the errors started with that revision, roll back:"),
+                "the runbook's rollback step is ticked:\n{text}"
+            );
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no rollback:\n{text}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    t.keys(&["C-c"]);
+    t.wait_for("Leave sitrep?", LONG);
+    t.keys(&["y"]);
+    t.wait_for("q/esc quits", LONG);
+    t.keys(&["q"]);
+    t.wait_for("EXITED 0", LONG);
+    keys
+}
+
+#[test]
+fn alert_to_the_confirmed_fix_in_at_most_three_keys() {
+    for (w, h) in [(80, 24), (200, 60)] {
+        let keys = keys_to_the_fix(w, h);
+        eprintln!("{w}x{h}: {keys} key(s) from the alert to the rollback's confirmation");
+        assert!(keys <= 3, "{w}x{h}: {keys}");
+    }
+}

@@ -25,7 +25,18 @@ pub struct Checklist {
     toggled: BTreeSet<(usize, usize, usize, usize)>,
     /// A step whose change was asked for with `x`: ticked when the change succeeds.
     pub pending: Option<super::native_step::PendingStep>,
+    /// Steps whose criterion holds, and since when (a self-verifying step ticks once it
+    /// has held for its duration).
+    pub holding: std::collections::BTreeMap<super::suggest::StepKey, jiff::Timestamp>,
+    /// The measurable criteria of the section on screen, read once per section.
+    pub criteria: Option<SectionCriteria>,
 }
+
+/// A section (book, section) and its steps' criteria: (group, step, criterion).
+pub type SectionCriteria = (
+    (usize, usize),
+    Vec<(usize, usize, crate::runbook::criterion::Criterion)>,
+);
 
 impl Checklist {
     /// A checklist over `books`, showing the first section with steps.
@@ -45,6 +56,8 @@ impl Checklist {
             cursor: 0,
             toggled: BTreeSet::new(),
             pending: None,
+            holding: Default::default(),
+            criteria: None,
         })
     }
 

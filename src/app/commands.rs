@@ -51,6 +51,7 @@ impl App {
                 self.overlay = Some(Overlay::Note(Box::new(editor), super::NotePurpose::Note));
             }
             Command::Ack => self.ack_selected(),
+            Command::Fix => self.fix_selected(),
             Command::Check => self.toggle_step(),
             Command::Severity(n) => self.set_severity(n),
             Command::Status(s) => self.set_status(s),

@@ -64,6 +64,8 @@ impl App {
             let Some((title, text)) = e.text.split_once(" › ") else {
                 continue;
             };
+            // A step that verified itself carries its evidence after the step's text.
+            let text = text.split(" · verified: ").next().unwrap_or(text);
             if title != section.title {
                 continue;
             }

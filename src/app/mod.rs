@@ -19,9 +19,11 @@ pub mod overlay;
 
 pub use overlay::{LineInput, NotePurpose, Overlay};
 pub mod sample;
+mod self_verify;
 mod silence;
 pub mod state;
 mod status_update;
+pub mod suggest;
 pub mod tail;
 mod targets;
 pub mod timeline;
@@ -32,7 +34,7 @@ use jiff::Timestamp;
 
 use crate::command::{Command, Pane};
 use crate::config::{Config, Keymap, Theme};
-use crate::event::{Action, Event, Level};
+use crate::event::{Action, Event, Level, Observation};
 use crate::journal::{Entry, Header, Kind, Outcome};
 use logs::LogBuffer;
 use state::{IncidentState, KillSwitches, PodsState, SignalState, SourceErrors};
@@ -137,6 +139,8 @@ pub struct App {
     pub replay: crate::replay::ReplayState,
     /// A drill's reference response and what is scored against it (drills only).
     pub drill: Option<crate::drill::scorecard::DrillScoring>,
+    /// Scaling and flag flips seen happen, for the changes before an alert.
+    pub changes: suggest::ObservedChanges,
     effects: Vec<Effect>,
 }
 
@@ -191,6 +195,7 @@ impl App {
             recorder: None,
             replay: Default::default(),
             drill: None,
+            changes: Default::default(),
             effects: Vec::new(),
         }
     }
@@ -206,8 +211,13 @@ impl App {
                 if at > self.now {
                     self.now = at;
                 }
+                // Log lines never move a step's criterion: no need to look at each.
+                let measured = !matches!(obs, Observation::Log(_) | Observation::Logs(_));
                 self.observe(obs);
                 self.check_verification();
+                if measured {
+                    self.check_self_verifying_steps();
+                }
                 self.dirty = true;
             }
             Event::Tick(at) => {
@@ -221,6 +231,7 @@ impl App {
                 }
                 self.refresh_tail();
                 self.check_verification();
+                self.check_self_verifying_steps();
                 self.dirty = true;
             }
             Event::ActionDone(report) => {

@@ -16,6 +16,8 @@ fn push_point(s: &mut SignalState, at: jiff::Timestamp, v: f64) {
 impl App {
     // Long by design: one arm per kind of observation, each folding it into its pane.
     pub(super) fn observe(&mut self, obs: Observation) {
+        self.changes
+            .note(&obs, &self.pods, &self.kill_switches, self.now);
         match obs {
             Observation::SignalDefined(def) => {
                 if let Some(s) = self.signals.iter_mut().find(|s| s.def.name == def.name) {

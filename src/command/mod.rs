@@ -123,6 +123,8 @@ pub enum Command {
     Note(Option<String>),
     /// Acknowledge the selected alert.
     Ack,
+    /// Take the suggested fix for the selected alert to its confirmation.
+    Fix,
     /// Tick or untick the selected runbook step.
     Check,
     Severity(u8),
@@ -230,6 +232,7 @@ impl Command {
             Command::TogglePause => "toggle-pause",
             Command::Note(_) => "note",
             Command::Ack => "ack",
+            Command::Fix => "fix",
             Command::Check => "check",
             Command::Severity(_) => "severity",
             Command::Status(_) => "status",

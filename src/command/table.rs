@@ -126,6 +126,13 @@ pub const COMMANDS: &[CommandSpec] = &[
         a.none(Command::Ack)
     }),
     cmd(
+        "fix",
+        "",
+        "take the selected alert's suggested fix to its confirmation",
+        |a| a.none(Command::Fix),
+    )
+    .world(),
+    cmd(
         "check",
         "",
         "tick or untick the selected runbook step",

@@ -51,6 +51,10 @@ pub struct ExportArgs {
     /// `[{"name", "unit", "points": [["2026-11-22T04:12:00Z", 0.04], …], "threshold", "objective"}]`.
     #[arg(long)]
     pub series: Option<PathBuf>,
+    /// A runbook whose sections the adherence section checks the ticks against (the
+    /// bundled drills' runbooks are always known); repeatable.
+    #[arg(long = "runbook", value_name = "FILE")]
+    pub runbooks: Vec<PathBuf>,
 }
 
 /// Who is acting, from `$SITREP_ACTOR`, else `$USER`, else `unknown`.
@@ -169,7 +173,20 @@ pub fn run_export(args: &ExportArgs) -> anyhow::Result<ExitCode> {
             None => Vec::new(),
         },
     };
-    let out = export(incident, args.format, &series, &ExportOptions::default());
+    let mut runbook_steps = Vec::new();
+    for file in &args.runbooks {
+        let rb = crate::runbook::load(file).map_err(|e| anyhow::anyhow!("{e}"))?;
+        runbook_steps.extend(crate::runbook::adherence::section_steps(&rb));
+    }
+    for (_, text) in crate::drill::scenario::BUILTIN_RUNBOOKS {
+        let rb = crate::runbook::parse(text);
+        runbook_steps.extend(crate::runbook::adherence::section_steps(&rb));
+    }
+    let opts = ExportOptions {
+        runbook_steps,
+        ..ExportOptions::default()
+    };
+    let out = export(incident, args.format, &series, &opts);
     // The journal holds outside text (alert summaries, notes); md and html come out clean.
     let out = match args.format {
         Format::Json => Clean::json(out),

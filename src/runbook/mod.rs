@@ -5,10 +5,12 @@
 //! tables) into sections of checklist groups, and [`match_alert`] picks the section that
 //! answers a firing alert.
 
+pub mod adherence;
 mod blocks;
 mod build;
 pub mod cli;
 mod commands;
+pub mod criterion;
 mod load;
 mod matching;
 mod model;

@@ -149,6 +149,10 @@ pub(crate) fn postmortem(r: &Report<'_>) -> Doc {
             blocks: resolution(r),
         },
         Section {
+            title: "Runbook adherence",
+            blocks: adherence_blocks(r),
+        },
+        Section {
             title: "Action items",
             blocks: vec![
                 Block::Prompt(s("One row per item, each with an owner and a ticket. \
@@ -311,6 +315,50 @@ fn resolution(r: &Report<'_>) -> Vec<Block> {
         Block::Table(table),
         Block::Prompt(s("Which action ended the impact, and why did it work?")),
     ]
+}
+
+fn adherence_blocks(r: &Report<'_>) -> Vec<Block> {
+    if r.adherence.is_empty() {
+        return vec![Block::Prompt(s(
+            "No runbook step was ticked. Was there a runbook for this, and did it help?",
+        ))];
+    }
+    let mut blocks = Vec::new();
+    for a in &r.adherence {
+        blocks.push(Block::Subheading(if a.section.is_empty() {
+            s("Steps ticked without a section")
+        } else {
+            a.section.clone()
+        }));
+        let total = a.steps.len();
+        blocks.push(Block::Para(if a.runbook_known {
+            format!(
+                "{} of {total} steps done, {} skipped, {} out of order.",
+                a.done, a.skipped, a.out_of_order
+            )
+        } else {
+            format!(
+                "{} steps ticked, in the order shown (the runbook was not at hand, so \
+                 nothing can be called skipped).",
+                a.done
+            )
+        }));
+        let mut table = vec![vec![s("Step"), s("State"), s("When"), s("By")]];
+        for st in &a.steps {
+            let mut state = st.state.word().to_string();
+            if let Some(ev) = &st.evidence {
+                state.push_str(&format!(" (verified: {ev})"));
+            }
+            table.push(vec![
+                st.text.clone(),
+                state,
+                st.at.map_or_else(|| s("-"), |t| clock(t, r.started_at)),
+                st.by.clone().unwrap_or_else(|| s("-")),
+            ]);
+        }
+        blocks.push(Block::Table(table));
+    }
+    blocks
 }
 
 fn timeline(r: &Report<'_>) -> Vec<Block> {

@@ -22,6 +22,8 @@ struct Export<'a> {
     durations: Durations,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     error_budget: Vec<Budget<'a>>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    runbook_adherence: &'a [crate::runbook::adherence::Adherence],
     entries: Vec<EntryOut<'a>>,
 }
 
@@ -89,6 +91,7 @@ pub(crate) fn render(r: &Report<'_>) -> String {
                 share: round(b.share(), 6),
             })
             .collect(),
+        runbook_adherence: &r.adherence,
         entries: inc
             .entries
             .iter()

@@ -64,6 +64,9 @@ pub struct ExportOptions {
     pub slo_window_days: u32,
     /// Authors; when empty, the IC and scribe, else whoever opened the incident.
     pub authors: Vec<String>,
+    /// Runbook sections' steps in order (title, step texts), for the adherence section:
+    /// without its section here, a ticked section lists only what was ticked.
+    pub runbook_steps: Vec<(String, Vec<String>)>,
 }
 
 impl Default for ExportOptions {
@@ -72,6 +75,7 @@ impl Default for ExportOptions {
             due_business_days: [3, 3, 5, 5],
             slo_window_days: 30,
             authors: Vec::new(),
+            runbook_steps: Vec::new(),
         }
     }
 }
@@ -130,6 +134,8 @@ pub(crate) struct Report<'a> {
     pub budgets: Vec<Budget>,
     pub alerts: Vec<&'a Entry>,
     pub actions: Vec<Action<'a>>,
+    /// Each runbook section ticked from, in the order first ticked.
+    pub adherence: Vec<crate::runbook::adherence::Adherence>,
 }
 
 impl<'a> Report<'a> {
@@ -170,6 +176,7 @@ impl<'a> Report<'a> {
             budgets,
             alerts,
             actions: actions(&incident.entries),
+            adherence: adherence(&incident.entries, &opts.runbook_steps),
         }
     }
 
@@ -177,6 +184,42 @@ impl<'a> Report<'a> {
     pub fn since_start(&self, at: Option<Timestamp>) -> Option<i64> {
         at.map(|at| at.as_second() - self.started_at.as_second())
     }
+}
+
+/// The adherence of every runbook section the incident ticked steps of.
+fn adherence(
+    entries: &[Entry],
+    known: &[(String, Vec<String>)],
+) -> Vec<crate::runbook::adherence::Adherence> {
+    use crate::runbook::adherence::{Tick, adherence, split_tick};
+    let ticks: Vec<Tick> = entries
+        .iter()
+        .filter(|e| matches!(e.kind, Kind::StepTicked | Kind::StepUnticked))
+        .map(|e| Tick {
+            at: e.at,
+            by: e.actor.clone(),
+            text: e.text.clone(),
+            ticked: e.kind == Kind::StepTicked,
+        })
+        .collect();
+    let mut sections: Vec<&str> = Vec::new();
+    for t in &ticks {
+        if let Some((s, _, _)) = split_tick(&t.text)
+            && !sections.contains(&s)
+        {
+            sections.push(s);
+        }
+    }
+    sections
+        .into_iter()
+        .map(|s| {
+            let steps = known
+                .iter()
+                .find(|(t, _)| t == s)
+                .map(|(_, v)| v.as_slice());
+            adherence(s, steps, &[], &ticks)
+        })
+        .collect()
 }
 
 fn default_authors(incident: &Incident) -> Vec<String> {

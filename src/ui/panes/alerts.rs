@@ -104,6 +104,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 format!("    {}", truncate(&detail, width.saturating_sub(4))),
                 theme.fg("muted"),
             )));
+            if i == app.alerts.selected {
+                // Every other alert keeps its row; what is left may list more changes.
+                let room = (area.height as usize).saturating_sub(app.alerts.len() * 2 + 6);
+                lines.extend(super::alert_fix::lines(app, i, width, room));
+            }
             if i == app.alerts.selected && !a.status.description.is_empty() {
                 lines.push(Line::from(Span::styled(
                     format!(

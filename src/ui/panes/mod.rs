@@ -1,5 +1,6 @@
 //! One file per pane.
 
+pub mod alert_fix;
 pub mod alerts;
 pub mod changes;
 pub mod gpus;
