@@ -287,6 +287,7 @@ mod tests {
             action: Action::Rollback {
                 deployment: "api".into(),
                 revision: None,
+                place: crate::event::Place::default(),
             },
             outcome: ActionOutcome::DryRun,
             detail: "replay".into(),

@@ -43,7 +43,7 @@ fn hole_name(hole: &str) -> String {
 
 /// The command line the action `command` asks for will report when it is done (the
 /// deployment by name, as `Action::command_line` gives it; its namespace is in its place).
-fn expected_line(command: &Command) -> Option<String> {
+pub(super) fn expected_line(command: &Command) -> Option<String> {
     let name = |d: &str| d.rsplit('/').next().unwrap_or(d).to_string();
     Some(match command {
         Command::KillSwitch {

@@ -15,7 +15,7 @@ use crate::runbook::criterion::{Bound, Check, Criterion, criterion, measure_word
 
 use super::App;
 use super::alert_target::alert_workloads;
-use super::state::SignalState;
+use super::state::{SignalState, WorkloadKey};
 use super::suggest::StepKey;
 
 /// How long a criterion that names no duration must hold.
@@ -67,9 +67,9 @@ fn short(d: SignedDuration) -> String {
 impl App {
     /// The workloads the section on screen is about: those of the alerts it answers, else
     /// the selected alert's.
-    fn section_workloads(&self) -> Vec<String> {
+    fn section_workloads(&self) -> Vec<WorkloadKey> {
         let here = self.checklist.as_ref().map(|c| (c.book, c.section));
-        let answering: Vec<String> = self
+        let answering: Vec<WorkloadKey> = self
             .alerts
             .iter()
             .filter(|a| a.runbook.as_ref().map(|(b, s, _)| (*b, *s)) == here)
@@ -122,15 +122,21 @@ impl App {
                     format!(
                         "{ready}/{} pods of {} Ready",
                         pods.len(),
-                        workloads.join(", ")
+                        workloads
+                            .iter()
+                            .map(|k| k.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     )
                 })
             }
             Check::RolloutDone { deployment } => {
-                let name = deployment
-                    .clone()
-                    .or_else(|| self.section_workloads().into_iter().next())?;
-                let d = self.pods.deployment(&name)?;
+                let key = match deployment {
+                    Some(text) => self.pods.resolve_deployment(text).ok()?,
+                    None => self.section_workloads().into_iter().next()?,
+                };
+                let d = self.pods.deployment(&key)?;
+                let name = &key.name;
                 let done = d.updated == d.replicas
                     && d.ready == d.replicas
                     && d.available == d.replicas

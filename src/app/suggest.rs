@@ -117,7 +117,8 @@ impl ObservedChanges {
     ) {
         match obs {
             Observation::Deployment(d) => {
-                let Some(before) = pods.deployment(&d.name) else {
+                let key = super::state::WorkloadKey::new(d.namespace.clone(), d.name.clone());
+                let Some(before) = pods.deployment(&key) else {
                     return;
                 };
                 if before.replicas != d.replicas {
@@ -271,7 +272,11 @@ impl App {
         let Some(a) = self.alerts.get(index) else {
             return Vec::new();
         };
-        let workloads = alert_workloads(&a.status, &self.pods);
+        // Changes name their workload by name; the alert's are matched by theirs.
+        let workloads: Vec<String> = alert_workloads(&a.status, &self.pods)
+            .into_iter()
+            .map(|k| k.name)
+            .collect();
         let mut changes: Vec<Change> = self
             .pods
             .workloads
@@ -393,9 +398,8 @@ impl App {
             }
         };
         if let (Some(key), Some(c)) = (s.step, &mut self.checklist) {
-            let expect = command
-                .action()
-                .map_or_else(|| s.line.clone(), |a| a.command_line());
+            let expect =
+                super::native_step::expected_line(&command).unwrap_or_else(|| s.line.clone());
             c.pending = Some(super::native_step::PendingStep { key, expect });
         }
         self.run_command(command);
@@ -560,6 +564,10 @@ mod tests {
         let want = Action::Rollback {
             deployment: "snapbuilder-serving".into(),
             revision: None,
+            place: crate::event::Place::new(
+                crate::app::capabilities::SANDBOX_CONTEXT,
+                "snapbuilder",
+            ),
         };
         assert_eq!(effects, [Effect::Preview(want.clone())]);
         let Some(Overlay::Confirm { typed_required, .. }) = &app.overlay else {
