@@ -2,6 +2,7 @@
 
 pub mod capabilities;
 pub use capabilities::{Capabilities, Mode};
+pub mod access;
 pub mod alerts;
 pub mod checklist;
 pub mod clocks;
@@ -130,6 +131,8 @@ pub struct App {
     pub replay: crate::replay::ReplayState,
     /// A drill's reference response and what is scored against it (drills only).
     pub drill: Option<crate::drill::scorecard::DrillScoring>,
+    /// What the identity may not see or do (live clusters).
+    pub access: access::AccessState,
     effects: Vec<Effect>,
 }
 
@@ -183,6 +186,7 @@ impl App {
             recorder: None,
             replay: Default::default(),
             drill: None,
+            access: Default::default(),
             effects: Vec::new(),
         }
     }

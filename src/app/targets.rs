@@ -53,23 +53,29 @@ impl App {
         let key = match key {
             Ok(k) => k,
             Err(e) => {
-                self.flash(Level::Warn, e);
+                // An empty list because deployments are forbidden is not "no such deployment".
+                let why = self
+                    .access
+                    .forbidden
+                    .values()
+                    .find(|f| f.resource == "deployments")
+                    .map_or(e, |f| {
+                        format!("{} unavailable: {}", cmd.name(), f.describe())
+                    });
+                self.flash(Level::Warn, why);
                 return;
             }
         };
         let place = self.place_of(&key);
         let deployment = key.name.clone();
-        let action = match cmd {
+        let dialog = matches!(
+            cmd,
             Command::Rollback {
                 revision: None,
-                deployment: None,
-            } => {
-                self.overlay = Some(Overlay::RollbackDialog {
-                    deployment: key,
-                    selected: 0,
-                });
-                return;
+                deployment: None
             }
+        );
+        let action = match cmd {
             Command::Rollback { revision, .. } => Action::Rollback {
                 deployment,
                 revision,
@@ -83,6 +89,18 @@ impl App {
             },
             _ => return,
         };
+        // Greyed out: say why before the operator tries, not after the API server refuses.
+        if let Some(why) = self.access.blocked(&action) {
+            self.flash(Level::Warn, why);
+            return;
+        }
+        if dialog {
+            self.overlay = Some(Overlay::RollbackDialog {
+                deployment: key,
+                selected: 0,
+            });
+            return;
+        }
         self.confirm(action);
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod alerts;
 pub mod changes;
+pub mod forbidden;
 pub mod gpus;
 pub mod header;
 pub mod health;
