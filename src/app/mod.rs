@@ -17,6 +17,7 @@ pub mod overlay;
 
 pub use overlay::{LineInput, NotePurpose, Overlay};
 pub mod sample;
+pub mod services;
 mod silence;
 pub mod state;
 mod status_update;
