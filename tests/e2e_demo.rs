@@ -62,7 +62,16 @@ fn demo_alert_help_rollback_recovery_and_quit() {
 
     // The journal is on disk while the cockpit still runs, and a teammate can add to it.
     let journal = t.file("INCIDENTS.md");
-    let text = std::fs::read_to_string(&journal).expect("INCIDENTS.md exists while running");
+    // The alerts pane shows "resolved" as the alert arrives; its journal line is on disk
+    // once the journal worker has fsynced it, a moment later on a loaded machine.
+    let deadline = std::time::Instant::now() + LONG;
+    let mut text = std::fs::read_to_string(&journal).expect("INCIDENTS.md exists while running");
+    while !text.contains("· alert-resolved [DRILL] · HighErrorRate")
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        text = std::fs::read_to_string(&journal).expect("INCIDENTS.md exists while running");
+    }
     for want in [
         "## [DRILL] INC-",
         "· drill [DRILL] ·",
