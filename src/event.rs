@@ -101,6 +101,12 @@ pub enum Observation {
     GpuList(Vec<GpuStatus>),
     /// The drill engine paused or resumed its clock.
     ClockPaused(bool),
+    /// A watch, list or log stream answered 403: said once, until it is allowed again.
+    Forbidden(crate::access::Forbidden),
+    /// A resource forbidden before answers again in `namespace`.
+    Allowed { resource: String, namespace: String },
+    /// What the identity may do, from the API server's access reviews at start.
+    Access(crate::access::AccessReport),
 }
 
 /// Whether a signal is bad when it is high or when it is low.

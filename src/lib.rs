@@ -5,6 +5,7 @@
 //! state only when it changed. Live, drill and replay differ only in the plugged-in
 //! sources and executor.
 
+pub mod access;
 pub mod app;
 pub mod cli;
 pub mod command;

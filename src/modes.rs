@@ -120,6 +120,30 @@ fn actor(config: &Config) -> String {
         .unwrap_or_else(|| "operator".into())
 }
 
+/// What the identity may do on the configured cluster, as `sitrep check` prints it: the API
+/// server's access reviews for every verb sitrep uses (a cluster that cannot be asked says so).
+fn access_table(kube: &crate::config::kube::KubernetesConfig) -> String {
+    let ask = async {
+        let conn = crate::sources::kube::connect(kube).await?;
+        let report = crate::sources::kube_access::review(&conn.client, &conn.namespaces).await;
+        anyhow::Ok(report.table())
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => return format!("kubernetes: cannot ask about access: {e}\n"),
+    };
+    match runtime
+        .block_on(async { tokio::time::timeout(std::time::Duration::from_secs(20), ask).await })
+    {
+        Ok(Ok(table)) => table,
+        Ok(Err(e)) => format!("kubernetes: cannot ask about access: {e:#}\n"),
+        Err(_) => "kubernetes: cannot ask about access: no answer in 20s\n".into(),
+    }
+}
+
 /// `sitrep check`: validates and reports every problem as `FILE:LINE: message`.
 pub fn check(global: &Global) -> anyhow::Result<ExitCode> {
     // Messages may echo a bad value (a theme name, a colour, a command): sanitised.
@@ -159,6 +183,9 @@ pub fn check(global: &Global) -> anyhow::Result<ExitCode> {
                     "ok: config {config}, theme {}, keymap {}\n",
                     s.theme.name, s.keymap.name
                 ));
+                if let Some(kube) = kubernetes_config(global, &s.config) {
+                    out.push_str(&access_table(&kube));
+                }
                 ExitCode::SUCCESS
             }
         }
@@ -418,6 +445,12 @@ pub fn live(global: &Global) -> anyhow::Result<ExitCode> {
             .in_context(conn.context.clone());
             let (watches, pods) = crate::sources::kube::spawn_with_pods(&conn, tx.clone());
             tasks.extend(watches);
+            // What this identity may do, asked once: the cockpit greys out the rest.
+            tasks.push(tokio::spawn(crate::sources::kube_access::run(
+                conn.client.clone(),
+                conn.namespaces.clone(),
+                tx.clone(),
+            )));
             tasks.push(tokio::spawn(crate::sources::kube_switches::run(
                 executor.clone(),
                 config.kill_switches.clone(),

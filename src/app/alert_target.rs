@@ -1,8 +1,7 @@
 //! Which workloads an alert is about, and the facts about them that fill a runbook's
 //! placeholders (`<serving-pod>`, `<stable-revision>`).
 //!
-//! One small function on purpose: when services (`[[services]]`, alert → service
-//! resolution) land, [`alert_workloads`] is the one place to swap for theirs.
+//! Which workloads an alert is about is decided in one place, `services.rs`.
 
 use jiff::Timestamp;
 
@@ -10,47 +9,10 @@ use crate::event::{AlertStatus, DeploymentStatus};
 
 use super::state::{PodsState, WorkloadKey};
 
-/// The workloads (deployments) an alert names, best first: its `deployment`, `workload`,
-/// `service`, `app`, `job` or `container` label when that names a known workload (in the
-/// alert's `namespace` when it has one), else the longest known workload name its summary
-/// or description mentions.
+/// The workloads (deployments) an alert names, best first: the one resolution of an alert
+/// to its workloads, [`super::services::workloads_for_alert`].
 pub fn alert_workloads(alert: &AlertStatus, pods: &PodsState) -> Vec<WorkloadKey> {
-    let ns = alert.labels.get("namespace");
-    let known = |name: &str| -> Vec<WorkloadKey> {
-        pods.workloads
-            .keys()
-            .filter(|k| k.name == name && ns.is_none_or(|n| *n == k.namespace))
-            .cloned()
-            .collect()
-    };
-    let mut out: Vec<WorkloadKey> = Vec::new();
-    for key in [
-        "deployment",
-        "workload",
-        "service",
-        "app",
-        "job",
-        "container",
-    ] {
-        if let Some(v) = alert.labels.get(key) {
-            for k in known(v) {
-                if !out.contains(&k) {
-                    out.push(k);
-                }
-            }
-        }
-    }
-    if out.is_empty() {
-        let text = format!("{} {}", alert.summary, alert.description);
-        let mut named: Vec<&WorkloadKey> = pods
-            .workloads
-            .keys()
-            .filter(|k| ns.is_none_or(|n| *n == k.namespace) && text.contains(k.name.as_str()))
-            .collect();
-        named.sort_by_key(|k| std::cmp::Reverse(k.name.len()));
-        out.extend(named.into_iter().cloned());
-    }
-    out
+    super::services::workloads_for_alert(pods, alert)
 }
 
 /// The last revision of a deployment that was healthy before `before` (an alert's start):

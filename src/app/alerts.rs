@@ -185,6 +185,7 @@ impl App {
     /// Moves the alert selection; the checklist follows unless the operator pinned a section.
     pub(super) fn select_alert(&mut self, delta: isize) {
         self.alerts.select_by(delta);
+        self.follow_selected_alert();
         if let (Some(c), Some(a)) = (&mut self.checklist, self.alerts.selected())
             && let Some((b, s, rule)) = &a.runbook
             && !c.pinned

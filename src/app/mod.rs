@@ -2,6 +2,7 @@
 
 pub mod capabilities;
 pub use capabilities::{Capabilities, Mode};
+pub mod access;
 pub mod alert_target;
 pub mod alerts;
 pub mod checklist;
@@ -20,6 +21,7 @@ pub mod overlay;
 pub use overlay::{LineInput, NotePurpose, Overlay};
 pub mod sample;
 mod self_verify;
+pub mod services;
 mod silence;
 pub mod state;
 mod status_update;
@@ -141,6 +143,8 @@ pub struct App {
     pub drill: Option<crate::drill::scorecard::DrillScoring>,
     /// Scaling and flag flips seen happen, for the changes before an alert.
     pub changes: suggest::ObservedChanges,
+    /// What the identity may not see or do (live clusters).
+    pub access: access::AccessState,
     effects: Vec<Effect>,
 }
 
@@ -196,6 +200,7 @@ impl App {
             replay: Default::default(),
             drill: None,
             changes: Default::default(),
+            access: Default::default(),
             effects: Vec::new(),
         }
     }

@@ -157,6 +157,12 @@ impl App {
                 self.gpus.upsert(g);
             }
             Observation::Alert(a) => self.observe_alert(a),
+            Observation::Forbidden(f) => self.access.forbidden(f),
+            Observation::Allowed {
+                resource,
+                namespace,
+            } => self.access.allowed(&resource, &namespace),
+            Observation::Access(report) => self.access.report = Some(report),
             Observation::Log(line) => self.logs.push(line),
             Observation::Logs(lines) => {
                 for line in lines {

@@ -179,35 +179,9 @@ impl App {
         if self.pods.tail.cause == TailCause::Operator {
             return;
         }
-        let ns = alert.labels.get("namespace");
-        let known = |n: &str| {
-            self.pods
-                .workloads
-                .keys()
-                .find(|k| k.name == n && ns.is_none_or(|ns| *ns == k.namespace))
-                .cloned()
-        };
-        let by_label = [
-            "deployment",
-            "workload",
-            "service",
-            "app",
-            "job",
-            "container",
-        ]
-        .iter()
-        .filter_map(|k| alert.labels.get(*k))
-        .find_map(|v| known(v));
-        let by_text = || {
-            let text = format!("{} {}", alert.summary, alert.description);
-            self.pods
-                .workloads
-                .keys()
-                .filter(|k| text.contains(k.name.as_str()))
-                .max_by_key(|k| k.name.len())
-                .cloned()
-        };
-        let Some(workload) = by_label.or_else(by_text) else {
+        // The one seam from an alert to its workloads (services.rs).
+        let found = super::services::workloads_for_alert(&self.pods, alert);
+        let Some(workload) = found.into_iter().next() else {
             return;
         };
         self.pods.select_workload(&workload);

@@ -28,8 +28,38 @@ impl App {
         Some(Ok(WorkloadKey::new(place.namespace.clone(), name)))
     }
 
-    /// The deployment a command without one acts on: the one selected in the pods pane.
+    /// The deployment a command without one acts on: the selected alert's (with the alerts
+    /// pane focused; several: the operator names one), else the one selected in the pods pane.
     fn default_deployment(&self) -> Result<WorkloadKey, String> {
+        if let Some(keys) = self.alert_workloads() {
+            let deployments: Vec<&WorkloadKey> = keys
+                .iter()
+                .filter(|k| self.pods.deployment(k).is_some())
+                .collect();
+            return match deployments.as_slice() {
+                [one] => Ok((*one).clone()),
+                [] => Err(match self.alerts.selected() {
+                    Some(a) => format!(
+                        "no deployment for this alert: labels {}",
+                        a.status
+                            .labels
+                            .iter()
+                            .map(|(k, v)| format!("{k}={v}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    None => "select an alert or a deployment first".into(),
+                }),
+                many => Err(format!(
+                    "this alert is about {} deployments: name one ({})",
+                    many.len(),
+                    many.iter()
+                        .map(|k| k.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            };
+        }
         match self.pods.selected_workload() {
             Some(k) if self.pods.deployment(k).is_some() => Ok(k.clone()),
             _ => Err("select a deployment in the pods pane first (or name it: `ns/name`)".into()),
@@ -53,23 +83,29 @@ impl App {
         let key = match key {
             Ok(k) => k,
             Err(e) => {
-                self.flash(Level::Warn, e);
+                // An empty list because deployments are forbidden is not "no such deployment".
+                let why = self
+                    .access
+                    .forbidden
+                    .values()
+                    .find(|f| f.resource == "deployments")
+                    .map_or(e, |f| {
+                        format!("{} unavailable: {}", cmd.name(), f.describe())
+                    });
+                self.flash(Level::Warn, why);
                 return;
             }
         };
         let place = self.place_of(&key);
         let deployment = key.name.clone();
-        let action = match cmd {
+        let dialog = matches!(
+            cmd,
             Command::Rollback {
                 revision: None,
-                deployment: None,
-            } => {
-                self.overlay = Some(Overlay::RollbackDialog {
-                    deployment: key,
-                    selected: 0,
-                });
-                return;
+                deployment: None
             }
+        );
+        let action = match cmd {
             Command::Rollback { revision, .. } => Action::Rollback {
                 deployment,
                 revision,
@@ -83,6 +119,18 @@ impl App {
             },
             _ => return,
         };
+        // Greyed out: say why before the operator tries, not after the API server refuses.
+        if let Some(why) = self.access.blocked(&action) {
+            self.flash(Level::Warn, why);
+            return;
+        }
+        if dialog {
+            self.overlay = Some(Overlay::RollbackDialog {
+                deployment: key,
+                selected: 0,
+            });
+            return;
+        }
         self.confirm(action);
     }
 }

@@ -1017,3 +1017,64 @@ mod drills_confirm_as_live {
         assert!(screen.contains("REPLAY incident.rec ×4"), "{screen}");
     }
 }
+
+#[test]
+fn an_alert_selects_its_service_and_r_offers_its_deployment() {
+    let mut app = drill_app(120);
+    app.focus = Pane::Alerts;
+    let at = app
+        .alerts
+        .iter()
+        .position(|a| a.status.name == "HighErrorRate")
+        .expect("HighErrorRate fires");
+    app.run(Command::Top);
+    for _ in 0..at {
+        app.run(Command::Down);
+    }
+    let serving = crate::app::state::WorkloadKey::new("snapbuilder", "snapbuilder-serving");
+    assert_eq!(
+        app.pods.selected_workload(),
+        Some(&serving),
+        "the pods pane follows"
+    );
+    key(&mut app, KeyCode::Char('R'));
+    let Some(Overlay::RollbackDialog { deployment, .. }) = &app.overlay else {
+        panic!("no rollback dialog: {:?} {:?}", app.overlay, app.flash);
+    };
+    assert_eq!(
+        deployment, &serving,
+        "not the first deployment of the pods pane"
+    );
+
+    // An alert whose labels name no workload is said to be so, never the first one.
+    app.overlay = None;
+    let mut stray = app.alerts[at].status.clone();
+    stray.name = "Stray".into();
+    stray.summary = "something else".into();
+    stray.labels = [("service".to_string(), "billing".to_string())].into();
+    let now = app.now;
+    app.update(Event::Observed(
+        now,
+        crate::event::Observation::Alert(stray),
+    ));
+    let stray_at = app
+        .alerts
+        .iter()
+        .position(|a| a.status.name == "Stray")
+        .expect("shown");
+    app.run(Command::Top);
+    for _ in 0..stray_at {
+        app.run(Command::Down);
+    }
+    key(&mut app, KeyCode::Char('R'));
+    assert!(app.overlay.is_none());
+    let flash = app
+        .flash
+        .as_ref()
+        .map(|f| f.text.clone())
+        .unwrap_or_default();
+    assert_eq!(
+        flash,
+        "no deployment for this alert: labels service=billing"
+    );
+}

@@ -165,9 +165,10 @@ impl StateFold {
                 Observation::Deployment(d) => {
                     self.keep(1, format!("{}/{}", d.namespace, d.name), r)
                 }
-                Observation::Pod(p) => self.keep(2, p.name.clone(), r),
-                Observation::PodGone { name, .. } => {
-                    self.objects.remove(&(2, name.clone()));
+                // Pods are kept by namespace and name: two namespaces may reuse a name.
+                Observation::Pod(p) => self.keep(2, format!("{}/{}", p.namespace, p.name), r),
+                Observation::PodGone { namespace, name } => {
+                    self.objects.remove(&(2, format!("{namespace}/{name}")));
                 }
                 Observation::Gpu(g) => self.keep(3, format!("{}/{}", g.host, g.index), r),
                 Observation::GpuList(_) => {
@@ -208,6 +209,18 @@ impl StateFold {
                     self.logs.push_back(r.clone());
                 }
                 Observation::LogsDropped(n) => self.logs_dropped += n,
+                Observation::Forbidden(f) => {
+                    self.keep(9, format!("{}/{}", f.resource, f.namespace), r)
+                }
+                Observation::Allowed {
+                    resource,
+                    namespace,
+                } => {
+                    self.objects.remove(&(9, format!("{resource}/{namespace}")));
+                }
+                Observation::Access(_) => {
+                    self.singles.insert(5, r.clone());
+                }
             },
             Record::Journal { .. } => {
                 if self.journal.len() == KEYFRAME_JOURNAL {

@@ -19,12 +19,13 @@ use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::Pod;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::runtime::reflector::{self, ObjectRef, Store};
-use kube::runtime::{WatchStreamExt, watcher};
+use kube::runtime::watcher;
 use kube::{Api, Client, ResourceExt};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::kube_coalesce::{Coalescer, Stores, flush};
+use super::kube_forbidden::{backed_off, of_watch};
 use crate::config::kube::KubernetesConfig;
 use crate::event::{Event, Observation};
 
@@ -309,14 +310,24 @@ fn watch_config(selector: Option<&str>, streaming: bool) -> watcher::Config {
 /// may not list nodes only costs this pane, with the error in the header.
 async fn watch_node_gpus(client: Client, streaming: bool, tx: mpsc::Sender<Event>) {
     let nodes: Api<k8s_openapi::api::core::v1::Node> = Api::all(client);
-    let events = watcher(nodes, watch_config(None, streaming)).default_backoff();
+    let events = backed_off(watcher(nodes, watch_config(None, streaming)));
     let mut events = std::pin::pin!(events);
     let mut reported: BTreeSet<String> = BTreeSet::new();
     // The nodes a (re)list has named so far; those reported before and not named are gone.
     let mut listed: Option<BTreeSet<String>> = None;
     let mut health = Health::default();
     const SOURCE: &str = "kubernetes nodes";
+    let mut forbidden = false;
     while let Some(ev) = events.next().await {
+        if ev.as_ref().is_ok_and(proves_working) && std::mem::take(&mut forbidden) {
+            let obs = Observation::Allowed {
+                resource: "nodes".into(),
+                namespace: String::new(),
+            };
+            if say(&tx, obs).await.is_err() {
+                return;
+            }
+        }
         if let Ok(ev) = &ev
             && proves_working(ev)
             && health.answered("nodes")
@@ -350,6 +361,16 @@ async fn watch_node_gpus(client: Client, streaming: bool, tx: mpsc::Sender<Event
                 let listed = listed.take().unwrap_or_default();
                 let gone = reported.iter().filter(|n| !listed.contains(*n));
                 gone.map(|n| (n.clone(), 0, 0)).collect()
+            }
+            // Said once; the backoff waits minutes before asking again.
+            Err(e) if let Some(f) = of_watch(&e) => {
+                tracing::warn!(error = %e, "kubernetes node watch forbidden");
+                if !std::mem::replace(&mut forbidden, true)
+                    && say(&tx, Observation::Forbidden(f)).await.is_err()
+                {
+                    return;
+                }
+                Vec::new()
             }
             Err(e) => {
                 tracing::warn!(error = %e, "kubernetes node watch");
@@ -415,14 +436,15 @@ async fn watch_namespace(
         replicasets: rs_store,
     };
     // Watches that drop or expire resume by themselves, relisting after a 410 Gone.
-    let pod_events = reflector::reflector(pod_writer, watcher(pods, wc.clone()))
-        .default_backoff()
-        .map(Change::Pod);
-    let dep_events = reflector::reflector(dep_writer, watcher(deployments, wc.clone()))
-        .default_backoff()
-        .map(Change::Deployment);
-    let rs_events = reflector::reflector(rs_writer, watcher(replicasets, wc))
-        .default_backoff()
+    // A forbidden watch waits minutes before it asks again; other errors back off.
+    let pod_events =
+        backed_off(reflector::reflector(pod_writer, watcher(pods, wc.clone()))).map(Change::Pod);
+    let dep_events = backed_off(reflector::reflector(
+        dep_writer,
+        watcher(deployments, wc.clone()),
+    ))
+    .map(Change::Deployment);
+    let rs_events = backed_off(reflector::reflector(rs_writer, watcher(replicasets, wc)))
         .map(Change::ReplicaSet);
     let mut clock = tokio::time::interval(FLUSH);
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -446,6 +468,7 @@ async fn watch_namespace(
         format!("kubernetes {ns}")
     };
     let mut health = Health::default();
+    let mut forbidden: BTreeSet<&'static str> = BTreeSet::new();
     while let Some(change) = changes.next().await {
         let (watch, outcome) = match change {
             Change::Pod(Ok(ev)) => {
@@ -463,9 +486,9 @@ async fn watch_namespace(
                 co.replicaset(ev, &stores.pods, &stores.deployments);
                 ("replicasets", working.then_some(Ok(())))
             }
-            Change::Pod(Err(e)) => ("pods", Some(Err(e.to_string()))),
-            Change::Deployment(Err(e)) => ("deployments", Some(Err(e.to_string()))),
-            Change::ReplicaSet(Err(e)) => ("replicasets", Some(Err(e.to_string()))),
+            Change::Pod(Err(e)) => ("pods", Some(Err(e))),
+            Change::Deployment(Err(e)) => ("deployments", Some(Err(e))),
+            Change::ReplicaSet(Err(e)) => ("replicasets", Some(Err(e))),
             Change::Probed(watch, ok) => {
                 let recovered = health.probed(watch, ok);
                 ("", recovered.then_some(Ok(())))
@@ -485,6 +508,22 @@ async fn watch_namespace(
             }
         };
         let said = match outcome {
+            // Said once, in the pane it empties; no probe, so no loop of retries.
+            Some(Err(error)) if let Some(f) = of_watch(&error) => {
+                tracing::warn!(%ns, watch, %error, "kubernetes watch forbidden");
+                if forbidden.insert(watch) {
+                    say(&tx, Observation::Forbidden(f)).await
+                } else {
+                    Ok(())
+                }
+            }
+            Some(Ok(())) if forbidden.remove(watch) => {
+                let obs = Observation::Allowed {
+                    resource: watch.to_string(),
+                    namespace: ns.clone(),
+                };
+                say(&tx, obs).await
+            }
             Some(Err(error)) => {
                 tracing::warn!(%ns, watch, %error, "kubernetes watch");
                 health.failed(watch);

@@ -148,6 +148,12 @@ struct Pending {
     gaps: Vec<LogGap>,
     dropped: u64,
     max: usize,
+    /// A log request answered 403, to be said once.
+    forbidden: Option<crate::access::Forbidden>,
+    /// Whether it was said already (a tail said so stays said until lines come again).
+    forbidden_said: bool,
+    /// A stream refused before opened again in this namespace: to be said once.
+    allowed: Option<String>,
 }
 
 impl Pending {
@@ -157,6 +163,9 @@ impl Pending {
             gaps: Vec::new(),
             dropped: 0,
             max: max.max(1),
+            forbidden: None,
+            forbidden_said: false,
+            allowed: None,
         }
     }
 
@@ -206,6 +215,8 @@ type Key = (String, String);
 struct Mark {
     read: ReadTo,
     down_since: Option<Timestamp>,
+    /// The last request was refused with 403: the stream waits long before asking again.
+    forbidden: bool,
 }
 
 /// One container stream of the tail.
@@ -358,7 +369,14 @@ impl Tailer {
         if let Ok(mut m) = f.mark.lock() {
             m.down_since.get_or_insert_with(Timestamp::now);
         }
-        f.backoff = if f.started.elapsed() >= HEALTHY {
+        let forbidden = f
+            .mark
+            .lock()
+            .is_ok_and(|mut m| std::mem::take(&mut m.forbidden));
+        f.backoff = if forbidden {
+            // Permissions change by a person's hand, not in seconds: no retry loop.
+            crate::sources::kube_forbidden::FORBIDDEN_RETRY
+        } else if f.started.elapsed() >= HEALTHY {
             RETRY_FIRST
         } else {
             (f.backoff * 2).clamp(RETRY_FIRST, RETRY_MAX)
@@ -545,6 +563,28 @@ impl Tailer {
                 p.gaps = g;
             }
         }
+        if let Some(f) = p.forbidden.take()
+            && !p.forbidden_said
+        {
+            if self
+                .tx
+                .try_send(Event::Observed(now, Observation::Forbidden(f.clone())))
+                .is_ok()
+            {
+                p.forbidden_said = true;
+            } else {
+                p.forbidden = Some(f);
+            }
+        }
+        if let Some(namespace) = p.allowed.take() {
+            let obs = Observation::Allowed {
+                resource: "pods/log".into(),
+                namespace: namespace.clone(),
+            };
+            if self.tx.try_send(Event::Observed(now, obs)).is_err() {
+                p.allowed = Some(namespace);
+            }
+        }
         if p.dropped > 0 {
             let obs = Observation::LogsDropped(p.dropped);
             if self.tx.try_send(Event::Observed(now, obs)).is_ok() {
@@ -581,9 +621,28 @@ impl Stream {
     /// the gap since the stream went down.
     async fn run(self) -> (Key, bool) {
         let (pod, container) = self.key.clone();
-        let Ok(reader) = self.api.log_stream(&pod, &self.lp).await else {
-            return (self.key, self.previous);
+        let reader = match self.api.log_stream(&pod, &self.lp).await {
+            Ok(reader) => reader,
+            Err(e) => {
+                if let Some(f) = crate::sources::kube_forbidden::of_client(&e)
+                    && let Ok(mut p) = self.pending.lock()
+                {
+                    if let Ok(mut m) = self.mark.lock() {
+                        m.forbidden = true;
+                    }
+                    p.forbidden = Some(f);
+                }
+                return (self.key, self.previous);
+            }
         };
+        if let Ok(mut p) = self.pending.lock()
+            && p.forbidden_said
+        {
+            p.forbidden_said = false;
+            p.forbidden = None;
+            let ns = self.api.namespace().unwrap_or_default().to_string();
+            p.allowed = Some(ns);
+        }
         if !self.previous
             && let Ok(mut m) = self.mark.lock()
             && let Some(since) = m.down_since.take()

@@ -346,10 +346,23 @@ fn popup(
 /// The help text: the active keymap's bindings, then every command.
 pub fn help_lines(app: &App) -> Vec<Line<'static>> {
     let theme = &app.theme;
-    let mut lines = vec![Line::from(Span::styled(
+    let mut lines = Vec::new();
+    // What this identity may not do comes first: greyed-out actions say why here.
+    let denied = app.access.help_lines();
+    if !denied.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "not permitted to this identity (actions needing these are refused before they are sent)",
+            theme.fg("warn").add_modifier(Modifier::BOLD),
+        )));
+        for d in denied {
+            lines.push(Line::from(Span::styled(format!("  {d}"), theme.fg("warn"))));
+        }
+        lines.push(Line::from(""));
+    }
+    lines.push(Line::from(Span::styled(
         format!("keys ({} keymap)", app.keymap.name),
         theme.fg("title").add_modifier(Modifier::BOLD),
-    ))];
+    )));
     for (key, cmd) in app.keymap.bindings() {
         lines.push(Line::from(vec![
             Span::styled(

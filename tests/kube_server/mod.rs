@@ -6,6 +6,7 @@
 
 pub mod fixtures;
 mod logs;
+pub mod rbac;
 pub mod store;
 pub mod twins;
 
@@ -43,7 +44,8 @@ pub struct KubeServer {
 
 impl KubeServer {
     /// Starts on a free port; token `admin-token` is user `admin`, `viewer-token` is the
-    /// read-only user `viewer`.
+    /// read-only user `viewer`, `podviewer-token` is `podviewer`, who may only get, list and
+    /// watch pods in `acme` (RBAC rules, see `rbac.rs`).
     pub async fn start() -> KubeServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
@@ -51,6 +53,15 @@ impl KubeServer {
         state.tokens.insert("admin-token".into(), "admin".into());
         state.tokens.insert("viewer-token".into(), "viewer".into());
         state.readers.insert("viewer".into());
+        // A common on-call role: get, list and watch pods in `acme`, nothing else.
+        state
+            .tokens
+            .insert("podviewer-token".into(), "podviewer".into());
+        let pods = ["get", "list", "watch"];
+        state
+            .rbac
+            .grant("podviewer", &pods, "", &["pods"], Some(fixtures::NS));
+        state.rbac.grant("admin", &["*"], "*", &["*"], None);
         let server = KubeServer {
             url,
             state: Arc::new(Mutex::new(state)),
@@ -204,6 +215,10 @@ impl KubeServer {
             ("DELETE", ..) => "delete",
             _ => "unknown",
         };
+        let gated = rbac::gate(&self.state.lock().unwrap().rbac, &r, verb, &user, &body);
+        if let Some(answer) = gated {
+            return answer;
+        }
         let reader = self.state.lock().unwrap().readers.contains(&user);
         // Every authenticated user may ask who they are (system:basic-user).
         let whoami = r.resource == "selfsubjectreviews";

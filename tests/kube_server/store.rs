@@ -66,6 +66,8 @@ pub struct State {
     pub list_delay_ms: u64,
     /// Log lines written into followed streams so far.
     pub log_lines_sent: u64,
+    /// Users' RBAC rules (users without rules fall back to `readers`).
+    pub rbac: super::rbac::Rbac,
 }
 
 /// Kind and apiVersion of a resource the server serves.

@@ -76,6 +76,7 @@ fn mem_frac(g: &GpuStatus) -> f64 {
 
 /// Draws one row per GPU.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+    let area = super::forbidden::notes(frame, area, app, crate::command::Pane::Gpus);
     let theme = &app.theme;
     if app.gpus.is_empty() {
         // Without DCGM metrics, what the cluster says about its GPU nodes is still worth seeing.

@@ -60,6 +60,7 @@ pub fn title(app: &App) -> String {
 
 /// Draws the lines that fit.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+    let area = super::forbidden::notes(frame, area, app, crate::command::Pane::Logs);
     let theme = &app.theme;
     if app.logs.is_empty() {
         frame.render_widget(

@@ -3,6 +3,7 @@
 pub mod alert_fix;
 pub mod alerts;
 pub mod changes;
+pub mod forbidden;
 pub mod gpus;
 pub mod header;
 pub mod health;

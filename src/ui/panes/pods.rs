@@ -14,6 +14,7 @@ use crate::ui::{format, truncate, truncate_left};
 
 /// Draws the rows that fit, keeping the selected row in view.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+    let area = super::forbidden::notes(frame, area, app, crate::command::Pane::Pods);
     let theme = &app.theme;
     let height = area.height as usize;
     if app.pods.workloads.is_empty() {
