@@ -682,3 +682,25 @@ async fn the_cockpit_shows_lokis_history_and_says_where_it_came_from() {
     assert_eq!(app.logs.visible_len(), 10);
     assert_eq!(app.logs.len(), 10, "only matches came from Loki");
 }
+
+#[tokio::test]
+async fn one_pod_asked_for_is_one_pod_read() {
+    let loki = LokiServer::start().await;
+    loki.push(&SERVING, ago(30), "INFO lngkm seq=1");
+    loki.push(&OTHER_POD, ago(20), "INFO sbrp5 seq=2");
+    let (h, mut rx) = start(&loki.url, None);
+    let mut t = target("snapbuilder-serving");
+    t.pod = Some("snapbuilder-serving-7cf6b6ddf5-sbrp5".into());
+    h.targets.send(t).await.unwrap();
+    let page = next(&mut rx, 10, history).await;
+    assert_eq!(seqs(&page.lines), [2]);
+    let asked = loki
+        .requests()
+        .into_iter()
+        .find(|r| r.path.ends_with("query_range"))
+        .unwrap();
+    assert!(
+        asked.params["query"].ends_with(r#"pod="snapbuilder-serving-7cf6b6ddf5-sbrp5"}"#),
+        "{asked:?}"
+    );
+}

@@ -254,6 +254,38 @@ mod tests {
     }
 
     #[test]
+    fn loki_lines_are_recorded_like_any_other_observation() {
+        let page = Observation::LogHistory(LogHistory {
+            lines: vec![line(1, "ERROR from loki")],
+            reset: true,
+            complete: false,
+            anchor: Some(Timestamp::from_second(1_800_000_001).unwrap()),
+        });
+        let status = Observation::LogSource(LogSourceStatus {
+            backend: "loki".into(),
+            server_filter: Some("|= \"ERROR\"".into()),
+            problem: None,
+        });
+        for obs in [page, status] {
+            let rec = crate::recording::format::Record::Observed {
+                at: Timestamp::from_second(1_800_000_002).unwrap(),
+                obs: obs.clone(),
+            };
+            let json = serde_json::to_string(&rec).unwrap();
+            let back: crate::recording::format::Record = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, rec, "{json}");
+        }
+        // A replayed page folds in as the live one did.
+        let mut app = app();
+        app.update(page_of(vec![line(1, "ERROR from loki")]));
+        assert_eq!(app.logs.window(1)[0].text, "ERROR from loki");
+    }
+
+    fn page_of(lines: Vec<LogLine>) -> Event {
+        page(lines, true)
+    }
+
+    #[test]
     fn the_title_says_where_lines_come_from() {
         let mut app = app();
         app.update(Event::Observed(

@@ -104,7 +104,13 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 pub fn config_secrets(config: &Config) -> Vec<String> {
     let mut out = Vec::new();
     let read_file = |p: &std::path::Path| std::fs::read_to_string(p).ok();
-    for ep in [&config.prometheus, &config.alertmanager]
+    // Loki's credentials too; its tenant is a name, not a secret, and scrubbing it would
+    // blank that word in every recorded log line.
+    let loki = config.loki.as_ref().map(|l| crate::config::Endpoint {
+        headers: Default::default(),
+        ..l.endpoint()
+    });
+    for ep in [&config.prometheus, &config.alertmanager, &loki]
         .into_iter()
         .flatten()
     {
@@ -294,6 +300,21 @@ on = { url = "http://flags/on", body = "{\"key\":\"k-123456\"}", headers = { Coo
             assert!(!v.contains(gone), "{gone} in {v}");
         }
         assert!(v.contains("PROM_TOKEN") && v.contains("prom:9090"), "{v}");
+    }
+
+    #[test]
+    fn lokis_credentials_are_secrets_and_its_tenant_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("pw");
+        std::fs::write(&p, "l0ki-pass").unwrap();
+        let text = format!(
+            "[loki]\nurl = \"http://loki:3100\"\ntenant = \"platform\"\nbasic = {{ username = \"ops\", password_file = {:?} }}\n",
+            p.display().to_string()
+        );
+        let c = Config::parse(std::path::Path::new("c.toml"), &text).unwrap();
+        let secrets = config_secrets(&c);
+        assert!(secrets.iter().any(|s| s == "l0ki-pass"), "{secrets:?}");
+        assert!(!secrets.iter().any(|s| s == "platform"), "{secrets:?}");
     }
 
     #[test]

@@ -234,7 +234,17 @@ impl Router {
             .config
             .selector_for(&target.namespace, &target.workload)
         {
-            Ok(s) => self.query = Some(s.to_string()),
+            Ok(mut s) => {
+                // One pod asked for: Loki reads only its lines.
+                if let Some(pod) = &target.pod {
+                    s.matchers.push(super::selector::Matcher {
+                        label: "pod".into(),
+                        op: super::selector::Op::Eq,
+                        value: pod.clone(),
+                    });
+                }
+                self.query = Some(s.to_string());
+            }
             Err(e) => {
                 self.problem = Some(format!("{e}; kube tail"));
                 self.kube_follow();

@@ -21,13 +21,11 @@ pub fn title(app: &App) -> String {
         .status
         .as_ref()
         .is_some_and(|s| s.backend == "loki");
-    if from_loki && app.pods.tailing.is_some() {
-        let w = app
-            .pods
-            .tailing
-            .as_ref()
-            .map_or("", |t| t.workload.as_str());
-        parts.push(format!("{w}: all pods"));
+    if from_loki && let Some(t) = &app.pods.tailing {
+        parts.push(match &t.pod {
+            Some(pod) => format!("pod {pod}"),
+            None => format!("{}: all pods", t.workload),
+        });
     } else if let Some(tail) = app.pods.tail.describe() {
         parts.push(tail);
     } else if app.caps.log_tailer {
