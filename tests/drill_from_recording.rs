@@ -114,7 +114,10 @@ fn record(path: &Path) {
             let action = Action::Rollback {
                 deployment: "snapbuilder-serving".into(),
                 revision: None,
-                place: sitrep::event::Place::new("prod", "snapbuilder"),
+                place: sitrep::event::Place::new(
+                    sitrep::app::capabilities::SANDBOX_CONTEXT,
+                    "snapbuilder",
+                ),
             };
             w.append(&Record::Command {
                 at: now,
