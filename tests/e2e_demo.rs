@@ -266,7 +266,9 @@ fn keys_to_the_fix(w: u16, h: u16) -> usize {
     let deadline = std::time::Instant::now() + LONG;
     loop {
         let text = std::fs::read_to_string(&journal).unwrap_or_default();
-        if text.contains("rollback [ok] [DRILL] · deployment/snapbuilder-serving from 3 to 2") {
+        if text.contains(
+            "rollback [ok] [DRILL] · deployment/snapbuilder-serving in snapbuilder on sandbox from 3 to 2",
+        ) {
             assert!(
                 text.contains("step-ticked [DRILL] · HighErrorRate: 5xx above 3% › If the errors started with that revision, roll back:"),
                 "the runbook's rollback step is ticked:\n{text}"
