@@ -204,7 +204,7 @@ async fn a_slow_prometheus_times_out_while_other_sources_keep_reporting() {
     let (slow, port) = fake_prometheus(0, Duration::from_secs(30)).await;
     let (fast, health_port) = fake_prometheus(0, Duration::ZERO).await;
     let extra = format!(
-        "\n[[health]]\nname = \"ready\"\nurl = \"http://127.0.0.1:{health_port}/health/ready\"\ninterval = \"200ms\"\n"
+        "\n[[health]]\nname = \"ready\"\nurl = \"http://127.0.0.1:{health_port}/health/ready\"\ninterval = \"1s\"\n"
     );
     let c = config(&format!("http://127.0.0.1:{port}"), "500ms", &extra);
     let mut app = app(&c);
