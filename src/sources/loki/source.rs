@@ -265,10 +265,17 @@ impl Router {
     /// History (and, for a Loki-only workload, the tail) of the target with the filter;
     /// `reset`: the history replaces what the pane holds.
     fn start_job(&mut self, reset: bool) {
+        if let Some(job) = self.job_for(self.backend == Backend::Loki, reset) {
+            self.job = Some(tokio::spawn(job.run()));
+        }
+    }
+
+    /// A job over the target's query with the pushed-down filter, when there is a target.
+    fn job_for(&self, tail: bool, reset: bool) -> Option<Job> {
         let (Some(query), Some(target)) = (&self.query, &self.target) else {
-            return;
+            return None;
         };
-        let job = Job {
+        Some(Job {
             loki: self.loki.clone(),
             tx: self.tx.clone(),
             news: self.news.clone(),
@@ -284,10 +291,9 @@ impl Router {
             max_range: self.config.max_range.signed(),
             page_lines: self.config.page_lines,
             idle: self.config.tail_idle(),
-            tail: self.backend == Backend::Loki,
+            tail,
             reset,
-        };
-        self.job = Some(tokio::spawn(job.run()));
+        })
     }
 
     fn query(&mut self, q: LogQuery) {
@@ -309,7 +315,7 @@ impl Router {
                 self.report();
             }
             LogQuery::Older | LogQuery::At(_) => {
-                let (Some(query), Some(target)) = (&self.query, &self.target) else {
+                if self.query.is_none() || self.target.is_none() {
                     // Not a Loki workload: the pane stops waiting, with what it holds.
                     let page = LogHistory {
                         complete: q == LogQuery::Older,
@@ -328,24 +334,8 @@ impl Router {
                 if self.side.as_ref().is_some_and(|s| !s.is_finished()) {
                     return;
                 }
-                let job = Job {
-                    loki: self.loki.clone(),
-                    tx: self.tx.clone(),
-                    news: self.news.clone(),
-                    generation_counter: self.generation_counter.clone(),
-                    my_gen: self.generation(),
-                    query: with_filter(query, self.pushed.as_deref()),
-                    plain: query.clone(),
-                    pod: target
-                        .pod
-                        .clone()
-                        .unwrap_or_else(|| target.workload.clone()),
-                    history: self.config.history.signed(),
-                    max_range: self.config.max_range.signed(),
-                    page_lines: self.config.page_lines,
-                    idle: self.config.tail_idle(),
-                    tail: false,
-                    reset: false,
+                let Some(job) = self.job_for(false, false) else {
+                    return;
                 };
                 let task = match q {
                     LogQuery::At(at) => tokio::spawn(async move { job.at(at).await }),
