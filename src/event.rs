@@ -34,6 +34,8 @@ pub enum Event {
     Replay(crate::replay::ReplayEvent),
     /// The drill ended by itself (resolved, or its time is up): time for the scorecard.
     DrillEnded(Timestamp, crate::drill::scorecard::EndReason),
+    /// A describe view's lines, or why they could not be read.
+    Described(crate::cluster::DescribeTarget, Result<Vec<String>, String>),
 }
 
 /// A fact about the world at one moment.
@@ -97,6 +99,16 @@ pub enum Observation {
     GpuList(Vec<GpuStatus>),
     /// The drill engine paused or resumed its clock.
     ClockPaused(bool),
+    /// Kubernetes events, new or counted up (a batch, keyed by uid).
+    KubeEvents(Vec<crate::cluster::KubeEvent>),
+    /// Kubernetes events that expired, by uid.
+    KubeEventsGone(Vec<String>),
+    /// The nodes as listed now (the whole list).
+    Nodes(Vec<crate::cluster::NodeInfo>),
+    /// The HorizontalPodAutoscalers as listed now (the whole list).
+    Hpas(Vec<crate::cluster::HpaInfo>),
+    /// Where a running drain stands.
+    Drain(crate::cluster::DrainProgress),
 }
 
 /// Whether a signal is bad when it is high or when it is low.
@@ -422,6 +434,8 @@ pub enum Action {
     },
     /// End a silence early.
     ExpireSilence { id: String },
+    /// Cordon, uncordon or drain a node; raise an autoscaler's minimum.
+    Cluster(crate::cluster::ClusterAction),
 }
 
 impl Action {
@@ -454,6 +468,7 @@ impl Action {
                 .trim_end()
                 .to_string(),
             Action::ExpireSilence { id } => format!("expire-silence {id}"),
+            Action::Cluster(c) => c.command_line(),
         }
     }
 }

@@ -168,6 +168,15 @@ impl App {
             Command::Timeline(which) => self.timeline.set_filter(which),
             Command::Silence { minutes, comment } => self.silence_selected(minutes, comment),
             Command::ExpireSilence(id) => self.expire_silence(id),
+            cmd @ (Command::Events
+            | Command::Nodes
+            | Command::Warnings
+            | Command::Pin
+            | Command::Describe(_)
+            | Command::Cordon(_)
+            | Command::Uncordon(_)
+            | Command::Drain(_)
+            | Command::HpaMin { .. }) => self.run_cluster_command(cmd),
         }
     }
 
@@ -254,6 +263,9 @@ impl App {
         match self.focus {
             Pane::Alerts => self.select_alert(delta),
             Pane::Pods => {
+                if self.move_cluster_selection(delta) {
+                    return;
+                }
                 self.pods.move_selection(delta);
                 self.retarget_logs();
             }

@@ -5,6 +5,7 @@ pub use capabilities::{Capabilities, Mode};
 pub mod alerts;
 pub mod checklist;
 pub mod clocks;
+pub mod cluster;
 mod commands;
 mod drill_end;
 pub mod gpus;
@@ -60,6 +61,8 @@ pub enum Effect {
     Replay(crate::replay::Transport),
     /// Write a drill's scorecard to the files it names.
     WriteScorecard(Box<crate::drill::scorecard::Scorecard>),
+    /// Ask the API server for a pod's or deployment's describe view.
+    Describe(crate::cluster::DescribeTarget),
 }
 
 /// Kept here too, so code that named it `app::LogTarget` still builds.
@@ -89,6 +92,8 @@ pub struct App {
     pub alerts: alerts::AlertsPane,
     pub pods: PodsState,
     pub gpus: gpus::GpusPane,
+    /// Events, nodes and autoscalers: the pods pane's other views.
+    pub cluster: cluster::ClusterPane,
     pub logs: LogBuffer,
     pub kill_switches: KillSwitches,
     /// The runbook checklist, when runbooks are loaded.
@@ -159,6 +164,7 @@ impl App {
             alerts: Default::default(),
             pods: PodsState::default(),
             gpus: Default::default(),
+            cluster: Default::default(),
             logs: LogBuffer::new(buffer),
             kill_switches: Vec::new(),
             checklist: None,
@@ -254,6 +260,7 @@ impl App {
                 self.dirty = true;
             }
             Event::Replay(ev) => crate::replay::apply(self, ev),
+            Event::Described(target, result) => self.on_described(target, result),
         }
         std::mem::take(&mut self.effects)
     }

@@ -58,6 +58,7 @@ impl App {
                 .iter()
                 .find(|k| &k.name == name)
                 .and_then(|k| k.deployment.clone()),
+            Action::Cluster(_) => None,
             // Muting alerts and running commands change nothing to watch.
             Action::Shell { .. } | Action::Silence { .. } | Action::ExpireSilence { .. } => return,
         };
@@ -141,6 +142,9 @@ impl App {
             }
             return Some(parts.join(", "));
         }
+        if let Action::Cluster(c) = &v.action {
+            return self.cluster_settled(c);
+        }
         let name = v.deployment.as_deref()?;
         let d = self.pods.deployment(name)?;
         let w = self.pods.workloads.get(name)?;
@@ -148,7 +152,10 @@ impl App {
             Action::Rollback { .. } | Action::Restart { .. } => Some(d.revision) != v.revision,
             Action::Scale { replicas, .. } => d.replicas == *replicas,
             Action::KillSwitch { .. } => elapsed >= SETTLE,
-            Action::Shell { .. } | Action::Silence { .. } | Action::ExpireSilence { .. } => false,
+            Action::Shell { .. }
+            | Action::Silence { .. }
+            | Action::ExpireSilence { .. }
+            | Action::Cluster(_) => false,
         };
         let healthy = d.ready >= d.replicas
             && d.updated >= d.replicas

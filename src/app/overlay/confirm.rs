@@ -73,7 +73,8 @@ impl App {
             (
                 Action::Rollback { deployment, .. }
                 | Action::Restart { deployment }
-                | Action::Scale { deployment, .. },
+                | Action::Scale { deployment, .. }
+                | Action::Cluster(crate::cluster::ClusterAction::Drain { node: deployment }),
                 Some(inc),
             ) if inc.severity <= typed_at => Some(deployment.clone()),
             _ => None,
@@ -193,7 +194,7 @@ impl App {
             } => {
                 let d = deployment(name)?;
                 let change = i64::from(*replicas) - i64::from(d.replicas);
-                vec![
+                let mut lines = vec![
                     format!(
                         "Scale deployment {ns}/{name} from {} to {replicas} replicas",
                         d.replicas
@@ -203,8 +204,11 @@ impl App {
                         c if c > 0 => format!("{c} pods will be added."),
                         c => format!("{} pods will be removed.", -c),
                     },
-                ]
+                ];
+                lines.extend(self.hpa_scale_warning(name, *replicas));
+                lines
             }
+            Action::Cluster(c) => self.describe_cluster(c)?,
             Action::Shell { command } => {
                 let mut lines = vec![
                     "Run in a shell on this machine:".to_string(),

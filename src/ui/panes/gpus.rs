@@ -30,7 +30,15 @@ fn notes(app: &App, width: usize) -> Vec<Line<'static>> {
             .as_deref()
             .map(|p| format!(" · pod {}", sanitize(p)))
             .unwrap_or_default();
-        let text = format!("{}/{} XID {code}: {what}{pod}", sanitize(&g.host), g.index);
+        // The XIDs that call for it put the node's drain first: one command away.
+        let drain = crate::app::App::gpu_drain_suggestion(&sanitize(&g.host), g.xid)
+            .map(|s| format!("{s} · "))
+            .unwrap_or_default();
+        let text = format!(
+            "{}/{} XID {code}: {drain}{what}{pod}",
+            sanitize(&g.host),
+            g.index
+        );
         out.push(Line::from(Span::styled(
             truncate(&text, width),
             theme.fg("crit"),

@@ -14,6 +14,15 @@ use crate::ui::{format, truncate, truncate_left};
 
 /// Draws the rows that fit, keeping the selected row in view.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+    match app.cluster.view {
+        crate::app::cluster::PodsView::Events => {
+            return super::cluster::draw_events(frame, area, app);
+        }
+        crate::app::cluster::PodsView::Nodes => {
+            return super::cluster::draw_nodes(frame, area, app);
+        }
+        crate::app::cluster::PodsView::Pods => {}
+    }
     let theme = &app.theme;
     let height = area.height as usize;
     if app.pods.workloads.is_empty() {
@@ -85,6 +94,7 @@ fn workload_line(
                     theme.fg("warn"),
                 ));
             }
+            spans.extend(super::cluster::hpa_span(app, name));
             if let Some(p) = d.problems.first() {
                 spans.push(Span::styled(
                     format!("{} ", truncate(&sanitize(p), width / 3)),
