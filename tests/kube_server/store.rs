@@ -66,6 +66,8 @@ pub struct State {
     pub list_delay_ms: u64,
     /// Log lines written into followed streams so far.
     pub log_lines_sent: u64,
+    /// Evictions asked for: (namespace, pod, dry run).
+    pub evictions: Vec<(String, String, bool)>,
 }
 
 /// Kind and apiVersion of a resource the server serves.
@@ -76,6 +78,10 @@ pub fn kind_of(resource: &str) -> (&'static str, &'static str) {
         "nodes" => ("Node", "v1"),
         "deployments" => ("Deployment", "apps/v1"),
         "replicasets" => ("ReplicaSet", "apps/v1"),
+        "events" => ("Event", "events.k8s.io/v1"),
+        "horizontalpodautoscalers" => ("HorizontalPodAutoscaler", "autoscaling/v2"),
+        "poddisruptionbudgets" => ("PodDisruptionBudget", "policy/v1"),
+        "daemonsets" => ("DaemonSet", "apps/v1"),
         _ => ("Unknown", "v1"),
     }
 }
