@@ -78,6 +78,9 @@ pub struct Snapshot {
     /// Pods and deployments of the configured namespaces, when a cluster is configured.
     pub pods: Vec<serde_json::Value>,
     pub deployments: Vec<serde_json::Value>,
+    /// Kubernetes events (deduplicated, newest first), nodes and autoscalers.
+    #[serde(flatten)]
+    pub cluster: crate::sources::kube_cluster_snapshot::ClusterSnapshot,
     /// Sources that failed (signals carry their own error too).
     pub errors: Vec<Failure>,
     /// Sources asked, for the exit status.
@@ -114,6 +117,7 @@ pub async fn take(config: &Config) -> Snapshot {
         health: Vec::new(),
         pods: Vec::new(),
         deployments: Vec::new(),
+        cluster: Default::default(),
         errors: Vec::new(),
         sources: 0,
     };
@@ -300,6 +304,7 @@ pub fn markdown(s: &Snapshot) -> String {
             ));
         }
     }
+    out.push_str(&crate::sources::kube_cluster_snapshot::markdown(&s.cluster));
     let firing: Vec<&AlertRow> = s
         .alerts
         .iter()
@@ -476,10 +481,20 @@ pub fn run(
             snap.sources += 1;
             let cluster = async {
                 let conn = crate::sources::kube::connect(&kube).await?;
-                crate::sources::kube_snapshot::kube_snapshot(&conn, snap.taken_at).await
+                let views = crate::sources::kube_cluster_snapshot::cluster_snapshot(&conn).await;
+                crate::sources::kube_snapshot::kube_snapshot(&conn, snap.taken_at)
+                    .await
+                    .map(|v| (v, views))
             };
             match cluster.await {
-                Ok(v) => {
+                Ok((v, views)) => {
+                    for (source, error) in &views.errors {
+                        snap.errors.push(Failure {
+                            source: source.clone(),
+                            error: error.clone(),
+                        });
+                    }
+                    snap.cluster = views;
                     let list = |k: &str| {
                         v.get(k)
                             .and_then(|x| x.as_array())

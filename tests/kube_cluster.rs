@@ -509,3 +509,36 @@ async fn describe_reads_the_pod_and_its_events_as_kubectl_shows_them() {
         asked.query
     );
 }
+
+#[tokio::test]
+async fn the_snapshot_lists_events_nodes_and_autoscalers() {
+    let (_server, conn, _dir) = setup().await;
+    let snap = sitrep::sources::kube_cluster_snapshot::cluster_snapshot(&conn).await;
+    assert!(snap.errors.is_empty(), "{:?}", snap.errors);
+    let json = serde_json::to_value(&snap).unwrap();
+    assert_eq!(
+        json["events"][0]["reason"], "BackOff",
+        "newest first: {json}"
+    );
+    assert_eq!(json["events"][0]["type"], "Warning");
+    assert_eq!(json["events"][0]["count"], 7);
+    assert_eq!(
+        json["events"].as_array().unwrap().len(),
+        4,
+        "acme's events; node events live in default"
+    );
+    assert_eq!(json["nodes"].as_array().unwrap().len(), 3);
+    assert_eq!(json["hpas"][0]["min"], 3);
+    let md = sitrep::sources::kube_cluster_snapshot::markdown(&snap);
+    assert!(
+        md.contains("**Nodes:** 3 (1 not ready, cordoned or under pressure)"),
+        "{md}"
+    );
+    assert!(md.contains("- node-2: Ready, MemoryPressure"), "{md}");
+    assert!(md.contains("- acme/checkout → Deployment checkout: 3 replicas (min 3, max 6, wants 0); FailedGetResourceMetric"), "{md}");
+    assert!(
+        md.contains("BackOff pod/checkout-7f9d6c5b4-a1b2c ×7"),
+        "{md}"
+    );
+    assert!(!md.contains("Pulled"), "only warnings in the Markdown");
+}

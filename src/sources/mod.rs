@@ -7,6 +7,7 @@ pub mod health;
 pub mod http;
 pub mod kube;
 pub mod kube_cluster;
+pub mod kube_cluster_snapshot;
 pub mod kube_convert;
 pub mod kube_events;
 pub mod kube_logs;
