@@ -689,6 +689,31 @@ impl App {
         }
     }
 
+    /// Selects, in the pods pane, the pod using the selected GPU (from its DCGM labels).
+    pub(super) fn select_gpu_pod(&mut self) {
+        let Some(pod) = crate::ui::panes::gpus::sorted(self)
+            .get(self.gpus.selected)
+            .and_then(|g| g.pod.clone())
+        else {
+            return;
+        };
+        let (ns, name) = match pod.split_once('/') {
+            Some((ns, name)) => (Some(ns.to_string()), name.to_string()),
+            None => (None, pod),
+        };
+        let row = self.pods.rows().position(|r| {
+            matches!(r, PodRow::Pod(_, p) if p.name == name
+                && ns.as_ref().is_none_or(|ns| &p.namespace == ns))
+        });
+        if let Some(row) = row
+            && row != self.pods.selected
+        {
+            self.pods.selected = row;
+            self.cluster.view = PodsView::Pods;
+            self.retarget_logs();
+        }
+    }
+
     /// The suggestion under a GPU whose XID calls for draining its node.
     pub fn gpu_drain_suggestion(host: &str, xid: Option<u32>) -> Option<String> {
         xid.filter(|c| xid_calls_for_drain(*c))
@@ -1092,5 +1117,46 @@ mod tests {
             panic!("closed");
         };
         assert_eq!(text, "Name: web-6f-a (from the server)");
+    }
+
+    #[test]
+    fn gpus_name_their_pods_and_selecting_one_selects_its_pod() {
+        let mut app = shop();
+        let now = app.now;
+        let gpu = |host: &str, pod: &str, temp: f64| GpuStatus {
+            host: host.into(),
+            index: 0,
+            model: "H100".into(),
+            util: Some(99.0),
+            mem_used_mib: Some(80_000.0),
+            mem_total_mib: Some(81_920.0),
+            temp_c: Some(temp),
+            power_w: Some(600.0),
+            xid: None,
+            pod: Some(pod.into()),
+        };
+        app.update(Event::Observed(
+            now,
+            Observation::GpuList(vec![
+                gpu("gpu-node-1", "shop/web-6f-b", 91.0),
+                gpu("gpu-node-2", "api-7c-a", 60.0),
+            ]),
+        ));
+        let screen = crate::ui::render_text(&app, 200, 60);
+        assert!(screen.contains("web-6f-b"), "{screen}");
+        assert!(
+            screen.contains("CrashLoopBackOff ↻4   gpu 91°C 78/80G"),
+            "{screen}"
+        );
+        app.focus = Pane::Gpus;
+        app.run(Command::Top);
+        let selected = app.pods.rows().nth(app.pods.selected);
+        assert!(
+            matches!(selected, Some(PodRow::Pod(_, p)) if p.name == "web-6f-b"),
+            "the hottest GPU's pod is selected"
+        );
+        app.run(Command::Down);
+        let selected = app.pods.rows().nth(app.pods.selected);
+        assert!(matches!(selected, Some(PodRow::Pod(_, p)) if p.name == "api-7c-a"));
     }
 }

@@ -269,7 +269,10 @@ impl App {
                 self.pods.move_selection(delta);
                 self.retarget_logs();
             }
-            Pane::Gpus => self.gpus.select_by(delta),
+            Pane::Gpus => {
+                self.gpus.select_by(delta);
+                self.select_gpu_pod();
+            }
             Pane::Logs => self.logs.scroll_by(-delta.clamp(-1_000_000, 1_000_000)),
             Pane::Timeline => self.timeline.select_by(delta),
             Pane::Runbook => self.move_runbook_cursor(delta),

@@ -200,3 +200,41 @@ pub fn title(app: &App) -> Option<String> {
         }
     }
 }
+
+/// `gpu 71°C 63/80G XID 79` for each GPU a pod uses, when there is room.
+pub fn pod_gpus_span(app: &App, p: &crate::event::PodStatus, room: usize) -> Option<Span<'static>> {
+    if room < 10 {
+        return None;
+    }
+    let full = format!("{}/{}", p.namespace, p.name);
+    let gpus: Vec<String> = app
+        .gpus
+        .values()
+        .filter(|g| g.pod.as_deref().is_some_and(|u| u == full || u == p.name))
+        // Short: the node is on the line already, and a narrow pane has little room.
+        .map(|g| {
+            let mut s = String::new();
+            if let Some(t) = g.temp_c {
+                s.push_str(&format!("{t:.0}°C "));
+            }
+            if let (Some(u), Some(t)) = (g.mem_used_mib, g.mem_total_mib) {
+                s.push_str(&format!("{:.0}/{:.0}G", u / 1024.0, t / 1024.0));
+            }
+            if let Some(x) = g.xid {
+                s.push_str(&format!(" XID {x}"));
+            }
+            s
+        })
+        .collect();
+    if gpus.is_empty() {
+        return None;
+    }
+    let hot = app.gpus.values().any(|g| {
+        g.pod.as_deref().is_some_and(|u| u == full || u == p.name)
+            && (g.xid.is_some() || g.temp_c.is_some_and(|t| t >= app.config.gpus.temp_warn))
+    });
+    Some(Span::styled(
+        truncate(&format!("gpu {} ", sanitize(&gpus.join(", "))), room),
+        app.theme.fg(if hot { "warn" } else { "muted" }),
+    ))
+}

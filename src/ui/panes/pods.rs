@@ -127,6 +127,21 @@ fn workload_line(
 }
 
 fn pod_line(app: &App, p: &PodStatus, width: usize) -> Line<'static> {
+    let mut line = pod_line_plain(app, p, width);
+    // The pod's GPUs, from the DCGM series that name it, right after its restarts: on a GPU
+    // pod they matter more than the revision, age and node a narrow pane then cuts.
+    let at = line.spans.len().min(5);
+    let used: usize = line.spans[..at]
+        .iter()
+        .map(|s| s.content.chars().count())
+        .sum();
+    if let Some(g) = super::cluster::pod_gpus_span(app, p, width.saturating_sub(used).min(40)) {
+        line.spans.insert(at, g);
+    }
+    line
+}
+
+fn pod_line_plain(app: &App, p: &PodStatus, width: usize) -> Line<'static> {
     let theme = &app.theme;
     let (reason, role) = match (&p.reason, p.ready) {
         (Some(r), _) => {
