@@ -1016,8 +1016,11 @@ mod tests {
         ));
         app.focus = Pane::Gpus;
         app.run(Command::Severity(2));
+        app.run(Command::Zoom);
         let screen = crate::ui::render_text(&app, 200, 60);
+        assert!(screen.contains("GPU has fallen off the bus"), "{screen}");
         assert!(screen.contains("suggested: drain gpu-node-9"), "{screen}");
+        app.run(Command::Zoom);
         let effects = app.run(Command::Drain(None));
         let drain = Action::Cluster(ClusterAction::Drain {
             node: "gpu-node-9".into(),

@@ -30,19 +30,18 @@ fn notes(app: &App, width: usize) -> Vec<Line<'static>> {
             .as_deref()
             .map(|p| format!(" · pod {}", sanitize(p)))
             .unwrap_or_default();
-        // The XIDs that call for it put the node's drain first: one command away.
-        let drain = crate::app::App::gpu_drain_suggestion(&sanitize(&g.host), g.xid)
-            .map(|s| format!("{s} · "))
-            .unwrap_or_default();
-        let text = format!(
-            "{}/{} XID {code}: {drain}{what}{pod}",
-            sanitize(&g.host),
-            g.index
-        );
+        let text = format!("{}/{} XID {code}: {what}{pod}", sanitize(&g.host), g.index);
         out.push(Line::from(Span::styled(
             truncate(&text, width),
             theme.fg("crit"),
         )));
+        // The XIDs that call for it: the node's drain is one command away.
+        if let Some(hint) = crate::app::App::gpu_drain_suggestion(&sanitize(&g.host), g.xid) {
+            out.push(Line::from(Span::styled(
+                truncate(&format!("  {hint}"), width),
+                theme.fg("warn"),
+            )));
+        }
     }
     if app.focus == crate::command::Pane::Gpus
         && let Some(g) = gpus.get(app.gpus.selected)
