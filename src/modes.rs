@@ -465,7 +465,19 @@ pub fn live(global: &Global) -> anyhow::Result<ExitCode> {
             );
             tasks.push(tailer);
             logs = Some(orders);
-            cluster = Some(Arc::new(executor) as Arc<dyn crate::executors::Executor>);
+            // Events, nodes and autoscalers; their actions go through the node executor.
+            tasks.extend(crate::sources::kube_cluster::spawn(
+                &conn,
+                crate::sources::kube_cluster::EVERY,
+                tx.clone(),
+            ));
+            let nodes = crate::executors::kube_nodes::ClusterExecutor::new(
+                conn.client.clone(),
+                executor,
+                std::time::Duration::from_secs(kube.timeout_seconds),
+                Some(tx.clone()),
+            );
+            cluster = Some(crate::executors::kube_nodes::shared(nodes));
         }
         // Loki stands in front of the pod tail: it reads the workloads it is configured for
         // and hands the rest (and its own failures) to the pod tail.
