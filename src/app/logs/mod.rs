@@ -1,5 +1,5 @@
 //! The log pane's bounded ring buffer, filter and scroll position; reading a single line
-//! (its level, a repeated timestamp, terminal safety) is in [`reading`].
+//! (its level, a repeated timestamp, terminal safety) is in `reading.rs`.
 
 mod reading;
 
