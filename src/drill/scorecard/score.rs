@@ -8,16 +8,15 @@ use super::{
     Times, tplus, words,
 };
 use crate::drill::library::WrongEffect;
+use crate::drill::scenario::Scoring;
 
 impl Scorecard {
-    /// Scores the facts against the reference.
+    /// Scores the facts against the reference: the acknowledgement, each expected action,
+    /// a verdict on every action taken, then the mitigation, in that order.
     pub fn build(r: &Reference, f: &Facts) -> Scorecard {
         let sc = &r.scoring;
         let zero = f.first_alert.unwrap_or(f.start);
         let rel = |t: Timestamp| t.duration_since(zero);
-        let mut points: i64 = 0;
-        let mut lines = Vec::new();
-        let mut reference = Vec::new();
         let max = sc.expect.iter().map(|e| e.points).sum::<u32>()
             + sc.mitigate_points
             + if sc.ack_within.is_some() {
@@ -25,29 +24,89 @@ impl Scorecard {
             } else {
                 0
             };
+        let mut tally = Tally::default();
+        tally.ack(sc, f.acked.map(rel));
+        let (used, first_correct) = tally.expected(sc, f, &rel);
+        let actions = tally.judge(sc, f, &used, &rel);
+        let mitigated = f.mitigated.map(rel);
+        tally.mitigation(sc, mitigated);
 
-        if let Some(within) = sc.ack_within {
-            let at = f.acked.map(rel);
-            let in_time = at.is_some_and(|a| a <= within);
-            if in_time {
-                points += i64::from(sc.ack_points);
-            }
-            lines.push(match at {
-                Some(a) if in_time => format!("+{} acknowledged at {}", sc.ack_points, tplus(a)),
-                Some(a) => format!("+0 acknowledged late ({})", tplus(a)),
-                None => "+0 never acknowledged".into(),
-            });
-            reference.push(ReferenceRow {
-                step: "ack".into(),
-                by: format!("within {}", words(within)),
-                why: "say you have it, so nobody else is paged".into(),
-                yours: f.acked.map(|_| "ack".into()),
-                at: at.map(tplus),
-                result: result(at.is_some(), in_time),
-                points: sc.ack_points,
-            });
+        let points = tally.points.clamp(0, i64::from(max)) as u32;
+        let percent = (points * 100).checked_div(max).unwrap_or(100);
+        let ack = f.acked.map(rel);
+        let opt = |d: Option<SignedDuration>| d.map_or("never".to_string(), words);
+        Scorecard {
+            drill: r.name.clone(),
+            title: r.title.clone(),
+            end: f.end,
+            duration: words(f.ended.duration_since(f.start)),
+            points,
+            max,
+            percent,
+            pass: sc.pass,
+            passed: percent >= sc.pass,
+            times: Times {
+                to_acknowledge_s: ack.map(|d| d.as_secs()),
+                to_first_correct_action_s: first_correct.map(|d| d.as_secs()),
+                to_mitigation_s: mitigated.map(|d| d.as_secs()),
+                to_acknowledge: opt(ack),
+                to_first_correct_action: opt(first_correct),
+                to_mitigation: opt(mitigated),
+            },
+            reference: tally.reference,
+            actions,
+            runbook: f.runbook.as_ref().map(runbook_card),
+            lines: tally.lines,
+            original: None,
+            files: Vec::new(),
         }
+    }
+}
 
+/// The score as it is built: points so far (may go below zero before the clamp), why each
+/// was given or taken, and the reference rows.
+#[derive(Default)]
+struct Tally {
+    points: i64,
+    lines: Vec<String>,
+    reference: Vec<ReferenceRow>,
+}
+
+impl Tally {
+    /// The acknowledgement, `at` from the first alert, against its window if it has one.
+    fn ack(&mut self, sc: &Scoring, at: Option<SignedDuration>) {
+        let Some(within) = sc.ack_within else {
+            return;
+        };
+        let in_time = at.is_some_and(|a| a <= within);
+        if in_time {
+            self.points += i64::from(sc.ack_points);
+        }
+        self.lines.push(match at {
+            Some(a) if in_time => format!("+{} acknowledged at {}", sc.ack_points, tplus(a)),
+            Some(a) => format!("+0 acknowledged late ({})", tplus(a)),
+            None => "+0 never acknowledged".into(),
+        });
+        self.reference.push(ReferenceRow {
+            step: "ack".into(),
+            by: format!("within {}", words(within)),
+            why: "say you have it, so nobody else is paged".into(),
+            yours: at.map(|_| "ack".into()),
+            at: at.map(tplus),
+            result: result(at.is_some(), in_time),
+            points: sc.ack_points,
+        });
+    }
+
+    /// Each expected action, matched to the first successful action taken that starts
+    /// with it and is not already matched; returns which actions were matched and the
+    /// time of the first correct one.
+    fn expected(
+        &mut self,
+        sc: &Scoring,
+        f: &Facts,
+        rel: &dyn Fn(Timestamp) -> SignedDuration,
+    ) -> (Vec<bool>, Option<SignedDuration>) {
         let mut used = vec![false; f.actions.len()];
         let mut first_correct: Option<SignedDuration> = None;
         for e in &sc.expect {
@@ -66,14 +125,14 @@ impl Scorecard {
                 );
             }
             if in_time {
-                points += i64::from(e.points);
+                self.points += i64::from(e.points);
             }
-            lines.push(match at {
+            self.lines.push(match at {
                 Some(a) if in_time => format!("+{} {} at {}", e.points, e.action, tplus(a)),
                 Some(a) => format!("+0 {} too late ({})", e.action, tplus(a)),
                 None => format!("+0 {} not done", e.action),
             });
-            reference.push(ReferenceRow {
+            self.reference.push(ReferenceRow {
                 step: e.action.clone(),
                 by: format!("within {}", words(e.within)),
                 why: e.why.clone(),
@@ -83,12 +142,24 @@ impl Scorecard {
                 points: e.points,
             });
         }
+        (used, first_correct)
+    }
 
+    /// A verdict on every action taken: on the reference path (matched in `used`), failed,
+    /// or wrong, worse or unsafe with its penalty.
+    fn judge(
+        &mut self,
+        sc: &Scoring,
+        f: &Facts,
+        used: &[bool],
+        rel: &dyn Fn(Timestamp) -> SignedDuration,
+    ) -> Vec<ActionRow> {
         let mut actions = Vec::new();
         for (i, a) in f.actions.iter().enumerate() {
             let at = tplus(rel(a.at));
             if used[i] {
-                let late = reference
+                let late = self
+                    .reference
                     .iter()
                     .any(|r| r.yours.as_deref() == Some(&a.command) && r.result == "late");
                 actions.push(ActionRow {
@@ -127,8 +198,9 @@ impl Scorecard {
                 ),
             };
             if penalty > 0 {
-                points -= i64::from(penalty);
-                lines.push(format!("-{penalty} {} ({verdict})", a.command));
+                self.points -= i64::from(penalty);
+                self.lines
+                    .push(format!("-{penalty} {} ({verdict})", a.command));
             }
             actions.push(ActionRow {
                 at,
@@ -137,19 +209,22 @@ impl Scorecard {
                 note,
             });
         }
+        actions
+    }
 
-        let mitigated = f.mitigated.map(rel);
+    /// The mitigation, `mitigated` from the first alert, against its window.
+    fn mitigation(&mut self, sc: &Scoring, mitigated: Option<SignedDuration>) {
         if sc.mitigate_points > 0 || sc.mitigate_within > SignedDuration::ZERO {
             let in_time = mitigated.is_some_and(|m| m <= sc.mitigate_within);
             if in_time {
-                points += i64::from(sc.mitigate_points);
+                self.points += i64::from(sc.mitigate_points);
             }
-            lines.push(match mitigated {
+            self.lines.push(match mitigated {
                 Some(m) if in_time => format!("+{} mitigated at {}", sc.mitigate_points, tplus(m)),
                 Some(m) => format!("+0 mitigated late ({})", tplus(m)),
                 None => "+0 not mitigated".into(),
             });
-            reference.push(ReferenceRow {
+            self.reference.push(ReferenceRow {
                 step: "mitigated".into(),
                 by: format!("within {}", words(sc.mitigate_within)),
                 why: "every alert resolved, the symptoms gone".into(),
@@ -158,36 +233,6 @@ impl Scorecard {
                 result: result(mitigated.is_some(), in_time),
                 points: sc.mitigate_points,
             });
-        }
-
-        let points = points.clamp(0, i64::from(max)) as u32;
-        let percent = (points * 100).checked_div(max).unwrap_or(100);
-        let ack = f.acked.map(rel);
-        let opt = |d: Option<SignedDuration>| d.map_or("never".to_string(), words);
-        Scorecard {
-            drill: r.name.clone(),
-            title: r.title.clone(),
-            end: f.end,
-            duration: words(f.ended.duration_since(f.start)),
-            points,
-            max,
-            percent,
-            pass: sc.pass,
-            passed: percent >= sc.pass,
-            times: Times {
-                to_acknowledge_s: ack.map(|d| d.as_secs()),
-                to_first_correct_action_s: first_correct.map(|d| d.as_secs()),
-                to_mitigation_s: mitigated.map(|d| d.as_secs()),
-                to_acknowledge: opt(ack),
-                to_first_correct_action: opt(first_correct),
-                to_mitigation: opt(mitigated),
-            },
-            reference,
-            actions,
-            runbook: f.runbook.as_ref().map(runbook_card),
-            lines,
-            original: None,
-            files: Vec::new(),
         }
     }
 }
