@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use kube_server::KubeServer;
 use kube_server::fixtures::{self, NS};
-use sitrep::config::kube::{KillSwitchConfig, KubernetesConfig};
+use sitrep::config::kube::KillSwitchConfig;
 use sitrep::event::{Action, ActionOutcome, Place};
 use sitrep::executors::Executor;
 use sitrep::executors::kube::KubeExecutor;
@@ -53,11 +53,7 @@ async fn setup(user: &str) -> (KubeServer, KubeExecutor, tempfile::TempDir) {
     let server = KubeServer::start().await;
     fixtures::shop(&server);
     let dir = tempfile::tempdir().unwrap();
-    let cfg = KubernetesConfig {
-        kubeconfig: Some(server.kubeconfig(dir.path(), user)),
-        ..toml::from_str("").unwrap()
-    };
-    let conn = sitrep::sources::kube::connect(&cfg).await.unwrap();
+    let conn = server.connect(dir.path(), user).await;
     let exec = KubeExecutor::new(
         conn.client,
         conn.namespaces,
@@ -352,11 +348,7 @@ async fn an_http_kill_switch_calls_the_flag_service_and_reads_its_state() {
         "#
     );
     let cfg: sitrep::config::Config = toml::from_str(&text).unwrap();
-    let kube_cfg = KubernetesConfig {
-        kubeconfig: Some(server.kubeconfig(dir.path(), "admin")),
-        ..toml::from_str("").unwrap()
-    };
-    let conn = sitrep::sources::kube::connect(&kube_cfg).await.unwrap();
+    let conn = server.connect(dir.path(), "admin").await;
     let exec = KubeExecutor::new(
         conn.client,
         conn.namespaces,

@@ -15,7 +15,6 @@ use kube_server::{KubeServer, Recorded};
 use sitrep::app::logs::LogBuffer;
 use sitrep::app::{App, Effect, LogTarget, Mode};
 use sitrep::command::{Command, FocusTarget, Pane};
-use sitrep::config::kube::KubernetesConfig;
 use sitrep::config::{Config, Keymap, Theme};
 use sitrep::event::{Event, Observation};
 use tokio::sync::mpsc;
@@ -49,10 +48,7 @@ struct Cockpit {
 
 impl Cockpit {
     async fn start(server: &KubeServer, dir: &std::path::Path, keys: &str) -> Cockpit {
-        let kube = KubernetesConfig {
-            kubeconfig: Some(server.kubeconfig(dir, "admin")),
-            ..toml::from_str(keys).unwrap()
-        };
+        let kube = server.kube_config(dir, "admin", keys);
         let conn = sitrep::sources::kube::connect(&kube).await.unwrap();
         let (tx, rx) = mpsc::channel(8192);
         let (mut tasks, pods) = sitrep::sources::kube::spawn_with_pods(&conn, tx.clone());
@@ -446,10 +442,7 @@ async fn lines_the_cockpit_cannot_take_wait_bounded_and_are_counted() {
     fixtures::shop(&server);
     let pod = "checkout-7f9d6c5b4-a1b2c";
     let dir = tempfile::tempdir().unwrap();
-    let kube = KubernetesConfig {
-        kubeconfig: Some(server.kubeconfig(dir.path(), "admin")),
-        ..toml::from_str("").unwrap()
-    };
+    let kube = server.kube_config(dir.path(), "admin", "");
     let conn = sitrep::sources::kube::connect(&kube).await.unwrap();
     let (watch_tx, mut watch_rx) = mpsc::channel(1024);
     let (watches, pods) = sitrep::sources::kube::spawn_with_pods(&conn, watch_tx);

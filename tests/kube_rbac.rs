@@ -13,27 +13,15 @@ use k8s_openapi::api::authorization::v1::{SelfSubjectRulesReview, SelfSubjectRul
 use kube::Api;
 use kube::api::PostParams;
 use kube_server::KubeServer;
+use kube_server::client::live_app;
 use kube_server::fixtures::{self, NS};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use sitrep::app::{App, Mode};
+use sitrep::app::App;
 use sitrep::command::Command;
-use sitrep::config::kube::KubernetesConfig;
-use sitrep::config::{Config, Keymap, Theme};
+use sitrep::config::Config;
 use sitrep::event::{Event, Observation};
 use tokio::sync::mpsc;
-
-async fn connect(
-    server: &KubeServer,
-    dir: &std::path::Path,
-    user: &str,
-) -> sitrep::sources::kube::Connection {
-    let cfg = KubernetesConfig {
-        kubeconfig: Some(server.kubeconfig(dir, user)),
-        ..toml::from_str("").unwrap()
-    };
-    sitrep::sources::kube::connect(&cfg).await.unwrap()
-}
 
 fn screen(app: &App) -> String {
     let (w, h) = app.size;
@@ -52,7 +40,7 @@ fn screen(app: &App) -> String {
 async fn the_server_reviews_access_as_the_api_does() {
     let server = KubeServer::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let conn = connect(&server, dir.path(), "podviewer").await;
+    let conn = server.connect(dir.path(), "podviewer").await;
     let api: Api<SelfSubjectRulesReview> = Api::all(conn.client.clone());
     let review = SelfSubjectRulesReview {
         spec: SelfSubjectRulesReviewSpec {
@@ -98,7 +86,7 @@ async fn the_server_reviews_access_as_the_api_does() {
     );
 
     // The admin may do all of it.
-    let admin = connect(&server, dir.path(), "admin").await;
+    let admin = server.connect(dir.path(), "admin").await;
     let report = sitrep::sources::kube_access::review(&admin.client, &admin.namespaces).await;
     assert!(
         report.checks.iter().all(|c| c.allowed == Some(true)),
@@ -112,7 +100,7 @@ async fn a_pods_only_identity_sees_what_it_cannot_see_once_and_is_not_retried_in
     let server = KubeServer::start().await;
     fixtures::shop(&server);
     let dir = tempfile::tempdir().unwrap();
-    let conn = connect(&server, dir.path(), "podviewer").await;
+    let conn = server.connect(dir.path(), "podviewer").await;
     let (tx, mut rx) = mpsc::channel(1024);
     let mut tasks = sitrep::sources::kube::spawn(&conn, tx.clone());
     tasks.push(tokio::spawn(sitrep::sources::kube_access::run(
@@ -120,18 +108,7 @@ async fn a_pods_only_identity_sees_what_it_cannot_see_once_and_is_not_retried_in
         conn.namespaces.clone(),
         tx,
     )));
-    let mode = Mode::Live {
-        context: conn.context.clone(),
-        namespace: conn.namespaces_label(),
-    };
-    let mut app = App::new(
-        mode,
-        Config::default(),
-        Keymap::load("default", None).unwrap(),
-        Theme::load("dark", None, true).unwrap(),
-        "op".into(),
-        jiff::Timestamp::now(),
-    );
+    let mut app = live_app(&conn, Config::default());
     app.size = (220, 50);
     let mut forbidden = Vec::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(6);

@@ -65,40 +65,59 @@ async fn until(rx: &mut mpsc::Receiver<Event>, seen: &mut Seen, done: impl Fn(&S
     }
 }
 
-async fn connect(server: &KubeServer, dir: &std::path::Path) -> sitrep::sources::kube::Connection {
-    connect_with(server, dir, "").await
+/// The watcher source on the test server as `admin`, and what it has said so far.
+struct Watching {
+    conn: sitrep::sources::kube::Connection,
+    rx: mpsc::Receiver<Event>,
+    seen: Seen,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// Holds the kubeconfig.
+    _dir: tempfile::TempDir,
 }
 
-/// Connects with `[kubernetes]` keys given as TOML.
-async fn connect_with(
-    server: &KubeServer,
-    dir: &std::path::Path,
-    toml_keys: &str,
-) -> sitrep::sources::kube::Connection {
-    let cfg = KubernetesConfig {
-        kubeconfig: Some(server.kubeconfig(dir, "admin")),
-        ..toml::from_str(toml_keys).unwrap()
-    };
-    sitrep::sources::kube::connect(&cfg).await.unwrap()
+impl Watching {
+    /// Connects with `[kubernetes]` keys given as TOML and starts the watches, their
+    /// events in a channel of `capacity`.
+    async fn start(server: &KubeServer, keys: &str, capacity: usize) -> Watching {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = server.kube_config(dir.path(), "admin", keys);
+        let conn = sitrep::sources::kube::connect(&cfg).await.unwrap();
+        let (tx, rx) = mpsc::channel(capacity);
+        let tasks = sitrep::sources::kube::spawn(&conn, tx);
+        Watching {
+            conn,
+            rx,
+            seen: Seen::default(),
+            tasks,
+            _dir: dir,
+        }
+    }
+
+    /// Folds observations until `done` holds (20 s at most).
+    async fn until(&mut self, done: impl Fn(&Seen) -> bool) {
+        until(&mut self.rx, &mut self.seen, done).await;
+    }
+}
+
+impl Drop for Watching {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
 }
 
 #[tokio::test]
 async fn pods_and_deployments_arrive_and_follow_changes() {
     let server = KubeServer::start().await;
     fixtures::shop(&server);
-    let dir = tempfile::tempdir().unwrap();
-    let conn = connect(&server, dir.path()).await;
-    assert_eq!(conn.context, "test");
-    assert_eq!(conn.namespaces, [NS]);
-    let (tx, mut rx) = mpsc::channel(1024);
-    let tasks = sitrep::sources::kube::spawn(&conn, tx);
-    let mut seen = Seen::default();
-    until(&mut rx, &mut seen, |s| {
-        s.pods.len() == 4 && s.deployments.len() == 2
-    })
-    .await;
+    let mut w = Watching::start(&server, "", 1024).await;
+    assert_eq!(w.conn.context, "test");
+    assert_eq!(w.conn.namespaces, [NS]);
+    w.until(|s| s.pods.len() == 4 && s.deployments.len() == 2)
+        .await;
 
-    let checkout = &seen.deployments["checkout"];
+    let checkout = &w.seen.deployments["checkout"];
     assert_eq!(
         (checkout.revision, checkout.replicas, checkout.ready),
         (2, 3, 3)
@@ -106,7 +125,7 @@ async fn pods_and_deployments_arrive_and_follow_changes() {
     let revs: Vec<u64> = checkout.history.iter().map(|h| h.revision).collect();
     assert_eq!(revs, [2, 1]);
     assert_eq!(checkout.history[1].image, "shop/checkout:1.4");
-    let p = &seen.pods["checkout-7f9d6c5b4-a1b2c"];
+    let p = &w.seen.pods["checkout-7f9d6c5b4-a1b2c"];
     assert_eq!(
         (p.workload.as_str(), p.revision, p.ready),
         ("checkout", 2, true)
@@ -118,15 +137,13 @@ async fn pods_and_deployments_arrive_and_follow_changes() {
         serde_json::json!({"waiting": {"reason": "CrashLoopBackOff"}});
     bad["status"]["containerStatuses"][0]["restartCount"] = 5.into();
     server.put("pods", bad);
-    until(&mut rx, &mut seen, |s| {
-        s.pods.contains_key("checkout-7f9d6c5b4-zz9zz")
-    })
-    .await;
-    let p = &seen.pods["checkout-7f9d6c5b4-zz9zz"];
+    w.until(|s| s.pods.contains_key("checkout-7f9d6c5b4-zz9zz"))
+        .await;
+    let p = &w.seen.pods["checkout-7f9d6c5b4-zz9zz"];
     assert_eq!(p.reason.as_deref(), Some("CrashLoopBackOff"));
     assert_eq!(p.restarts, 5);
     server.with(|s| s.delete("pods", NS, "checkout-7f9d6c5b4-zz9zz"));
-    until(&mut rx, &mut seen, |s| s.pods.len() == 4).await;
+    w.until(|s| s.pods.len() == 4).await;
 
     // Bookmarks were asked for; every watch started from a list's resourceVersion.
     let reqs = server.requests();
@@ -134,31 +151,22 @@ async fn pods_and_deployments_arrive_and_follow_changes() {
         && r.has("watch=true")
         && r.has("allowWatchBookmarks=true")));
     assert!(reqs.iter().all(|r| r.user == "admin"));
-    for t in tasks {
-        t.abort();
-    }
 }
 
 #[tokio::test]
 async fn a_dropped_and_an_expired_watch_resume_by_themselves() {
     let server = KubeServer::start().await;
     fixtures::shop(&server);
-    let dir = tempfile::tempdir().unwrap();
-    let conn = connect(&server, dir.path()).await;
-    let (tx, mut rx) = mpsc::channel(1024);
-    let tasks = sitrep::sources::kube::spawn(&conn, tx);
-    let mut seen = Seen::default();
-    until(&mut rx, &mut seen, |s| s.pods.len() == 4).await;
+    let mut w = Watching::start(&server, "", 1024).await;
+    w.until(|s| s.pods.len() == 4).await;
 
     server.drop_watches();
     server.put(
         "pods",
         fixtures::pod("ingest-5d4c3b2a1", "after1", true, &["app"]),
     );
-    until(&mut rx, &mut seen, |s| {
-        s.pods.contains_key("ingest-5d4c3b2a1-after1")
-    })
-    .await;
+    w.until(|s| s.pods.contains_key("ingest-5d4c3b2a1-after1"))
+        .await;
 
     // History compacted while the watch was down: the resume gets 410, the source relists,
     // and a pod deleted meanwhile leaves the pane.
@@ -172,7 +180,7 @@ async fn a_dropped_and_an_expired_watch_resume_by_themselves() {
     );
     server.compact();
     server.with(|s| s.refuse_watches = false);
-    until(&mut rx, &mut seen, |s| {
+    w.until(|s| {
         s.pods.contains_key("ingest-5d4c3b2a1-after2")
             && !s.pods.contains_key("ingest-5d4c3b2a1-after1")
     })
@@ -192,22 +200,15 @@ async fn a_dropped_and_an_expired_watch_resume_by_themselves() {
         lists >= 2,
         "the 410 made the watcher list again ({lists} lists): {log:#?}"
     );
-    for t in tasks {
-        t.abort();
-    }
 }
 
 #[tokio::test]
 async fn many_pod_changes_are_coalesced() {
     let server = KubeServer::start().await;
     fixtures::shop(&server);
-    let dir = tempfile::tempdir().unwrap();
-    let conn = connect(&server, dir.path()).await;
-    let (tx, mut rx) = mpsc::channel(100_000);
-    let tasks = sitrep::sources::kube::spawn(&conn, tx);
-    let mut seen = Seen::default();
-    until(&mut rx, &mut seen, |s| s.pods.len() == 4).await;
-    let before = seen.pod_events;
+    let mut w = Watching::start(&server, "", 100_000).await;
+    w.until(|s| s.pods.len() == 4).await;
+    let before = w.seen.pod_events;
     // 1,000 status flips of one pod between flushes, ending where they started but for
     // the restart count: the pane needs the last state, not every step.
     server.with(|s| {
@@ -217,19 +218,14 @@ async fn many_pod_changes_are_coalesced() {
             s.put("pods", p);
         }
     });
-    until(&mut rx, &mut seen, |s| {
-        s.pods["checkout-7f9d6c5b4-a1b2c"].restarts == 1
-    })
-    .await;
+    w.until(|s| s.pods["checkout-7f9d6c5b4-a1b2c"].restarts == 1)
+        .await;
     tokio::time::sleep(Duration::from_millis(600)).await;
-    while let Ok(Event::Observed(_, Observation::Pod(_))) = rx.try_recv() {
-        seen.pod_events += 1;
+    while let Ok(Event::Observed(_, Observation::Pod(_))) = w.rx.try_recv() {
+        w.seen.pod_events += 1;
     }
-    let sent = seen.pod_events - before;
+    let sent = w.seen.pod_events - before;
     assert!(sent <= 10, "1,000 watch events became {sent} observations");
-    for t in tasks {
-        t.abort();
-    }
 }
 
 #[tokio::test]
@@ -272,8 +268,7 @@ async fn the_snapshot_lists_pods_and_deployments() {
 async fn the_pods_pane_shows_the_cluster_in_live_mode() {
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
-    use sitrep::app::{App, Mode};
-    use sitrep::config::{Config, Keymap, Theme};
+    use sitrep::config::Config;
 
     let server = KubeServer::start().await;
     fixtures::shop(&server);
@@ -287,23 +282,10 @@ async fn the_pods_pane_shows_the_cluster_in_live_mode() {
         s.put("deployments", d);
     });
     let dir = tempfile::tempdir().unwrap();
-    let conn = connect(&server, dir.path()).await;
+    let conn = server.connect(dir.path(), "admin").await;
     let (tx, mut rx) = mpsc::channel(1024);
     let tasks = sitrep::sources::kube::spawn(&conn, tx);
-    let mode = Mode::Live {
-        context: conn.context.clone(),
-        namespace: NS.into(),
-    };
-    let theme = Theme::load("dark", None, true).unwrap();
-    let keymap = Keymap::load("default", None).unwrap();
-    let mut app = App::new(
-        mode,
-        Config::default(),
-        keymap,
-        theme,
-        "op".into(),
-        jiff::Timestamp::now(),
-    );
+    let mut app = kube_server::client::live_app(&conn, Config::default());
     app.size = (240, 40);
     let mut effects = Vec::new();
     while app
@@ -428,15 +410,12 @@ async fn gpu_capacity_of_nodes_is_watched() {
         "nodes",
         serde_json::json!({"metadata": {"name": "cpu-1"}, "status": {"capacity": {"cpu": "32"}}}),
     );
-    let dir = tempfile::tempdir().unwrap();
-    let conn = connect(&server, dir.path()).await;
-    let (tx, mut rx) = mpsc::channel(1024);
-    let tasks = sitrep::sources::kube::spawn(&conn, tx);
+    let mut w = Watching::start(&server, "", 1024).await;
     let mut nodes: NodeGpus = BTreeMap::new();
     let mut wait = async |nodes: &mut NodeGpus, done: &dyn Fn(&NodeGpus) -> bool| {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
         while !done(nodes) {
-            match tokio::time::timeout_at(deadline, rx.recv()).await {
+            match tokio::time::timeout_at(deadline, w.rx.recv()).await {
                 Ok(Some(Event::Observed(
                     _,
                     Observation::NodeGpus {
@@ -463,9 +442,6 @@ async fn gpu_capacity_of_nodes_is_watched() {
     wait(&mut nodes, &|n| n.get("gpu-1") == Some(&(8, 7))).await;
     server.with(|s| s.delete("nodes", "", "gpu-1"));
     wait(&mut nodes, &|n| n.get("gpu-1") == Some(&(0, 0))).await;
-    for t in tasks {
-        t.abort();
-    }
 }
 
 /// Pod names the server holds in `NS` now.
@@ -489,16 +465,10 @@ async fn a_paged_initial_list_shows_every_pod() {
     fixtures::workload(&server, "batch", 1_234, 4, |_| false);
     // Each page takes longer than a flush, as on a loaded apiserver.
     server.with(|s| s.list_delay_ms = 300);
-    let dir = tempfile::tempdir().unwrap();
-    let conn = connect(&server, dir.path()).await;
-    let (tx, mut rx) = mpsc::channel(100_000);
-    let tasks = sitrep::sources::kube::spawn(&conn, tx);
-    let mut seen = Seen::default();
-    until(&mut rx, &mut seen, |s| {
-        s.pods.len() == 1_238 && s.deployments.len() == 3
-    })
-    .await;
-    assert_eq!(seen_pods(&seen), server_pods(&server));
+    let mut w = Watching::start(&server, "", 100_000).await;
+    w.until(|s| s.pods.len() == 1_238 && s.deployments.len() == 3)
+        .await;
+    assert_eq!(seen_pods(&w.seen), server_pods(&server));
     // Three pages of 500, the later ones with the first page's continue token.
     let lists: Vec<_> = server
         .requests()
@@ -510,14 +480,11 @@ async fn a_paged_initial_list_shows_every_pod() {
     assert!(lists[1].query.contains("continue=") && lists[2].query.contains("continue="));
     // Nothing is said twice: one observation per pod.
     tokio::time::sleep(Duration::from_millis(600)).await;
-    until(&mut rx, &mut seen, |_| true).await;
-    while let Ok(Event::Observed(_, Observation::Pod(_))) = rx.try_recv() {
-        seen.pod_events += 1;
+    w.until(|_| true).await;
+    while let Ok(Event::Observed(_, Observation::Pod(_))) = w.rx.try_recv() {
+        w.seen.pod_events += 1;
     }
-    assert_eq!(seen.pod_events, 1_238);
-    for t in tasks {
-        t.abort();
-    }
+    assert_eq!(w.seen.pod_events, 1_238);
 }
 
 #[tokio::test]
@@ -525,26 +492,18 @@ async fn a_streaming_list_shows_every_pod_then_follows_changes() {
     let server = KubeServer::start().await;
     fixtures::shop(&server);
     fixtures::workload(&server, "batch", 1_234, 4, |_| false);
-    let dir = tempfile::tempdir().unwrap();
-    let conn = connect_with(&server, dir.path(), "streaming_lists = true").await;
-    let (tx, mut rx) = mpsc::channel(100_000);
-    let tasks = sitrep::sources::kube::spawn(&conn, tx);
-    let mut seen = Seen::default();
-    until(&mut rx, &mut seen, |s| {
-        s.pods.len() == 1_238 && s.deployments.len() == 3
-    })
-    .await;
-    assert_eq!(seen_pods(&seen), server_pods(&server));
+    let mut w = Watching::start(&server, "streaming_lists = true", 100_000).await;
+    w.until(|s| s.pods.len() == 1_238 && s.deployments.len() == 3)
+        .await;
+    assert_eq!(seen_pods(&w.seen), server_pods(&server));
     server.put(
         "pods",
         fixtures::pod("ingest-5d4c3b2a1", "later", true, &["app"]),
     );
     server.with(|s| s.delete("pods", NS, "batch-5a5a8cfb-p00007"));
-    until(&mut rx, &mut seen, |s| {
-        s.pods.len() == 1_238 && s.pods.contains_key("ingest-5d4c3b2a1-later")
-    })
-    .await;
-    assert_eq!(seen_pods(&seen), server_pods(&server));
+    w.until(|s| s.pods.len() == 1_238 && s.pods.contains_key("ingest-5d4c3b2a1-later"))
+        .await;
+    assert_eq!(seen_pods(&w.seen), server_pods(&server));
     // No list at all: one watch per kind asked for the initial events.
     let reqs = server.requests();
     let pods: Vec<_> = reqs.iter().filter(|r| r.path.ends_with("/pods")).collect();
@@ -552,9 +511,6 @@ async fn a_streaming_list_shows_every_pod_then_follows_changes() {
     assert!(
         pods[0].has("sendInitialEvents=true") && pods[0].has("resourceVersionMatch=NotOlderThan")
     );
-    for t in tasks {
-        t.abort();
-    }
 }
 
 #[tokio::test]
@@ -563,12 +519,8 @@ async fn a_relist_after_410_gone_at_scale_leaves_exactly_the_server_state() {
     fixtures::shop(&server);
     fixtures::workload(&server, "batch", 1_200, 4, |_| false);
     server.with(|s| s.list_delay_ms = 300);
-    let dir = tempfile::tempdir().unwrap();
-    let conn = connect(&server, dir.path()).await;
-    let (tx, mut rx) = mpsc::channel(100_000);
-    let tasks = sitrep::sources::kube::spawn(&conn, tx);
-    let mut seen = Seen::default();
-    until(&mut rx, &mut seen, |s| s.pods.len() == 1_204).await;
+    let mut w = Watching::start(&server, "", 100_000).await;
+    w.until(|s| s.pods.len() == 1_204).await;
 
     // The watch goes down; meanwhile pods come and go, a deployment is deleted, and the
     // history is compacted: the resume gets 410 and the watcher lists again, in pages.
@@ -591,11 +543,9 @@ async fn a_relist_after_410_gone_at_scale_leaves_exactly_the_server_state() {
     server.with(|s| s.refuse_watches = false);
     let want = server_pods(&server);
     assert_eq!(want.len(), 1_204 - 100 + 30);
-    until(&mut rx, &mut seen, |s| {
-        seen_pods(s) == want && s.deployments.len() == 2
-    })
-    .await;
-    assert!(!seen.deployments.contains_key("ingest"));
+    w.until(|s| seen_pods(s) == want && s.deployments.len() == 2)
+        .await;
+    assert!(!w.seen.deployments.contains_key("ingest"));
     let pages = server.count(|r| {
         r.path.ends_with("/pods") && !r.has("watch=true") && r.query.contains("continue=")
     });
@@ -603,47 +553,35 @@ async fn a_relist_after_410_gone_at_scale_leaves_exactly_the_server_state() {
         pages >= 4,
         "both lists were paged ({pages} continued pages)"
     );
-    for t in tasks {
-        t.abort();
-    }
 }
 
 #[tokio::test]
 async fn a_watch_that_recovers_clears_the_header_error() {
     let server = KubeServer::start().await;
     fixtures::shop(&server);
-    let dir = tempfile::tempdir().unwrap();
-    let conn = connect(&server, dir.path()).await;
-    let (tx, mut rx) = mpsc::channel(1024);
-    let tasks = sitrep::sources::kube::spawn(&conn, tx);
-    let mut seen = Seen::default();
-    until(&mut rx, &mut seen, |s| s.pods.len() == 4).await;
+    let mut w = Watching::start(&server, "", 1024).await;
+    w.until(|s| s.pods.len() == 4).await;
     // An etcd hiccup: watches are refused with 500 (a 503 the client retries by itself).
     server.with(|s| {
         s.refuse_watches = true;
         s.refusal_code = Some(500);
     });
     server.drop_watches();
-    until(&mut rx, &mut seen, |s| s.error.is_some()).await;
+    w.until(|s| s.error.is_some()).await;
     assert!(
-        seen.error.as_deref().unwrap().contains("etcdserver"),
+        w.seen.error.as_deref().unwrap().contains("etcdserver"),
         "{:?}",
-        seen.error
+        w.seen.error
     );
     server.with(|s| s.refuse_watches = false);
     // Nothing changes in the namespace, yet the header error goes once the server accepts
     // watches again.
-    until(&mut rx, &mut seen, |s| s.error.is_none()).await;
-    assert!(seen.recoveries >= 1);
+    w.until(|s| s.error.is_none()).await;
+    assert!(w.seen.recoveries >= 1);
     server.put(
         "pods",
         fixtures::pod("ingest-5d4c3b2a1", "back1", true, &["app"]),
     );
-    until(&mut rx, &mut seen, |s| {
-        s.pods.contains_key("ingest-5d4c3b2a1-back1")
-    })
-    .await;
-    for t in tasks {
-        t.abort();
-    }
+    w.until(|s| s.pods.contains_key("ingest-5d4c3b2a1-back1"))
+        .await;
 }

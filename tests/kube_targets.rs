@@ -9,13 +9,14 @@ use std::time::Duration;
 
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
 use kube_server::KubeServer;
+use kube_server::client::live_app;
 use kube_server::fixtures::{self, NS};
 use sitrep::app::overlay::Overlay;
 use sitrep::app::state::WorkloadKey;
-use sitrep::app::{App, Effect, Mode};
+use sitrep::app::{App, Effect};
 use sitrep::command::Command;
+use sitrep::config::Config;
 use sitrep::config::kube::KubernetesConfig;
-use sitrep::config::{Config, Keymap, Theme};
 use sitrep::event::{Action, ActionOutcome, Event, Place};
 use sitrep::executors::Executor;
 use sitrep::executors::kube::KubeExecutor;
@@ -37,14 +38,13 @@ async fn twins(all: bool) -> (KubeServer, App, KubeExecutor, tempfile::TempDir) 
     kube_server::twins::copy_namespace(&server, NS, TWIN);
     let dir = tempfile::tempdir().unwrap();
     let cfg = KubernetesConfig {
-        kubeconfig: Some(server.kubeconfig(dir.path(), "admin")),
         namespaces: if all {
             Vec::new()
         } else {
             vec![NS.into(), TWIN.into()]
         },
         all_namespaces: all,
-        ..toml::from_str("").unwrap()
+        ..server.kube_config(dir.path(), "admin", "")
     };
     let conn = sitrep::sources::kube::connect(&cfg).await.unwrap();
     let exec = KubeExecutor::new(
@@ -56,18 +56,7 @@ async fn twins(all: bool) -> (KubeServer, App, KubeExecutor, tempfile::TempDir) 
     .in_context(conn.context.clone());
     let (tx, mut rx) = mpsc::channel(1024);
     let tasks = sitrep::sources::kube::spawn(&conn, tx);
-    let mode = Mode::Live {
-        context: conn.context.clone(),
-        namespace: conn.namespaces_label(),
-    };
-    let mut app = App::new(
-        mode,
-        Config::default(),
-        Keymap::load("default", None).unwrap(),
-        Theme::load("dark", None, true).unwrap(),
-        "op".into(),
-        jiff::Timestamp::now(),
-    );
+    let mut app = live_app(&conn, Config::default());
     app.size = (200, 50);
     let both = |app: &App| {
         [NS, TWIN].iter().all(|ns| {

@@ -4,6 +4,7 @@
 //! SelfSubjectReview, 403 and 409 Status bodies). It records every request.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod client;
 pub mod cluster;
 mod eviction;
 mod fields;

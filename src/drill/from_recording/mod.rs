@@ -25,7 +25,11 @@
 //! the responder's own notes and actions, so the checklist pane is live and `sitrep check`
 //! passes.
 
+mod cluster;
+mod drill_file;
+mod fault;
 mod logs;
+mod runbook;
 mod seen;
 mod write;
 
