@@ -704,3 +704,119 @@ async fn one_pod_asked_for_is_one_pod_read() {
         "{asked:?}"
     );
 }
+
+#[tokio::test]
+async fn a_handover_to_the_pod_tail_and_back_repeats_no_line() {
+    let loki = LokiServer::start().await;
+    // What the ingest pod wrote; Loki and the pod tail both see every line of it.
+    let mut written: Vec<LogLine> = Vec::new();
+    fn write(
+        loki: &LokiServer,
+        written: &mut Vec<LogLine>,
+        seqs: std::ops::Range<u32>,
+    ) -> Vec<LogLine> {
+        let new: Vec<LogLine> = seqs
+            .map(|i| {
+                let at = ago(0);
+                let text = format!("INFO batch committed seq={i}");
+                loki.push(&INGEST, at, &text);
+                LogLine {
+                    at,
+                    pod: "snapbuilder-ingest-1".into(),
+                    container: "ingest".into(),
+                    text,
+                }
+            })
+            .collect();
+        written.extend(new.clone());
+        new
+    }
+    for i in 0..10 {
+        let (at, text) = (
+            ago(60 - i64::from(i)),
+            format!("INFO batch committed seq={i}"),
+        );
+        loki.push(&INGEST, at, &text);
+        written.push(LogLine {
+            at,
+            pod: "snapbuilder-ingest-1".into(),
+            container: "ingest".into(),
+            text,
+        });
+    }
+    let (kube_tx, mut kube_rx) = mpsc::channel(16);
+    let (h, mut rx) = start(&loki.url, Some(kube_tx));
+    let mut app = sitrep::app::sample::drill_app(5);
+    app.caps = sitrep::app::Capabilities::live("c", "snapbuilder");
+    app.caps.log_history = true;
+    app.alerts = Default::default();
+    let effects = app.run(sitrep::command::Command::Focus(
+        sitrep::command::FocusTarget::Pane(sitrep::command::Pane::Logs),
+    ));
+    route(effects, &h).await;
+    pump(&mut app, &mut rx, 1_000).await;
+    assert_eq!(app.logs.len(), 10, "the history");
+    // Loki's tail goes on past its history.
+    write(&loki, &mut written, 10..15);
+    pump(&mut app, &mut rx, 500).await;
+    assert_eq!(app.logs.len(), 15);
+
+    // Loki fails; the pod tail takes over. Its first stream starts with the pod's last lines
+    // (its backlog), five of which Loki showed live, then follows new lines.
+    loki.faults(|f| f.rate_limited = true);
+    loki.close_tails();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let order = loop {
+        tokio::select! {
+            o = kube_rx.recv() => break o.unwrap(),
+            Some(ev) = rx.recv() => {
+                app.update(ev);
+            }
+            _ = tokio::time::sleep_until(deadline) => panic!("the pod tail was not asked"),
+        }
+    };
+    assert!(!order.pods.is_empty());
+    let backlog = written[written.len() - 10..].to_vec();
+    app.update(Event::Observed(app.now, Observation::Logs(backlog)));
+    let new = write(&loki, &mut written, 15..20);
+    app.update(Event::Observed(app.now, Observation::Logs(new)));
+
+    // Loki is back: its tail resumes from the last line it showed, so its catch-up holds
+    // what the pod tail showed meanwhile; the pod tail is told to stop.
+    loki.faults(|f| f.rate_limited = false);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    let stop = loop {
+        tokio::select! {
+            o = kube_rx.recv() => break o.unwrap(),
+            Some(ev) = rx.recv() => {
+                app.update(ev);
+            }
+            _ = tokio::time::sleep_until(deadline) => panic!("the pod tail was not stopped"),
+        }
+    };
+    assert!(stop.pods.is_empty(), "{stop:?}");
+    pump(&mut app, &mut rx, 300).await;
+    // Lines written while the pod tail stops come from both: Loki's first, the pod tail's
+    // a reorder window later.
+    let late = write(&loki, &mut written, 20..23);
+    pump(&mut app, &mut rx, 500).await;
+    app.update(Event::Observed(app.now, Observation::Logs(late)));
+
+    let shown: Vec<LogLine> = app
+        .logs
+        .window(1_000)
+        .iter()
+        .filter(|l| !l.marker)
+        .map(|l| LogLine {
+            at: l.at,
+            pod: l.pod.clone(),
+            container: l.container.clone(),
+            text: l.text.clone(),
+        })
+        .collect();
+    assert_eq!(
+        seqs(&shown),
+        (0..23).collect::<Vec<_>>(),
+        "every line once, in order"
+    );
+}

@@ -217,6 +217,37 @@ mod tests {
     }
 
     #[test]
+    fn lines_one_backend_showed_are_not_repeated_by_the_other() {
+        let mut app = app();
+        let lines = |r: std::ops::Range<i64>| -> Vec<LogLine> {
+            r.map(|i| line(i, &format!("INFO seq={i}"))).collect()
+        };
+        let logs = |l: Vec<LogLine>| Event::Observed(app_now(), Observation::Logs(l));
+        app.update(page(lines(0..10), true));
+        // Loki's tail goes on past its history.
+        app.update(logs(lines(10..15)));
+        // Loki fails: the pod tail takes over, its backlog repeating what Loki showed.
+        app.update(logs(lines(5..20)));
+        // Loki is back: its catch-up page since its last line, then live lines the pod tail
+        // also sends until it has stopped (in either order).
+        app.update(page(lines(15..20), false));
+        app.update(logs(lines(20..23)));
+        app.update(logs(lines(20..24)));
+        let shown: Vec<&str> = app
+            .logs
+            .window(100)
+            .iter()
+            .map(|l| l.text.as_str())
+            .collect();
+        let want: Vec<String> = (0..24).map(|i| format!("INFO seq={i}")).collect();
+        assert_eq!(shown, want);
+    }
+
+    fn app_now() -> Timestamp {
+        Timestamp::from_second(1_700_000_000).unwrap()
+    }
+
+    #[test]
     fn logs_at_asks_the_store_and_moves_to_the_answer() {
         let mut app = app();
         app.now = Timestamp::from_second(1_800_000_000 + 3_600).unwrap();
