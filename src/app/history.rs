@@ -9,7 +9,7 @@ use super::{App, Effect};
 use crate::event::{Level, LogHistory, LogQuery, LogSourceStatus};
 
 /// Lines shown below the moment `logs-at` asked for.
-const AFTER_ANCHOR: usize = 10;
+pub(super) const AFTER_ANCHOR: usize = 10;
 
 /// The history the logs pane holds and asked for.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -78,7 +78,13 @@ impl App {
                     Level::Warn,
                     format!("no log lines at or after {}", at.strftime("%H:%M:%S")),
                 );
+                return;
             }
+        }
+        if let Some(note) = page.note {
+            // A jump that found nothing says so, and the pane stops waiting.
+            self.log_source.pending_at = None;
+            self.flash(Level::Unknown, note);
         }
     }
 
@@ -291,6 +297,7 @@ mod tests {
             reset: true,
             complete: false,
             anchor: Some(Timestamp::from_second(1_800_000_001).unwrap()),
+            note: Some("errors before the alert began at 08:00:01".into()),
         });
         let status = Observation::LogSource(LogSourceStatus {
             backend: "loki".into(),

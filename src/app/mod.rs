@@ -9,6 +9,7 @@ pub mod checklist;
 pub mod clocks;
 mod commands;
 mod drill_end;
+pub mod first_error;
 pub mod gpus;
 pub mod history;
 mod input;

@@ -27,6 +27,7 @@ use super::{Loki, LokiError};
 use crate::config::loki::{Backend, LokiConfig};
 use crate::event::{Event, LogHistory, LogQuery, LogSourceStatus, LogTarget, Observation};
 
+mod first_error;
 mod follow;
 mod job;
 
@@ -133,6 +134,9 @@ impl Router {
     ) {
         loop {
             tokio::select! {
+                // A target first: a question sent just after it (`first-error` retargets,
+                // then asks) is about the new target.
+                biased;
                 t = targets.recv() => {
                     let Some(mut t) = t else { break };
                     // Latest wins: a burst of selections is followed once it settles.
@@ -313,7 +317,7 @@ impl Router {
                 self.start_job(true);
                 self.report();
             }
-            LogQuery::Older | LogQuery::At(_) => {
+            LogQuery::Older | LogQuery::At(_) | LogQuery::FirstError(_) => {
                 if self.query.is_none() || self.target.is_none() {
                     // Not a Loki workload: the pane stops waiting, with what it holds.
                     let page = LogHistory {
@@ -322,15 +326,23 @@ impl Router {
                             LogQuery::At(at) => Some(at),
                             _ => None,
                         },
+                        note: matches!(q, LogQuery::FirstError(_)).then(|| {
+                            "first-error: this workload's logs are not read from Loki".into()
+                        }),
                         ..LogHistory::default()
                     };
-                    let _ = self.tx.try_send(Event::Observed(
-                        Timestamp::now(),
-                        Observation::LogHistory(page),
-                    ));
+                    self.answer(page);
                     return;
                 };
                 if self.side.as_ref().is_some_and(|s| !s.is_finished()) {
+                    // One side question at a time; a jump asked meanwhile is told so, a
+                    // scroll is answered by the page on its way.
+                    if q != LogQuery::Older {
+                        self.answer(LogHistory {
+                            note: Some("the log store is still answering; ask again".into()),
+                            ..LogHistory::default()
+                        });
+                    }
                     return;
                 }
                 let Some(job) = self.job_for(false, false) else {
@@ -338,6 +350,9 @@ impl Router {
                 };
                 let task = match q {
                     LogQuery::At(at) => tokio::spawn(async move { job.at(at).await }),
+                    LogQuery::FirstError(before) => {
+                        tokio::spawn(async move { job.first_error(before).await })
+                    }
                     _ => {
                         let before = self.oldest.unwrap_or_else(Timestamp::now);
                         tokio::spawn(async move { job.older(before).await })
@@ -346,6 +361,14 @@ impl Router {
                 self.side = Some(task);
             }
         }
+    }
+
+    /// A page straight from the router (nothing to ask Loki).
+    fn answer(&self, page: LogHistory) {
+        let _ = self.tx.try_send(Event::Observed(
+            Timestamp::now(),
+            Observation::LogHistory(page),
+        ));
     }
 
     fn heard(&mut self, n: News) {

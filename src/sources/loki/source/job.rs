@@ -71,10 +71,11 @@ impl Job {
         start: Timestamp,
         end: Timestamp,
         direction: Direction,
+        limit: usize,
     ) -> Result<Vec<Entry>, LokiError> {
         let answer = self
             .loki
-            .query_range(&self.query, start, end, self.page_lines, direction)
+            .query_range(&self.query, start, end, limit, direction)
             .await;
         match answer {
             Err(LokiError::BadQuery(body)) if self.query != self.plain => {
@@ -85,7 +86,7 @@ impl Job {
                 ))
                 .await;
                 self.loki
-                    .query_range(&self.query, start, end, self.page_lines, direction)
+                    .query_range(&self.query, start, end, limit, direction)
                     .await
             }
             other => other,
@@ -99,7 +100,10 @@ impl Job {
         loop {
             let end = Timestamp::now();
             let start = end - self.history;
-            match self.range(start, end, Direction::Backward).await {
+            match self
+                .range(start, end, Direction::Backward, self.page_lines)
+                .await
+            {
                 Ok(entries) => {
                     for e in &entries {
                         mark.read(e.at);
@@ -112,6 +116,7 @@ impl Job {
                         reset: self.reset,
                         complete: false,
                         anchor: None,
+                        note: None,
                     }))
                     .await;
                     self.tell(News::Recovered(self.my_gen)).await;
@@ -143,7 +148,10 @@ impl Job {
         let end = before;
         loop {
             let start = (before - span).max(floor);
-            match self.range(start, end, Direction::Backward).await {
+            match self
+                .range(start, end, Direction::Backward, self.page_lines)
+                .await
+            {
                 Ok(entries) if entries.is_empty() && start > floor => {
                     span = span.checked_mul(2).unwrap_or(self.max_range);
                 }
@@ -157,6 +165,7 @@ impl Job {
                         reset: false,
                         complete,
                         anchor: None,
+                        note: None,
                     }))
                     .await;
                     return;
@@ -173,23 +182,46 @@ impl Job {
     }
 
     /// The lines around `at`.
-    pub(super) async fn at(mut self, at: Timestamp) {
-        let (start, end) = (at - AT_BEFORE, at + AT_AFTER);
-        match self.range(start, end, Direction::Forward).await {
+    pub(super) async fn at(self, at: Timestamp) {
+        self.around(at, None).await;
+    }
+
+    /// The lines around `at`, the view moved there, with `note` for the operator: a little
+    /// before it, read backward so a busy workload's page still reaches `at`, then what
+    /// follows.
+    pub(super) async fn around(mut self, at: Timestamp, note: Option<String>) {
+        let before = self
+            .range(
+                at - AT_BEFORE,
+                at,
+                Direction::Backward,
+                self.page_lines / 4 + 1,
+            )
+            .await;
+        let after = match before {
+            Ok(b) => self
+                .range(at, at + AT_AFTER, Direction::Forward, self.page_lines)
+                .await
+                .map(|a| [b, a].concat()),
+            Err(e) => Err(e),
+        };
+        match after {
             Ok(entries) => {
                 let lines = self.lines(entries);
                 self.send(Observation::LogHistory(LogHistory {
                     lines,
-                    reset: false,
-                    complete: false,
                     anchor: Some(at),
+                    note,
+                    ..LogHistory::default()
                 }))
                 .await;
             }
             Err(e) => {
+                let why = format!("{e}");
                 self.tell(News::Failed(self.my_gen, e)).await;
                 self.send(Observation::LogHistory(LogHistory {
                     anchor: Some(at),
+                    note: Some(note.map_or(why.clone(), |n| format!("{n}; {why}"))),
                     ..LogHistory::default()
                 }))
                 .await;
