@@ -704,3 +704,218 @@ async fn one_pod_asked_for_is_one_pod_read() {
         "{asked:?}"
     );
 }
+
+#[tokio::test]
+async fn a_handover_to_the_pod_tail_and_back_repeats_no_line() {
+    let loki = LokiServer::start().await;
+    // What the ingest pod wrote; Loki and the pod tail both see every line of it.
+    let mut written: Vec<LogLine> = Vec::new();
+    fn write(
+        loki: &LokiServer,
+        written: &mut Vec<LogLine>,
+        seqs: std::ops::Range<u32>,
+    ) -> Vec<LogLine> {
+        let new: Vec<LogLine> = seqs
+            .map(|i| {
+                let at = ago(0);
+                let text = format!("INFO batch committed seq={i}");
+                loki.push(&INGEST, at, &text);
+                LogLine {
+                    at,
+                    pod: "snapbuilder-ingest-1".into(),
+                    container: "ingest".into(),
+                    text,
+                }
+            })
+            .collect();
+        written.extend(new.clone());
+        new
+    }
+    for i in 0..10 {
+        let (at, text) = (
+            ago(60 - i64::from(i)),
+            format!("INFO batch committed seq={i}"),
+        );
+        loki.push(&INGEST, at, &text);
+        written.push(LogLine {
+            at,
+            pod: "snapbuilder-ingest-1".into(),
+            container: "ingest".into(),
+            text,
+        });
+    }
+    let (kube_tx, mut kube_rx) = mpsc::channel(16);
+    let (h, mut rx) = start(&loki.url, Some(kube_tx));
+    let mut app = sitrep::app::sample::drill_app(5);
+    app.caps = sitrep::app::Capabilities::live("c", "snapbuilder");
+    app.caps.log_history = true;
+    app.alerts = Default::default();
+    let effects = app.run(sitrep::command::Command::Focus(
+        sitrep::command::FocusTarget::Pane(sitrep::command::Pane::Logs),
+    ));
+    route(effects, &h).await;
+    pump(&mut app, &mut rx, 1_000).await;
+    assert_eq!(app.logs.len(), 10, "the history");
+    // Loki's tail goes on past its history.
+    write(&loki, &mut written, 10..15);
+    pump(&mut app, &mut rx, 500).await;
+    assert_eq!(app.logs.len(), 15);
+
+    // Loki fails; the pod tail takes over. Its first stream starts with the pod's last lines
+    // (its backlog), five of which Loki showed live, then follows new lines.
+    loki.faults(|f| f.rate_limited = true);
+    loki.close_tails();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let order = loop {
+        tokio::select! {
+            o = kube_rx.recv() => break o.unwrap(),
+            Some(ev) = rx.recv() => {
+                app.update(ev);
+            }
+            _ = tokio::time::sleep_until(deadline) => panic!("the pod tail was not asked"),
+        }
+    };
+    assert!(!order.pods.is_empty());
+    let backlog = written[written.len() - 10..].to_vec();
+    app.update(Event::Observed(app.now, Observation::Logs(backlog)));
+    let new = write(&loki, &mut written, 15..20);
+    app.update(Event::Observed(app.now, Observation::Logs(new)));
+
+    // Loki is back: its tail resumes from the last line it showed, so its catch-up holds
+    // what the pod tail showed meanwhile; the pod tail is told to stop.
+    loki.faults(|f| f.rate_limited = false);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    let stop = loop {
+        tokio::select! {
+            o = kube_rx.recv() => break o.unwrap(),
+            Some(ev) = rx.recv() => {
+                app.update(ev);
+            }
+            _ = tokio::time::sleep_until(deadline) => panic!("the pod tail was not stopped"),
+        }
+    };
+    assert!(stop.pods.is_empty(), "{stop:?}");
+    pump(&mut app, &mut rx, 300).await;
+    // Lines written while the pod tail stops come from both: Loki's first, the pod tail's
+    // a reorder window later.
+    let late = write(&loki, &mut written, 20..23);
+    pump(&mut app, &mut rx, 500).await;
+    app.update(Event::Observed(app.now, Observation::Logs(late)));
+
+    let shown: Vec<LogLine> = app
+        .logs
+        .window(1_000)
+        .iter()
+        .filter(|l| !l.marker)
+        .map(|l| LogLine {
+            at: l.at,
+            pod: l.pod.clone(),
+            container: l.container.clone(),
+            text: l.text.clone(),
+        })
+        .collect();
+    assert_eq!(
+        seqs(&shown),
+        (0..23).collect::<Vec<_>>(),
+        "every line once, in order"
+    );
+}
+
+#[tokio::test]
+async fn first_error_finds_where_the_errors_before_the_alert_began() {
+    let loki = LokiServer::start().await;
+    // The alert fired ten minutes ago. Its errors began 38 minutes before it, one every
+    // 20 s; an unrelated pair of errors came 55 minutes before it, then a quiet spell.
+    let before = ago(600);
+    let at = |secs_before: i64| before - SignedDuration::from_secs(secs_before);
+    for s in (5..70 * 60).step_by(10) {
+        loki.push(&INGEST, at(s), &format!("INFO batch committed t={s}"));
+    }
+    for s in [55 * 60, 55 * 60 - 20] {
+        loki.push(&INGEST, at(s), "ERROR disk full t=old");
+    }
+    for s in (-600..=38 * 60).step_by(20) {
+        loki.push(&INGEST, at(s), &format!("ERROR upstream timeout t={s}"));
+    }
+    let mut c = config(&loki.url);
+    c.page_lines = 50; // so the walk back takes several pages
+    let (tx, mut rx) = mpsc::channel(4096);
+    let h = source::spawn(Loki::new(&c).unwrap(), c, None, tx);
+    let mut app = sitrep::app::sample::drill_app(5);
+    app.caps = sitrep::app::Capabilities::live("c", "snapbuilder");
+    app.caps.log_history = true;
+    app.alerts = Default::default();
+    app.now = Timestamp::now();
+    let mut effects = app.update(Event::Observed(
+        app.now,
+        Observation::Alert(sitrep::event::AlertStatus {
+            name: "IngestErrors".into(),
+            severity: "critical".into(),
+            state: sitrep::event::AlertState::Firing,
+            since: before,
+            summary: "ingest failing".into(),
+            runbook_url: None,
+            detail: String::new(),
+            description: String::new(),
+            labels: [("app".to_string(), "snapbuilder-ingest".to_string())].into(),
+            silenced_by: Vec::new(),
+        }),
+    ));
+    // The alert's workload is tailed (the alert named it), then asked about.
+    effects.extend(app.run(sitrep::command::Command::FirstError));
+    route(effects, &h).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while app.log_source.pending_at.is_some() && tokio::time::Instant::now() < deadline {
+        pump(&mut app, &mut rx, 100).await;
+    }
+    assert!(app.log_source.pending_at.is_none(), "no answer");
+    pump(&mut app, &mut rx, 200).await;
+    let view = app.logs.window(11);
+    assert!(!view.is_empty(), "{:?}", app.flash);
+    assert_eq!(view[0].at, at(38 * 60), "{:?}", view[0]);
+    assert_eq!(
+        view[0].text,
+        format!("ERROR upstream timeout t={}", 38 * 60)
+    );
+    let flash = app.flash.as_ref().unwrap().text.clone();
+    assert!(flash.contains("38 min before it"), "{flash}");
+    assert!(!flash.contains("further"), "{flash}");
+    // Loki ran the error filter over the selector, walking back page by page from the alert.
+    let walked: Vec<_> = loki
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("query_range") && r.params["query"].contains("|~"))
+        .collect();
+    assert!(walked.len() >= 3, "{walked:?}");
+    assert_eq!(
+        walked[0].params["query"],
+        r#"{namespace="snapbuilder", app="snapbuilder-ingest"} |~ `(?i)(error|fatal|panic|critical|exception|traceback)`"#
+    );
+    assert_eq!(walked[0].params["end"], before.as_nanosecond().to_string());
+    assert_eq!(walked[0].params["direction"], "backward");
+    let ends: Vec<i128> = walked
+        .iter()
+        .map(|r| r.params["end"].parse().unwrap())
+        .collect();
+    assert!(
+        ends.windows(2).all(|w| w[1] < w[0]),
+        "older pages: {ends:?}"
+    );
+
+    // No error in the hour before: said so, the view stays.
+    let quiet = LokiServer::start().await;
+    quiet.push(&INGEST, at(60), "INFO fine");
+    let (h, mut rx) = start(&quiet.url, None);
+    h.targets.send(target("snapbuilder-ingest")).await.unwrap();
+    next(&mut rx, 10, history).await;
+    h.queries.send(LogQuery::FirstError(before)).await.unwrap();
+    let page = next(&mut rx, 10, history).await;
+    assert_eq!(page.anchor, None);
+    assert!(
+        page.note
+            .as_deref()
+            .unwrap()
+            .starts_with("no error lines in the hour before the alert"),
+        "{page:?}"
+    );
+}

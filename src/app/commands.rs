@@ -119,6 +119,7 @@ impl App {
             Command::Run(Some(command)) => self.run_shell(command),
             Command::Section(which) => self.pick_section(&which),
             Command::LogsAt(when) => self.logs_at(when),
+            Command::FirstError => self.first_error(),
             Command::Context(n) => {
                 self.logs.context = n.unwrap_or(if self.logs.context == 0 { 3 } else { 0 });
                 if self.logs.filter().is_none() {

@@ -9,7 +9,7 @@ use super::{App, Effect};
 use crate::event::{Level, LogHistory, LogQuery, LogSourceStatus};
 
 /// Lines shown below the moment `logs-at` asked for.
-const AFTER_ANCHOR: usize = 10;
+pub(super) const AFTER_ANCHOR: usize = 10;
 
 /// The history the logs pane holds and asked for.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -78,7 +78,13 @@ impl App {
                     Level::Warn,
                     format!("no log lines at or after {}", at.strftime("%H:%M:%S")),
                 );
+                return;
             }
+        }
+        if let Some(note) = page.note {
+            // A jump that found nothing says so, and the pane stops waiting.
+            self.log_source.pending_at = None;
+            self.flash(Level::Unknown, note);
         }
     }
 
@@ -217,6 +223,37 @@ mod tests {
     }
 
     #[test]
+    fn lines_one_backend_showed_are_not_repeated_by_the_other() {
+        let mut app = app();
+        let lines = |r: std::ops::Range<i64>| -> Vec<LogLine> {
+            r.map(|i| line(i, &format!("INFO seq={i}"))).collect()
+        };
+        let logs = |l: Vec<LogLine>| Event::Observed(app_now(), Observation::Logs(l));
+        app.update(page(lines(0..10), true));
+        // Loki's tail goes on past its history.
+        app.update(logs(lines(10..15)));
+        // Loki fails: the pod tail takes over, its backlog repeating what Loki showed.
+        app.update(logs(lines(5..20)));
+        // Loki is back: its catch-up page since its last line, then live lines the pod tail
+        // also sends until it has stopped (in either order).
+        app.update(page(lines(15..20), false));
+        app.update(logs(lines(20..23)));
+        app.update(logs(lines(20..24)));
+        let shown: Vec<&str> = app
+            .logs
+            .window(100)
+            .iter()
+            .map(|l| l.text.as_str())
+            .collect();
+        let want: Vec<String> = (0..24).map(|i| format!("INFO seq={i}")).collect();
+        assert_eq!(shown, want);
+    }
+
+    fn app_now() -> Timestamp {
+        Timestamp::from_second(1_700_000_000).unwrap()
+    }
+
+    #[test]
     fn logs_at_asks_the_store_and_moves_to_the_answer() {
         let mut app = app();
         app.now = Timestamp::from_second(1_800_000_000 + 3_600).unwrap();
@@ -260,6 +297,7 @@ mod tests {
             reset: true,
             complete: false,
             anchor: Some(Timestamp::from_second(1_800_000_001).unwrap()),
+            note: Some("errors before the alert began at 08:00:01".into()),
         });
         let status = Observation::LogSource(LogSourceStatus {
             backend: "loki".into(),

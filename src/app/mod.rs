@@ -10,6 +10,7 @@ pub mod clocks;
 pub mod cluster;
 mod commands;
 mod drill_end;
+pub mod first_error;
 pub mod gpus;
 pub mod history;
 mod input;

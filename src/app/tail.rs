@@ -191,7 +191,7 @@ impl App {
     }
 
     /// Points the tail at `target`. The same target again only refreshes which pods.
-    fn tail(&mut self, mut target: LogTarget, cause: TailCause) {
+    pub(super) fn tail(&mut self, mut target: LogTarget, cause: TailCause) {
         if !self.caps.log_tailer {
             return;
         }

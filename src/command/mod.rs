@@ -174,6 +174,9 @@ pub enum Command {
     /// Show the logs at a time of day (UTC, the latest such time not in the future) or an
     /// RFC 3339 instant, asking the log store for that page when it has one.
     LogsAt(LogTime),
+    /// Show the logs at the first error of the run that led up to the selected alert,
+    /// asking the log store for the hour before it when there is one.
+    FirstError,
     /// Run a shell command (without one, the selected runbook step's command).
     Run(Option<String>),
     /// Show another runbook section: `next`, `prev`, `auto`, or a title or anchor.
@@ -277,6 +280,7 @@ impl Command {
             Command::IncidentOpen(_) => "incident",
             Command::Context(_) => "context",
             Command::LogsAt(_) => "logs-at",
+            Command::FirstError => "first-error",
             Command::Run(_) => "run",
             Command::Section(_) => "section",
             Command::Role(..) => "role",

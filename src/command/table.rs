@@ -248,6 +248,12 @@ pub const COMMANDS: &[CommandSpec] = &[
     )
     .example("logs-at 14:02"),
     cmd(
+        "first-error",
+        "",
+        "show the logs where the errors before the selected alert began",
+        |a| a.none(Command::FirstError),
+    ),
+    cmd(
         "incident",
         "open <title>",
         "open an incident by hand",

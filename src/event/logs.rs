@@ -56,6 +56,10 @@ pub struct LogHistory {
     /// The page answers a jump: the view moves to the first line at or after this time.
     #[serde(default)]
     pub anchor: Option<Timestamp>,
+    /// What the page answers, in words for the operator (what `first-error` found, or why
+    /// a jump found nothing).
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 /// Where the logs pane's lines come from.
@@ -78,6 +82,9 @@ pub enum LogQuery {
     Older,
     /// Lines around a moment (`:logs-at 14:02`).
     At(Timestamp),
+    /// Lines around the first error of the run of errors leading up to a moment (the
+    /// selected alert's start: `:first-error`).
+    FirstError(Timestamp),
     /// The `/` filter changed (`regex` or `!regex`; `None` cleared it).
     Filter(Option<String>),
 }

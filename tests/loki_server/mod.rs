@@ -581,7 +581,8 @@ fn json_ok(v: &Value) -> Response<Body> {
 #[derive(Debug, Clone)]
 struct LogQuery {
     matchers: Vec<(String, String, String)>,
-    filters: Vec<(String, String)>,
+    /// Operator, value, and the value compiled once when a regex.
+    filters: Vec<(String, String, Option<regex::Regex>)>,
 }
 
 impl LogQuery {
@@ -629,10 +630,15 @@ impl LogQuery {
                 .map(|m| m.as_str().replace("\\\"", "\"").replace("\\\\", "\\"))
                 .or_else(|| c.get(3).map(|m| m.as_str().to_string()))
                 .unwrap_or_default();
-            if c[1].contains('~') && regex::Regex::new(&value).is_err() {
-                return Err(format!("parse error : error parsing regexp: `{value}`"));
-            }
-            filters.push((c[1].to_string(), value));
+            let re = if c[1].contains('~') {
+                let Ok(re) = regex::Regex::new(&value) else {
+                    return Err(format!("parse error : error parsing regexp: `{value}`"));
+                };
+                Some(re)
+            } else {
+                None
+            };
+            filters.push((c[1].to_string(), value, re));
             tail = &tail[c.get(0).unwrap().end()..];
         }
         Ok(LogQuery { matchers, filters })
@@ -654,8 +660,8 @@ impl LogQuery {
             }
         });
         labels_ok
-            && self.filters.iter().all(|(op, v)| {
-                let re = || regex::Regex::new(v).unwrap().is_match(&e.line);
+            && self.filters.iter().all(|(op, v, re)| {
+                let re = || re.as_ref().is_some_and(|r| r.is_match(&e.line));
                 match op.as_str() {
                     "|=" => e.line.contains(v.as_str()),
                     "!=" => !e.line.contains(v.as_str()),

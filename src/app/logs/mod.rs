@@ -12,6 +12,9 @@ use crate::event::LogLine;
 
 pub use reading::{LogLevel, leading_stamp, level_of, sanitize};
 
+/// Lines at one instant a new line is compared with for a repeat, at most.
+const SAME_INSTANT_SCAN: usize = 64;
+
 /// A log line as kept: text made safe for the terminal, level read once.
 #[derive(Debug, Clone)]
 pub struct StoredLine {
@@ -98,8 +101,6 @@ pub struct LogBuffer {
     /// The farthest a late line has been inserted from the end, so lookups by sequence
     /// number know how far a line may sit from its slot.
     max_shift: usize,
-    /// The newest line a page of history brought: live lines up to it may repeat one.
-    history_until: Option<Timestamp>,
 }
 
 impl LogBuffer {
@@ -120,7 +121,6 @@ impl LogBuffer {
             raw: false,
             pod_slots: BTreeMap::new(),
             max_shift: 0,
-            history_until: None,
         }
     }
 
@@ -178,16 +178,19 @@ impl LogBuffer {
     }
 
     fn insert(&mut self, line: LogLine, marker: bool) {
-        // A live line that a page of history already brought (a tail that starts a little
-        // before the history ends) is not shown twice.
+        // A line no newer than the newest held may be one shown already: a tail that starts
+        // a little before its history ends, or the other backend's copy when Loki and the pod
+        // tail hand over (either way round). The same instant, pod and text is not shown
+        // twice. Lines in order cost one comparison; the same-instant scan is bounded.
         if !marker
-            && self.history_until.is_some_and(|until| line.at <= until)
+            && self.lines.back().is_some_and(|newest| line.at <= newest.at)
             && self
                 .lines
                 .iter()
                 .rev()
                 .skip_while(|l| l.at > line.at)
                 .take_while(|l| l.at == line.at)
+                .take(SAME_INSTANT_SCAN)
                 .any(|l| !l.marker && l.pod == line.pod && l.text == sanitize(&line.text))
         {
             return;
@@ -242,7 +245,6 @@ impl LogBuffer {
     /// lines come in above it. One sort for the page,
     /// not one walk per line: 5,000 older lines cost what sorting them costs.
     pub fn merge_history(&mut self, lines: Vec<LogLine>) {
-        let newest = lines.iter().map(|l| l.at).max();
         let mut fresh: Vec<StoredLine> = lines.into_iter().map(|l| self.stored(l, false)).collect();
         fresh.sort_by_key(|l| l.at);
         let old: Vec<StoredLine> = std::mem::take(&mut self.lines).into();
@@ -279,7 +281,6 @@ impl LogBuffer {
         self.next_seq = merged.len() as u64;
         self.max_shift = 0;
         self.lines = merged.into();
-        self.history_until = self.history_until.max(newest);
         self.rebuild_matches();
     }
 

@@ -9,34 +9,34 @@
 //!
 //! Everything is bounded: pages by `page_lines`, older pages by `max_range`, each request by
 //! the timeout, lines waiting for the cockpit by its channel (beyond, they are counted).
+//!
+//! This file is the router: it takes the orders, chooses the backend, hands over to the
+//! pod tail and back. What reads Loki for one target is a job (`job.rs`: history and
+//! pages; `follow.rs`: the live tail and its resumption).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::selector::line_filter;
-use super::{Direction, Entry, Loki, LokiError, TailMessage};
+use super::{Loki, LokiError};
 use crate::config::loki::{Backend, LokiConfig};
-use crate::event::{
-    Event, LogGap, LogHistory, LogLine, LogQuery, LogSourceStatus, LogTarget, Observation,
-};
+use crate::event::{Event, LogHistory, LogQuery, LogSourceStatus, LogTarget, Observation};
+
+mod first_error;
+mod follow;
+mod job;
+
+use job::Job;
 
 /// The source name in the cockpit's source errors.
 pub const SOURCE: &str = "logs/loki";
-/// Lines the tail's first message may bring (what Loki sends since `start`).
-const TAIL_LIMIT: usize = 1_000;
 /// A selection must stay put this long before it is followed (latest wins).
 const DEBOUNCE: Duration = Duration::from_millis(150);
-/// The first wait before Loki is asked again after a failure; it doubles up to the max.
-const RETRY_FIRST: Duration = Duration::from_secs(1);
-const RETRY_MAX: Duration = Duration::from_secs(30);
-/// A `logs-at` page: from a little before the moment to a while after it.
-const AT_BEFORE: SignedDuration = SignedDuration::from_mins(2);
-const AT_AFTER: SignedDuration = SignedDuration::from_mins(10);
 
 /// The two order channels of the source.
 pub struct Handles {
@@ -134,6 +134,9 @@ impl Router {
     ) {
         loop {
             tokio::select! {
+                // A target first: a question sent just after it (`first-error` retargets,
+                // then asks) is about the new target.
+                biased;
                 t = targets.recv() => {
                     let Some(mut t) = t else { break };
                     // Latest wins: a burst of selections is followed once it settles.
@@ -314,7 +317,7 @@ impl Router {
                 self.start_job(true);
                 self.report();
             }
-            LogQuery::Older | LogQuery::At(_) => {
+            LogQuery::Older | LogQuery::At(_) | LogQuery::FirstError(_) => {
                 if self.query.is_none() || self.target.is_none() {
                     // Not a Loki workload: the pane stops waiting, with what it holds.
                     let page = LogHistory {
@@ -323,15 +326,23 @@ impl Router {
                             LogQuery::At(at) => Some(at),
                             _ => None,
                         },
+                        note: matches!(q, LogQuery::FirstError(_)).then(|| {
+                            "first-error: this workload's logs are not read from Loki".into()
+                        }),
                         ..LogHistory::default()
                     };
-                    let _ = self.tx.try_send(Event::Observed(
-                        Timestamp::now(),
-                        Observation::LogHistory(page),
-                    ));
+                    self.answer(page);
                     return;
                 };
                 if self.side.as_ref().is_some_and(|s| !s.is_finished()) {
+                    // One side question at a time; a jump asked meanwhile is told so, a
+                    // scroll is answered by the page on its way.
+                    if q != LogQuery::Older {
+                        self.answer(LogHistory {
+                            note: Some("the log store is still answering; ask again".into()),
+                            ..LogHistory::default()
+                        });
+                    }
                     return;
                 }
                 let Some(job) = self.job_for(false, false) else {
@@ -339,6 +350,9 @@ impl Router {
                 };
                 let task = match q {
                     LogQuery::At(at) => tokio::spawn(async move { job.at(at).await }),
+                    LogQuery::FirstError(before) => {
+                        tokio::spawn(async move { job.first_error(before).await })
+                    }
                     _ => {
                         let before = self.oldest.unwrap_or_else(Timestamp::now);
                         tokio::spawn(async move { job.older(before).await })
@@ -347,6 +361,14 @@ impl Router {
                 self.side = Some(task);
             }
         }
+    }
+
+    /// A page straight from the router (nothing to ask Loki).
+    fn answer(&self, page: LogHistory) {
+        let _ = self.tx.try_send(Event::Observed(
+            Timestamp::now(),
+            Observation::LogHistory(page),
+        ));
     }
 
     fn heard(&mut self, n: News) {
@@ -406,374 +428,9 @@ fn with_filter(selector: &str, filter: Option<&str>) -> String {
     }
 }
 
-/// Reads one target: a page of history, then (Loki backend) the tail, reconnecting.
-struct Job {
-    loki: Loki,
-    tx: mpsc::Sender<Event>,
-    news: mpsc::Sender<News>,
-    generation_counter: Arc<AtomicU64>,
-    my_gen: u64,
-    /// The query with the pushed-down filter.
-    query: String,
-    /// The selector alone, for when Loki refuses the filter.
-    plain: String,
-    /// The pod a line without a `pod` label is shown under.
-    pod: String,
-    history: SignedDuration,
-    max_range: SignedDuration,
-    page_lines: usize,
-    idle: Duration,
-    tail: bool,
-    /// The first page replaces what the pane holds.
-    reset: bool,
-}
-
-/// The newest timestamp read and how many lines carried it, so a resumed tail (Loki's
-/// `start` is inclusive) skips exactly what was shown.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Mark {
-    pub last: Option<Timestamp>,
-    pub at_last: usize,
-}
-
-impl Mark {
-    /// Notes a line; an older one (another stream's, late) does not move the mark back.
-    pub fn read(&mut self, at: Timestamp) {
-        match self.last {
-            Some(l) if at < l => {}
-            Some(l) if at == l => self.at_last += 1,
-            _ => {
-                self.last = Some(at);
-                self.at_last = 1;
-            }
-        }
-    }
-
-    /// A filter for the lines of a tail resumed from this mark.
-    pub fn resume(self) -> impl FnMut(Timestamp) -> bool {
-        let mut skipped = 0;
-        move |at| match self.last {
-            None => false,
-            Some(l) if at < l => true,
-            Some(l) if at == l && skipped < self.at_last => {
-                skipped += 1;
-                true
-            }
-            Some(_) => false,
-        }
-    }
-}
-
-impl Job {
-    fn current(&self) -> bool {
-        self.generation_counter.load(Ordering::SeqCst) == self.my_gen
-    }
-
-    async fn tell(&self, n: News) {
-        let _ = self.news.send(n).await;
-    }
-
-    async fn send(&self, obs: Observation) {
-        if self.current() {
-            let _ = self.tx.send(Event::Observed(Timestamp::now(), obs)).await;
-        }
-    }
-
-    fn lines(&self, entries: Vec<Entry>) -> Vec<LogLine> {
-        entries
-            .into_iter()
-            .map(|e| e.into_log_line(&self.pod))
-            .collect()
-    }
-
-    /// One range query; a refused pushed-down filter is retried without it once.
-    async fn range(
-        &mut self,
-        start: Timestamp,
-        end: Timestamp,
-        direction: Direction,
-    ) -> Result<Vec<Entry>, LokiError> {
-        let answer = self
-            .loki
-            .query_range(&self.query, start, end, self.page_lines, direction)
-            .await;
-        match answer {
-            Err(LokiError::BadQuery(body)) if self.query != self.plain => {
-                self.query = self.plain.clone();
-                self.tell(News::FilterRefused(
-                    self.my_gen,
-                    format!("loki refused the filter (400): {body}"),
-                ))
-                .await;
-                self.loki
-                    .query_range(&self.query, start, end, self.page_lines, direction)
-                    .await
-            }
-            other => other,
-        }
-    }
-
-    async fn run(mut self) {
-        let mut backoff = RETRY_FIRST;
-        // History first, retried until Loki answers; the pod tail covers meanwhile.
-        let mut mark = Mark::default();
-        loop {
-            let end = Timestamp::now();
-            let start = end - self.history;
-            match self.range(start, end, Direction::Backward).await {
-                Ok(entries) => {
-                    for e in &entries {
-                        mark.read(e.at);
-                    }
-                    let oldest = entries.first().map_or(start, |e| e.at);
-                    let lines = self.lines(entries);
-                    self.tell(News::Oldest(self.my_gen, oldest)).await;
-                    self.send(Observation::LogHistory(LogHistory {
-                        lines,
-                        reset: self.reset,
-                        complete: false,
-                        anchor: None,
-                    }))
-                    .await;
-                    self.tell(News::Recovered(self.my_gen)).await;
-                    if mark.last.is_none() {
-                        mark.last = Some(end);
-                        mark.at_last = 0;
-                    }
-                    break;
-                }
-                Err(e) => {
-                    self.tell(News::Failed(self.my_gen, e)).await;
-                    tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(RETRY_MAX);
-                }
-            }
-        }
-        if self.tail {
-            self.follow(mark).await;
-        }
-    }
-
-    /// The tail, reopened from the last line read whenever it ends.
-    async fn follow(&mut self, mut mark: Mark) {
-        let mut backoff = RETRY_FIRST;
-        let mut failing = false;
-        while self.current() {
-            let start = mark.last.unwrap_or_else(Timestamp::now);
-            let mut tail = match self.loki.tail(&self.query, start, TAIL_LIMIT).await {
-                Ok(t) => t,
-                Err(e) => {
-                    failing = true;
-                    self.tell(News::Failed(self.my_gen, e)).await;
-                    tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(RETRY_MAX);
-                    continue;
-                }
-            };
-            let mut seen = mark.resume();
-            let mut first = true;
-            let why = loop {
-                let msg = match tokio::time::timeout(self.idle, tail.next()).await {
-                    // A quiet workload: reopen quietly, from the same place.
-                    Err(_) => break None,
-                    Ok(None) => break Some(LokiError::Protocol("the tail was closed".into())),
-                    Ok(Some(Err(e))) => break Some(e),
-                    Ok(Some(Ok(m))) => m,
-                };
-                if failing {
-                    failing = false;
-                    backoff = RETRY_FIRST;
-                    self.tell(News::Recovered(self.my_gen)).await;
-                }
-                let resumed_full = first && msg.entries.len() >= TAIL_LIMIT;
-                let from = mark.last;
-                self.deliver(msg, &mut mark, &mut seen, first).await;
-                first = false;
-                if resumed_full && let Some(from) = from {
-                    // More lines came while the tail was down than its first message holds.
-                    self.gaps(vec![LogGap {
-                        pod: self.pod.clone(),
-                        container: String::new(),
-                        from,
-                        to: mark.last,
-                        why: format!("more than {TAIL_LIMIT} lines while reconnecting"),
-                    }]);
-                }
-            };
-            if let Some(e) = why {
-                failing = true;
-                self.tell(News::Failed(self.my_gen, e)).await;
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(RETRY_MAX);
-            }
-        }
-    }
-
-    /// A tail message's new lines to the cockpit; Loki's dropped entries as gaps. The first
-    /// message of a (re)opened tail is Loki's catch-up since the last line read: it goes as a
-    /// page of history, merged without repeats with what the pod tail showed meanwhile.
-    async fn deliver(
-        &self,
-        msg: TailMessage,
-        mark: &mut Mark,
-        seen: &mut impl FnMut(Timestamp) -> bool,
-        catch_up: bool,
-    ) {
-        if !self.current() {
-            return;
-        }
-        let mut lines = Vec::with_capacity(msg.entries.len());
-        for e in msg.entries {
-            if seen(e.at) {
-                continue;
-            }
-            mark.read(e.at);
-            lines.push(e.into_log_line(&self.pod));
-        }
-        if catch_up && !lines.is_empty() {
-            self.send(Observation::LogHistory(LogHistory {
-                lines,
-                ..LogHistory::default()
-            }))
-            .await;
-        } else if !lines.is_empty() {
-            let n = lines.len() as u64;
-            let obs = Observation::Logs(lines);
-            if self
-                .tx
-                .try_send(Event::Observed(Timestamp::now(), obs))
-                .is_err()
-            {
-                let _ = self.tx.try_send(Event::Observed(
-                    Timestamp::now(),
-                    Observation::LogsDropped(n),
-                ));
-            }
-        }
-        if !msg.dropped.is_empty() {
-            // One gap per pod, over the span of its dropped lines.
-            let mut by_pod: std::collections::BTreeMap<String, (Timestamp, Timestamp, usize)> =
-                Default::default();
-            for d in msg.dropped {
-                let pod = d
-                    .labels
-                    .get("pod")
-                    .cloned()
-                    .unwrap_or_else(|| self.pod.clone());
-                let e = by_pod.entry(pod).or_insert((d.at, d.at, 0));
-                e.0 = e.0.min(d.at);
-                e.1 = e.1.max(d.at);
-                e.2 += 1;
-            }
-            let gaps = by_pod
-                .into_iter()
-                .map(|(pod, (from, to, n))| LogGap {
-                    pod,
-                    container: String::new(),
-                    from,
-                    to: Some(to),
-                    why: format!("{n} lines dropped by Loki (the tail fell behind)"),
-                })
-                .collect();
-            self.gaps(gaps);
-        }
-    }
-
-    fn gaps(&self, gaps: Vec<LogGap>) {
-        if self.current() {
-            let _ = self.tx.try_send(Event::Observed(
-                Timestamp::now(),
-                Observation::LogGaps(gaps),
-            ));
-        }
-    }
-
-    /// The page before `before`: windows of the history length, widening while empty, up
-    /// to the range Loki keeps.
-    async fn older(mut self, before: Timestamp) {
-        let floor = Timestamp::now() - self.max_range;
-        let mut span = self.history;
-        // `end` is exclusive: the oldest line shown is not asked for again (a line of
-        // another stream at the very same nanosecond would be missed, not repeated).
-        let end = before;
-        loop {
-            let start = (before - span).max(floor);
-            match self.range(start, end, Direction::Backward).await {
-                Ok(entries) if entries.is_empty() && start > floor => {
-                    span = span.checked_mul(2).unwrap_or(self.max_range);
-                }
-                Ok(entries) => {
-                    let complete = entries.is_empty();
-                    let oldest = entries.first().map_or(start, |e| e.at);
-                    let lines = self.lines(entries);
-                    self.tell(News::Oldest(self.my_gen, oldest)).await;
-                    self.send(Observation::LogHistory(LogHistory {
-                        lines,
-                        reset: false,
-                        complete,
-                        anchor: None,
-                    }))
-                    .await;
-                    return;
-                }
-                Err(e) => {
-                    self.tell(News::Failed(self.my_gen, e)).await;
-                    // The pane stops waiting; the next scroll asks again.
-                    self.send(Observation::LogHistory(LogHistory::default()))
-                        .await;
-                    return;
-                }
-            }
-        }
-    }
-
-    /// The lines around `at`.
-    async fn at(mut self, at: Timestamp) {
-        let (start, end) = (at - AT_BEFORE, at + AT_AFTER);
-        match self.range(start, end, Direction::Forward).await {
-            Ok(entries) => {
-                let lines = self.lines(entries);
-                self.send(Observation::LogHistory(LogHistory {
-                    lines,
-                    reset: false,
-                    complete: false,
-                    anchor: Some(at),
-                }))
-                .await;
-            }
-            Err(e) => {
-                self.tell(News::Failed(self.my_gen, e)).await;
-                self.send(Observation::LogHistory(LogHistory {
-                    anchor: Some(at),
-                    ..LogHistory::default()
-                }))
-                .await;
-            }
-        }
-    }
-}
-
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_resumed_tail_skips_exactly_what_was_read() {
-        let t = |n: i64| Timestamp::from_nanosecond(i128::from(n)).unwrap();
-        let mut m = Mark::default();
-        for n in [1, 5, 5, 3] {
-            m.read(t(n));
-        }
-        assert_eq!(
-            (m.last, m.at_last),
-            (Some(t(5)), 2),
-            "a late line does not move it"
-        );
-        let mut seen = m.resume();
-        let again: Vec<bool> = [3, 5, 5, 5, 6].into_iter().map(|n| seen(t(n))).collect();
-        assert_eq!(again, [true, true, true, false, false]);
-    }
 
     #[test]
     fn the_filter_follows_the_selector() {
