@@ -426,6 +426,7 @@ mod pods_tests {
             history: Vec::new(),
             gpu: false,
             problems: Vec::new(),
+            labels: Default::default(),
         }
     }
 
