@@ -35,7 +35,7 @@ pub enum AlertService<'a> {
     Unclaimed(String),
 }
 
-impl AlertService<'_> {
+impl<'a> AlertService<'a> {
     /// The workloads, exactly; none for an unclaimed alert.
     pub fn workloads(&self) -> &[WorkloadKey] {
         match self {
@@ -45,9 +45,9 @@ impl AlertService<'_> {
     }
 
     /// The configured service, when there is one.
-    pub fn service(&self) -> Option<&ServiceConfig> {
+    pub fn service(&self) -> Option<&'a ServiceConfig> {
         match self {
-            AlertService::Service(s, _) => Some(s),
+            AlertService::Service(s, _) => Some(*s),
             _ => None,
         }
     }
@@ -251,17 +251,33 @@ impl App {
         ))
     }
 
-    /// The selected alert's workloads, when the alerts pane has the focus.
-    pub(crate) fn alert_workloads(&self) -> Option<Vec<WorkloadKey>> {
-        if self.focus != crate::command::Pane::Alerts {
+    /// The selected alert's configured service, when it has one.
+    pub fn selected_service_config(&self) -> Option<&ServiceConfig> {
+        if self.config.services.is_empty() {
             return None;
         }
         let a = self.alerts.selected()?;
-        Some(workloads_for_alert(
-            &self.config.services,
-            &self.pods,
-            &a.status,
-        ))
+        service_for_alert(&self.config.services, &self.pods, &a.status).service()
+    }
+
+    /// Whether `signal` is one the selected alert's service names (the signals pane marks it).
+    pub fn is_service_signal(&self, signal: &str) -> bool {
+        self.selected_service_config()
+            .is_some_and(|s| s.has_signal(signal))
+    }
+
+    /// Whether kill switch `name` is one of the selected alert's service's.
+    pub fn is_service_kill_switch(&self, name: &str) -> bool {
+        self.selected_service_config()
+            .is_some_and(|s| s.has_kill_switch(name))
+    }
+
+    /// Where the kill-switch menu opens: at the selected alert's service's first switch.
+    pub(super) fn kill_switch_menu_start(&self) -> usize {
+        self.kill_switches
+            .iter()
+            .position(|k| self.is_service_kill_switch(&k.name))
+            .unwrap_or(0)
     }
 
     /// Selecting an alert selects its service's workloads in the pods pane (its first

@@ -142,6 +142,7 @@ pub enum Command {
     Restart {
         deployment: Option<String>,
     },
+    /// An empty `deployment`: the default one, as `rollback` and `restart` without one.
     Scale {
         deployment: String,
         replicas: u32,

@@ -185,11 +185,18 @@ fn value_line(
     let name_w = width
         .saturating_sub(value.chars().count().max(9) + gauge_w + 5 + extra)
         .min(24);
+    // The selected alert's service names this signal: a marker and the accent colour.
+    let ours = app.is_service_signal(&s.def.name);
+    let (mark, name_style) = if ours {
+        ("▸", theme.fg("accent").add_modifier(Modifier::BOLD))
+    } else {
+        (" ", theme.fg("text"))
+    };
     let mut spans = vec![
-        Span::styled(format!("{icon} "), style),
+        Span::styled(format!("{icon}{mark}"), style),
         Span::styled(
             format!("{:<name_w$}", truncate(&s.def.name, name_w)),
-            theme.fg("text"),
+            name_style,
         ),
         Span::styled(format!(" {value:>9} "), style.add_modifier(Modifier::BOLD)),
         Span::styled(gauge(s, gauge_w), style),
