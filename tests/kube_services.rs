@@ -356,3 +356,72 @@ async fn logs_forbidden_to_the_identity_are_said_once_in_the_logs_pane() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn sitrep_check_asks_the_cluster_about_namespaces_workloads_and_claims() {
+    let server = KubeServer::start().await;
+    fixtures::shop(&server);
+    server.put("namespaces", serde_json::json!({"metadata": {"name": NS}}));
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = server.kubeconfig(dir.path(), "admin");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"[kubernetes]
+kubeconfig = {:?}
+namespaces = ["acme"]
+
+[[services]]
+name = "checkout"
+namespace = "acme"
+workloads = ["checkout", "payments"]
+
+[[services]]
+name = "shop"
+namespace = "acme"
+selector = "app in (checkout, ingest)"
+
+[[services]]
+name = "ghost"
+namespace = "nowhere"
+
+[[services]]
+name = "canary"
+namespace = "acme"
+selector = "tier=canary"
+"#,
+            kubeconfig.display().to_string()
+        ),
+    )
+    .unwrap();
+    let run = config.clone();
+    let home = dir.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_sitrep"))
+            .args(["check", "--config"])
+            .arg(&run)
+            .env("SITREP_CONFIG_DIR", &home)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let file = config.display().to_string();
+    let mut got: Vec<&str> = stdout.lines().collect();
+    got.sort();
+    let mut want = vec![
+        format!("{file}:8: service `checkout`: no deployment `payments` in namespace acme"),
+        format!(
+            "{file}:11: service `shop`: deployment acme/checkout is already claimed by service `checkout`"
+        ),
+        format!("{file}:17: service `ghost`: namespace `nowhere` does not exist on the cluster"),
+        format!(
+            "{file}:22: service `canary`: selector `tier=canary` selects no deployment in namespace acme"
+        ),
+    ];
+    want.sort();
+    assert_eq!(got, want, "{stdout}");
+}

@@ -252,7 +252,7 @@ pub fn deployment_status<'a>(
 }
 
 /// The pod template's labels with the deployment's own over them.
-fn workload_labels(d: &Deployment) -> std::collections::BTreeMap<String, String> {
+pub(crate) fn workload_labels(d: &Deployment) -> std::collections::BTreeMap<String, String> {
     let template = d
         .spec
         .template
