@@ -233,16 +233,19 @@ impl Config {
             .map_err(|e| FileError::at(path, "", None, format!("cannot read config: {e}")))?;
         let config = Config::parse(path, &text)?;
         if config.services.iter().any(|s| s.runbook.is_some()) {
-            // A runbook that cannot be read is reported when the mode loads it.
-            let books: Vec<_> = config
+            // A runbook that cannot be read is reported when the mode loads it; until all
+            // are read, a section missing from those that were proves nothing.
+            let books: Result<Vec<_>, _> = config
                 .runbooks
                 .paths
                 .iter()
-                .filter_map(|p| crate::runbook::load(p).ok())
+                .map(|p| crate::runbook::load(p))
                 .collect();
-            let errors = services::validate_runbooks(&config, &books, path, &text);
-            if !errors.is_empty() {
-                return Err(FileErrors(errors));
+            if let Ok(books) = books {
+                let errors = services::validate_runbooks(&config, &books, path, &text);
+                if !errors.is_empty() {
+                    return Err(FileErrors(errors));
+                }
             }
         }
         Ok(config)
@@ -474,6 +477,7 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/examples/snapbuilder.toml");
         let mut c = Config::load(&path).unwrap();
         assert_eq!(c.signals.len(), 4);
+        assert_eq!(c.services.len(), 2);
         assert!(c.gpus.enabled);
         c.override_urls(Some("http://other:9090"), None);
         assert_eq!(c.prometheus_url(), Some("http://other:9090"));
