@@ -89,11 +89,13 @@ pub fn labels_of(alert: &AlertStatus) -> String {
 
 /// The workloads of a configured service the cockpit sees, by namespace and name.
 pub fn workloads_of(service: &ServiceConfig, pods: &PodsState) -> Vec<WorkloadKey> {
+    let selector = service.selector();
     pods.workloads
         .iter()
         .filter(|(k, w)| {
             let labels = w.deployment.as_ref().map(|d| &d.labels);
-            service.claims(
+            service.claims_with(
+                selector.as_ref(),
                 &k.namespace,
                 &k.name,
                 labels.unwrap_or(&std::collections::BTreeMap::new()),
@@ -258,12 +260,6 @@ impl App {
         }
         let a = self.alerts.selected()?;
         service_for_alert(&self.config.services, &self.pods, &a.status).service()
-    }
-
-    /// Whether `signal` is one the selected alert's service names (the signals pane marks it).
-    pub fn is_service_signal(&self, signal: &str) -> bool {
-        self.selected_service_config()
-            .is_some_and(|s| s.has_signal(signal))
     }
 
     /// Whether kill switch `name` is one of the selected alert's service's.

@@ -72,10 +72,22 @@ impl ServiceConfig {
 
     /// Whether the workload `name` in `namespace` with `labels` is one of this service's.
     pub fn claims(&self, namespace: &str, name: &str, labels: &BTreeMap<String, String>) -> bool {
+        self.claims_with(self.selector().as_ref(), namespace, name, labels)
+    }
+
+    /// [`ServiceConfig::claims`] with the selector parsed once by the caller, for many
+    /// workloads in a row.
+    pub fn claims_with(
+        &self,
+        selector: Option<&LabelSelector>,
+        namespace: &str,
+        name: &str,
+        labels: &BTreeMap<String, String>,
+    ) -> bool {
         if self.namespace().is_some_and(|ns| ns != namespace) {
             return false;
         }
-        self.workload_names().contains(&name) || self.selector().is_some_and(|s| s.matches(labels))
+        self.workload_names().contains(&name) || selector.is_some_and(|s| s.matches(labels))
     }
 
     /// Whether `signal` is one of its signals.
