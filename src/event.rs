@@ -34,6 +34,34 @@ pub enum Event {
     Replay(crate::replay::ReplayEvent),
     /// The drill ended by itself (resolved, or its time is up): time for the scorecard.
     DrillEnded(Timestamp, crate::drill::scorecard::EndReason),
+    /// A describe view's lines, or why they could not be read.
+    Described(crate::cluster::DescribeTarget, Result<Vec<String>, String>),
+}
+
+/// An internally tagged variant's payload must be a map: a list or a plain value goes in
+/// as `{"items": ...}`, so every observation can be written to a recording.
+mod wrapped {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize)]
+    struct Out<'a, T> {
+        items: &'a T,
+    }
+
+    #[derive(Deserialize)]
+    struct In<T> {
+        items: T,
+    }
+
+    pub fn serialize<T: Serialize, S: Serializer>(v: &T, s: S) -> Result<S::Ok, S::Error> {
+        Out { items: v }.serialize(s)
+    }
+
+    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<T, D::Error> {
+        In::deserialize(d).map(|w| w.items)
+    }
 }
 
 /// A fact about the world at one moment.
@@ -68,11 +96,11 @@ pub enum Observation {
     /// A log line from one container.
     Log(LogLine),
     /// Log lines from many containers, merged in timestamp order (one event per batch).
-    Logs(Vec<LogLine>),
+    Logs(#[serde(with = "wrapped")] Vec<LogLine>),
     /// Streams of the log tail that stopped for a while: where the tail misses evidence.
-    LogGaps(Vec<LogGap>),
+    LogGaps(#[serde(with = "wrapped")] Vec<LogGap>),
     /// Log lines a source had to drop under back-pressure since its last report.
-    LogsDropped(u64),
+    LogsDropped(#[serde(with = "wrapped")] u64),
     /// What the log tailer follows now: pods and container streams (at most the cap).
     LogTail { pods: usize, streams: usize },
     /// A page of history from a log store, oldest first.
@@ -96,17 +124,27 @@ pub enum Observation {
     /// One health probe's result.
     Health(HealthStatus),
     /// The silences Alertmanager holds now (the whole list, replacing the last one).
-    Silences(Vec<SilenceStatus>),
+    Silences(#[serde(with = "wrapped")] Vec<SilenceStatus>),
     /// The GPUs a source reports now (the whole list; GPUs not in it are gone).
-    GpuList(Vec<GpuStatus>),
+    GpuList(#[serde(with = "wrapped")] Vec<GpuStatus>),
     /// The drill engine paused or resumed its clock.
-    ClockPaused(bool),
+    ClockPaused(#[serde(with = "wrapped")] bool),
     /// A watch, list or log stream answered 403: said once, until it is allowed again.
     Forbidden(crate::access::Forbidden),
     /// A resource forbidden before answers again in `namespace`.
     Allowed { resource: String, namespace: String },
     /// What the identity may do, from the API server's access reviews at start.
     Access(crate::access::AccessReport),
+    /// Kubernetes events, new or counted up (a batch, keyed by uid).
+    KubeEvents(#[serde(with = "wrapped")] Vec<crate::cluster::KubeEvent>),
+    /// Kubernetes events that expired, by uid.
+    KubeEventsGone(#[serde(with = "wrapped")] Vec<String>),
+    /// The nodes as listed now (the whole list).
+    Nodes(#[serde(with = "wrapped")] Vec<crate::cluster::NodeInfo>),
+    /// The HorizontalPodAutoscalers as listed now (the whole list).
+    Hpas(#[serde(with = "wrapped")] Vec<crate::cluster::HpaInfo>),
+    /// Where a running drain stands.
+    Drain(crate::cluster::DrainProgress),
 }
 
 /// Whether a signal is bad when it is high or when it is low.
@@ -488,6 +526,8 @@ pub enum Action {
     },
     /// End a silence early.
     ExpireSilence { id: String },
+    /// Cordon, uncordon or drain a node; raise an autoscaler's minimum.
+    Cluster(crate::cluster::ClusterAction),
 }
 
 impl Action {
@@ -523,6 +563,7 @@ impl Action {
                 .trim_end()
                 .to_string(),
             Action::ExpireSilence { id } => format!("expire-silence {id}"),
+            Action::Cluster(c) => c.command_line(),
         }
     }
 

@@ -8,6 +8,7 @@
 pub mod access;
 pub mod app;
 pub mod cli;
+pub mod cluster;
 pub mod command;
 pub mod config;
 pub mod drill;

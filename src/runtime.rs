@@ -242,6 +242,15 @@ fn apply(
                 let _ = replay.try_send(t);
             }
         }
+        Effect::Describe(target) => {
+            if let Some(pending) = plug.executor.describe(target.clone()) {
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    let result = pending.await;
+                    let _ = tx.send(Event::Described(target, result)).await;
+                });
+            }
+        }
         Effect::Preview(action) => {
             if let Some(pending) = plug.executor.preview(action.clone()) {
                 let tx = tx.clone();

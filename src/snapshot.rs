@@ -88,6 +88,9 @@ pub struct Snapshot {
     /// The last error lines of each workload, from Loki (with `[loki]`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub log_errors: Vec<crate::sources::loki::snapshot::WorkloadErrors>,
+    /// Kubernetes events (deduplicated, newest first), nodes and autoscalers.
+    #[serde(flatten)]
+    pub cluster: crate::sources::kube_cluster_snapshot::ClusterSnapshot,
     /// Sources that failed (signals carry their own error too).
     pub errors: Vec<Failure>,
     /// Sources asked, for the exit status.
@@ -293,6 +296,7 @@ impl Snapshot {
             pods,
             deployments,
             log_errors: Vec::new(),
+            cluster: crate::sources::kube_cluster_snapshot::ClusterSnapshot::of(app),
             errors,
             sources,
         }
@@ -324,6 +328,7 @@ pub fn markdown(s: &Snapshot) -> String {
             ));
         }
     }
+    out.push_str(&crate::sources::kube_cluster_snapshot::markdown(&s.cluster));
     let firing: Vec<&AlertRow> = s
         .alerts
         .iter()

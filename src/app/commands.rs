@@ -148,6 +148,15 @@ impl App {
             Command::Timeline(which) => self.timeline.set_filter(which),
             Command::Silence { minutes, comment } => self.silence_selected(minutes, comment),
             Command::ExpireSilence(id) => self.expire_silence(id),
+            cmd @ (Command::Events
+            | Command::Nodes
+            | Command::Warnings
+            | Command::Pin
+            | Command::Describe(_)
+            | Command::Cordon(_)
+            | Command::Uncordon(_)
+            | Command::Drain(_)
+            | Command::HpaMin { .. }) => self.run_cluster_command(cmd),
         }
     }
 
@@ -236,10 +245,16 @@ impl App {
         match self.focus {
             Pane::Alerts => self.select_alert(delta),
             Pane::Pods => {
+                if self.move_cluster_selection(delta) {
+                    return;
+                }
                 self.pods.move_selection(delta);
                 self.retarget_logs();
             }
-            Pane::Gpus => self.gpus.select_by(delta),
+            Pane::Gpus => {
+                self.gpus.select_by(delta);
+                self.select_gpu_pod();
+            }
             Pane::Logs => self.scroll_logs(-delta.clamp(-1_000_000, 1_000_000)),
             Pane::Timeline => self.timeline.select_by(delta),
             Pane::Runbook => self.move_runbook_cursor(delta),

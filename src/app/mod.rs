@@ -7,6 +7,7 @@ pub mod alert_target;
 pub mod alerts;
 pub mod checklist;
 pub mod clocks;
+pub mod cluster;
 mod commands;
 mod drill_end;
 pub mod gpus;
@@ -70,6 +71,8 @@ pub enum Effect {
     Replay(crate::replay::Transport),
     /// Write a drill's scorecard to the files it names.
     WriteScorecard(Box<crate::drill::scorecard::Scorecard>),
+    /// Ask the API server for a pod's or deployment's describe view.
+    Describe(crate::cluster::DescribeTarget),
 }
 
 /// Kept here too, so code that named it `app::LogTarget` still builds.
@@ -99,6 +102,8 @@ pub struct App {
     pub alerts: alerts::AlertsPane,
     pub pods: PodsState,
     pub gpus: gpus::GpusPane,
+    /// Events, nodes and autoscalers: the pods pane's other views.
+    pub cluster: cluster::ClusterPane,
     pub logs: LogBuffer,
     /// Where the logs pane's lines come from and the history asked for.
     pub log_source: history::LogSourceState,
@@ -175,6 +180,7 @@ impl App {
             alerts: Default::default(),
             pods: PodsState::default(),
             gpus: Default::default(),
+            cluster: Default::default(),
             logs: LogBuffer::new(buffer),
             log_source: Default::default(),
             kill_switches: Vec::new(),
@@ -279,6 +285,7 @@ impl App {
                 self.dirty = true;
             }
             Event::Replay(ev) => crate::replay::apply(self, ev),
+            Event::Described(target, result) => self.on_described(target, result),
         }
         std::mem::take(&mut self.effects)
     }

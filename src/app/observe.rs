@@ -193,6 +193,11 @@ impl App {
                 }
             }
             Observation::ClockPaused(p) => self.paused = p,
+            obs @ (Observation::KubeEvents(_)
+            | Observation::KubeEventsGone(_)
+            | Observation::Nodes(_)
+            | Observation::Hpas(_)
+            | Observation::Drain(_)) => self.observe_cluster(obs),
         }
         self.prune_resolved_alerts();
     }

@@ -61,6 +61,7 @@ impl App {
                     let ns = k.namespace.clone().unwrap_or(self.pods.namespace.clone());
                     Some(super::state::WorkloadKey::new(ns, k.deployment.clone()?))
                 }),
+            Action::Cluster(_) => None,
             // Muting alerts and running commands change nothing to watch.
             Action::Shell { .. } | Action::Silence { .. } | Action::ExpireSilence { .. } => return,
         };
@@ -144,6 +145,9 @@ impl App {
             }
             return Some(parts.join(", "));
         }
+        if let Action::Cluster(c) = &v.action {
+            return self.cluster_settled(c);
+        }
         let name = v.deployment.as_ref()?;
         let d = self.pods.deployment(name)?;
         let w = self.pods.workloads.get(name)?;
@@ -151,7 +155,10 @@ impl App {
             Action::Rollback { .. } | Action::Restart { .. } => Some(d.revision) != v.revision,
             Action::Scale { replicas, .. } => d.replicas == *replicas,
             Action::KillSwitch { .. } => elapsed >= SETTLE,
-            Action::Shell { .. } | Action::Silence { .. } | Action::ExpireSilence { .. } => false,
+            Action::Shell { .. }
+            | Action::Silence { .. }
+            | Action::ExpireSilence { .. }
+            | Action::Cluster(_) => false,
         };
         let healthy = d.ready >= d.replicas
             && d.updated >= d.replicas

@@ -3,6 +3,7 @@
 mod complete;
 pub mod overlay;
 mod parse;
+mod parse_cluster;
 pub mod reference;
 mod table;
 
@@ -193,6 +194,26 @@ pub enum Command {
     ExpireSilence(Option<String>),
     /// Move a replay: pause, step, seek, jump to the next original action, change speed.
     Replay(crate::replay::Transport),
+    /// Show the selected workload's Kubernetes events in the pods pane, or the pods again.
+    Events,
+    /// Show the nodes in the pods pane, or the pods again.
+    Nodes,
+    /// Show only Warning events, or all.
+    Warnings,
+    /// Pin the selected event to the timeline.
+    Pin,
+    /// The describe view of a pod or deployment (the selected one without a name).
+    Describe(Option<String>),
+    /// Cordon a node (the selected node, GPU host or pod's node without a name).
+    Cordon(Option<String>),
+    Uncordon(Option<String>),
+    /// Cordon a node and evict its pods through the Eviction API.
+    Drain(Option<String>),
+    /// Set an HPA's minimum replicas.
+    HpaMin {
+        hpa: String,
+        min: u32,
+    },
 }
 
 /// What the timeline shows.
@@ -265,6 +286,15 @@ impl Command {
             Command::Silence { .. } => "silence",
             Command::ExpireSilence(_) => "expire-silence",
             Command::Replay(_) => "replay",
+            Command::Events => "events",
+            Command::Nodes => "nodes",
+            Command::Warnings => "warnings",
+            Command::Pin => "pin",
+            Command::Describe(_) => "describe",
+            Command::Cordon(_) => "cordon",
+            Command::Uncordon(_) => "uncordon",
+            Command::Drain(_) => "drain",
+            Command::HpaMin { .. } => "hpa-min",
         }
     }
 

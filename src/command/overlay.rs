@@ -33,6 +33,8 @@ pub enum OverlayAction {
     Clear,
     DeleteWord,
     Delete,
+    /// Put the overlay's text on the clipboard.
+    Copy,
 }
 
 /// One section as the keymap file and help know it.
@@ -56,6 +58,16 @@ const PAGER: &[(OverlayAction, &str, &str)] = &[
     (A::PageDown, "page-down", "scroll down a page"),
 ];
 
+/// A command's output (a describe view, a shell command's): the pager, and copying it.
+const OUTPUT: &[(OverlayAction, &str, &str)] = &[
+    (A::Close, "close", "close it"),
+    (A::Up, "up", "scroll up a line"),
+    (A::Down, "down", "scroll down a line"),
+    (A::PageUp, "page-up", "scroll up a page"),
+    (A::PageDown, "page-down", "scroll down a page"),
+    (A::Copy, "copy", "copy all of it (OSC 52)"),
+];
+
 /// Every overlay section, in the order help lists them.
 pub const SECTIONS: &[SectionSpec] = &[
     SectionSpec {
@@ -68,7 +80,7 @@ pub const SECTIONS: &[SectionSpec] = &[
         section: Section::Output,
         name: "output",
         about: "a command's output",
-        actions: PAGER,
+        actions: OUTPUT,
     },
     SectionSpec {
         section: Section::Quit,

@@ -313,6 +313,60 @@ pub const COMMANDS: &[CommandSpec] = &[
         p::replay,
     )
     .example("replay seek -10m"),
+    cmd(
+        "events",
+        "",
+        "the selected workload's Kubernetes events, or the pods again",
+        |a| a.none(Command::Events),
+    ),
+    cmd("warnings", "", "show only Warning events, or all", |a| {
+        a.none(Command::Warnings)
+    }),
+    cmd("pin", "", "pin the selected event to the timeline", |a| {
+        a.none(Command::Pin)
+    }),
+    cmd(
+        "describe",
+        "[pod|deployment]",
+        "describe a pod or deployment as kubectl does (default: the selected one)",
+        crate::command::parse_cluster::describe,
+    )
+    .complete(&[c::deployments]),
+    cmd(
+        "nodes",
+        "",
+        "the nodes in the pods pane, or the pods again",
+        |a| a.none(Command::Nodes),
+    ),
+    cmd(
+        "cordon",
+        "[node]",
+        "mark a node unschedulable (default: the selected node)",
+        crate::command::parse_cluster::cordon,
+    )
+    .world(),
+    cmd(
+        "uncordon",
+        "[node]",
+        "let pods be scheduled on a node again",
+        crate::command::parse_cluster::uncordon,
+    )
+    .world(),
+    cmd(
+        "drain",
+        "[node]",
+        "cordon a node and evict its pods, respecting disruption budgets",
+        crate::command::parse_cluster::drain,
+    )
+    .world(),
+    cmd(
+        "hpa-min",
+        "<hpa> <replicas>",
+        "set an autoscaler's minimum replicas",
+        crate::command::parse_cluster::hpa_min,
+    )
+    .world()
+    .example("hpa-min web 4"),
 ];
 
 /// The command called `name` or aliased so.

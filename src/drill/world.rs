@@ -289,6 +289,12 @@ impl World {
         let mut revisions = None;
         let detail = match action {
             Action::Shell { .. } => return Err("shell commands are never run in a drill".into()),
+            Action::Cluster(c) => {
+                return Err(format!(
+                    "the simulated cluster has no node or autoscaler API: `{}` is not simulated",
+                    c.command_line()
+                ));
+            }
             Action::Rollback {
                 deployment,
                 revision,
@@ -436,7 +442,10 @@ impl World {
                 .find(|k| k.name == *name)
                 .and_then(|k| k.scale.as_ref())
                 .map_or(0, |s| replicas(&s.deployment).abs_diff(s.replicas)),
-            Action::Shell { .. } | Action::Silence { .. } | Action::ExpireSilence { .. } => 0,
+            Action::Shell { .. }
+            | Action::Silence { .. }
+            | Action::ExpireSilence { .. }
+            | Action::Cluster(_) => 0,
         };
         // A copy takes the action, so the world itself and its scoring are untouched.
         let applied = self

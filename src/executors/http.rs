@@ -32,6 +32,10 @@ impl Executor for Http {
         self.next.as_ref()?.preview(action)
     }
 
+    fn describe(&self, target: crate::cluster::DescribeTarget) -> Option<super::PendingPreview> {
+        self.next.as_ref()?.describe(target)
+    }
+
     fn execute(&self, action: Action) -> Pending {
         let is_silence = matches!(
             action,

@@ -182,9 +182,12 @@ impl KubeExecutor {
                     revisions: None,
                 })
             }
-            Action::Shell { .. } | Action::Silence { .. } | Action::ExpireSilence { .. } => Err(
-                Attempt::Failed(failed("not a Kubernetes action".to_string())),
-            ),
+            Action::Shell { .. }
+            | Action::Silence { .. }
+            | Action::ExpireSilence { .. }
+            | Action::Cluster(_) => Err(Attempt::Failed(failed(
+                "not a Kubernetes action".to_string(),
+            ))),
             Action::KillSwitch { name, on } => {
                 let ks = self
                     .switches

@@ -4,6 +4,7 @@
 pub mod http;
 pub mod http_switch;
 pub mod kube;
+pub mod kube_nodes;
 pub mod sandbox;
 pub mod shell;
 
@@ -25,6 +26,12 @@ pub trait Executor: Send + Sync {
 
     /// Asks the world what `action` would do without doing it; `None` when it cannot say.
     fn preview(&self, _action: Action) -> Option<PendingPreview> {
+        None
+    }
+
+    /// Reads a pod's or deployment's describe view from the world; `None` when this
+    /// executor has no API server to ask (the cockpit then shows what it knows).
+    fn describe(&self, _target: crate::cluster::DescribeTarget) -> Option<PendingPreview> {
         None
     }
 }

@@ -28,6 +28,10 @@ impl Executor for Shell {
         self.next.as_ref()?.preview(action)
     }
 
+    fn describe(&self, target: crate::cluster::DescribeTarget) -> Option<super::PendingPreview> {
+        self.next.as_ref()?.describe(target)
+    }
+
     fn execute(&self, action: Action) -> Pending {
         match (action, &self.next) {
             (Action::Shell { command }, _) => Box::pin(run(command, TIMEOUT)),

@@ -92,9 +92,18 @@ pub fn assemble(
         if g.model.is_empty() {
             g.model = label(&cfg.model_label);
         }
-        let pod = label(&cfg.pod_label);
+        // Scraped without honor_labels, the exporter's own `pod` label names the exporter's
+        // pod and the GPU's user moves to `exported_pod` (and `exported_namespace`).
+        let exported = label(&format!("exported_{}", cfg.pod_label));
+        let (pod, ns) = if exported.is_empty() {
+            (label(&cfg.pod_label), label(&cfg.namespace_label))
+        } else {
+            (
+                exported,
+                label(&format!("exported_{}", cfg.namespace_label)),
+            )
+        };
         if !pod.is_empty() && g.pod.is_none() {
-            let ns = label(&cfg.namespace_label);
             g.pod = Some(if ns.is_empty() {
                 pod
             } else {
@@ -180,6 +189,16 @@ mod tests {
         assert_eq!(g[0].pod.as_deref(), Some("ml/trainer-0"));
         assert_eq!(g[0].model, "NVIDIA A100");
         assert_eq!(g[1].xid, None);
+    }
+
+    #[test]
+    fn exported_labels_name_the_pod_behind_a_relabelling_scrape() {
+        let cfg = GpusConfig::default();
+        let mut l = labels("h1", "0", Some("dcgm-exporter-7x2"));
+        l.insert("exported_pod".into(), "serving-0".into());
+        l.insert("exported_namespace".into(), "snap".into());
+        let g = assemble(&[(Field::Temp, l, 80.0)], &cfg);
+        assert_eq!(g[0].pod.as_deref(), Some("snap/serving-0"));
     }
 
     #[test]

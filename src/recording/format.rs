@@ -336,6 +336,95 @@ mod tests {
     }
 
     #[test]
+    fn observations_holding_lists_or_plain_values_round_trip_through_json() {
+        // An internally tagged variant holding a list or a bool cannot be written as such:
+        // each of these once made the recorder fail.
+        use crate::cluster::{ClusterAction, HpaInfo, KubeEvent, NodeInfo};
+        let at = Timestamp::from_second(1_795_000_000).unwrap();
+        let event = KubeEvent {
+            uid: "u1".into(),
+            namespace: "shop".into(),
+            kind: "Pod".into(),
+            name: "web-1".into(),
+            reason: "BackOff".into(),
+            note: "back-off restarting".into(),
+            warning: true,
+            count: 3,
+            first: at,
+            last: at,
+            source: "kubelet".into(),
+        };
+        let hpa = HpaInfo {
+            namespace: "shop".into(),
+            name: "web".into(),
+            target_kind: "Deployment".into(),
+            target: "web".into(),
+            min: 2,
+            max: 6,
+            current: 2,
+            desired: 3,
+            problem: None,
+            last_scale: None,
+        };
+        let recs = vec![
+            Record::Observed {
+                at,
+                obs: Observation::KubeEvents(vec![event]),
+            },
+            Record::Observed {
+                at,
+                obs: Observation::KubeEventsGone(vec!["u0".into()]),
+            },
+            Record::Observed {
+                at,
+                obs: Observation::Nodes(vec![NodeInfo {
+                    name: "node-1".into(),
+                    ..NodeInfo::default()
+                }]),
+            },
+            Record::Observed {
+                at,
+                obs: Observation::Hpas(vec![hpa]),
+            },
+            Record::Observed {
+                at,
+                obs: Observation::Logs(Vec::new()),
+            },
+            Record::Observed {
+                at,
+                obs: Observation::LogGaps(Vec::new()),
+            },
+            Record::Observed {
+                at,
+                obs: Observation::LogsDropped(7),
+            },
+            Record::Observed {
+                at,
+                obs: Observation::Silences(Vec::new()),
+            },
+            Record::Observed {
+                at,
+                obs: Observation::GpuList(Vec::new()),
+            },
+            Record::Observed {
+                at,
+                obs: Observation::ClockPaused(true),
+            },
+            Record::Command {
+                at,
+                action: Action::Cluster(ClusterAction::Drain {
+                    node: "node-1".into(),
+                }),
+            },
+        ];
+        for r in &recs {
+            let j = serde_json::to_vec(r).unwrap();
+            let back: Record = serde_json::from_slice(&j).unwrap();
+            assert_eq!(&back, r);
+        }
+    }
+
+    #[test]
     fn records_round_trip_through_json() {
         let at = Timestamp::from_second(1_795_000_000).unwrap();
         let recs = vec![

@@ -221,6 +221,20 @@ impl StateFold {
                 Observation::Access(_) => {
                     self.singles.insert(5, r.clone());
                 }
+                // Whole lists: the last one is the state. Of events, the last batch is kept
+                // (a seek shows events from there on).
+                Observation::Nodes(_) => {
+                    self.singles.insert(10, r.clone());
+                }
+                Observation::Hpas(_) => {
+                    self.singles.insert(11, r.clone());
+                }
+                Observation::Drain(_) => {
+                    self.singles.insert(12, r.clone());
+                }
+                Observation::KubeEvents(_) | Observation::KubeEventsGone(_) => {
+                    self.singles.insert(13, r.clone());
+                }
             },
             Record::Journal { .. } => {
                 if self.journal.len() == KEYFRAME_JOURNAL {

@@ -63,7 +63,9 @@ impl Poller for ClusterRound {
         let conn = super::kube::connect(&self.0)
             .await
             .map_err(|e| format!("{e:#}"))?;
-        observations(&conn).await.map_err(|e| format!("{e:#}"))
+        let mut out = observations(&conn).await.map_err(|e| format!("{e:#}"))?;
+        out.extend(super::kube_cluster_snapshot::cluster_observations(&conn).await);
+        Ok(out)
     }
 }
 

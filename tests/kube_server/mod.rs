@@ -4,8 +4,12 @@
 //! SelfSubjectReview, 403 and 409 Status bodies). It records every request.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod cluster;
+mod eviction;
+mod fields;
 pub mod fixtures;
 mod logs;
+pub mod nodes;
 pub mod rbac;
 pub mod store;
 pub mod twins;
@@ -233,7 +237,18 @@ impl KubeServer {
             o["metadata"]["creationTimestamp"] = json!(jiff::Timestamp::now().to_string());
             return respond(201, &o);
         }
+        if let Some(f) = q.get("fieldSelector")
+            && matches!(verb, "list" | "watch")
+            && let Err(msg) = fields::check(&r.resource, &f)
+        {
+            return status(400, "BadRequest", &msg, None);
+        }
         match (verb, r.sub.as_deref()) {
+            ("create", Some("eviction")) if r.resource == "pods" => {
+                let out = eviction::evict(&mut self.state.lock().unwrap(), &r, &q);
+                self.changed.send_modify(|n| *n += 1);
+                out
+            }
             ("list", None) => self.list(&r, &q).await,
             ("watch", None) if self.state.lock().unwrap().refuse_watches => {
                 match self.state.lock().unwrap().refusal_code {
@@ -319,8 +334,10 @@ impl KubeServer {
                 format!("/{name}")
             }
         };
+        let fields = q.get("fieldSelector");
         let rest: Vec<&Value> = items
             .iter()
+            .filter(|o| fields::matches(o, fields.as_deref()))
             .filter(|o| start.is_empty() || key_of(o) > start)
             .collect();
         let page: Vec<Value> = rest.iter().take(limit).map(|o| (*o).clone()).collect();
@@ -352,6 +369,7 @@ impl KubeServer {
             .and_then(|t| t.parse().ok())
             .unwrap_or(300u64);
         let selector = q.get("labelSelector");
+        let fields = q.get("fieldSelector");
         // A streaming list (KEP-3157): the current objects as ADDED events, a bookmark that
         // marks their end, then the watch goes on from there.
         let initial = q.get("sendInitialEvents").as_deref() == Some("true");
@@ -400,7 +418,10 @@ impl KubeServer {
                     let s = state.lock().unwrap();
                     (s.list(&resource, &ns, selector.as_deref()), s.rv)
                 };
-                for o in objects {
+                for o in objects
+                    .into_iter()
+                    .filter(|o| fields::matches(o, fields.as_deref()))
+                {
                     if tx
                         .send(line(json!({"type": "ADDED", "object": o})))
                         .await
@@ -431,6 +452,9 @@ impl KubeServer {
                 };
                 for c in changes {
                     cursor = c.rv;
+                    if !fields::matches(&c.object, fields.as_deref()) {
+                        continue;
+                    }
                     if tx
                         .send(line(json!({"type": c.kind, "object": c.object})))
                         .await
@@ -524,6 +548,9 @@ impl KubeServer {
             let stored = s.put(&r.resource, next);
             if r.resource == "deployments" {
                 s.reconcile(&r.namespace, &name);
+            }
+            if r.resource == "nodes" {
+                nodes::reconcile(&mut s, &name);
             }
             s.get(&r.resource, &r.namespace, &name)
                 .cloned()

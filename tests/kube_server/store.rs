@@ -68,6 +68,8 @@ pub struct State {
     pub log_lines_sent: u64,
     /// Users' RBAC rules (users without rules fall back to `readers`).
     pub rbac: super::rbac::Rbac,
+    /// Evictions asked for: (namespace, pod, dry run).
+    pub evictions: Vec<(String, String, bool)>,
 }
 
 /// Kind and apiVersion of a resource the server serves.
@@ -79,6 +81,10 @@ pub fn kind_of(resource: &str) -> (&'static str, &'static str) {
         "namespaces" => ("Namespace", "v1"),
         "deployments" => ("Deployment", "apps/v1"),
         "replicasets" => ("ReplicaSet", "apps/v1"),
+        "events" => ("Event", "events.k8s.io/v1"),
+        "horizontalpodautoscalers" => ("HorizontalPodAutoscaler", "autoscaling/v2"),
+        "poddisruptionbudgets" => ("PodDisruptionBudget", "policy/v1"),
+        "daemonsets" => ("DaemonSet", "apps/v1"),
         _ => ("Unknown", "v1"),
     }
 }

@@ -69,10 +69,16 @@ impl App {
             .kubernetes
             .as_ref()
             .map_or(2, |k| k.typed_confirm_severity);
-        let typed_required = match (action.deployment_target(), &self.incident) {
-            (Some((deployment, _)), Some(inc)) if inc.severity <= typed_at => {
-                Some(deployment.to_string())
-            }
+        // What must be typed to confirm: the object's name, for the actions that can hurt.
+        let drained = match &action {
+            Action::Cluster(crate::cluster::ClusterAction::Drain { node }) => Some(node.as_str()),
+            _ => None,
+        };
+        let typed_required = match (
+            action.deployment_target().map(|(d, _)| d).or(drained),
+            &self.incident,
+        ) {
+            (Some(name), Some(inc)) if inc.severity <= typed_at => Some(name.to_string()),
             _ => None,
         };
         let mut lines = lines;
@@ -197,15 +203,20 @@ impl App {
             } => {
                 let d = deployment(name)?;
                 let change = i64::from(*replicas) - i64::from(d.replicas);
-                vec![
+                let mut lines = vec![
                     format!("Scale {what} from {} to {replicas} replicas", d.replicas),
                     match change {
                         0 => "Nothing changes.".to_string(),
                         c if c > 0 => format!("{c} pods will be added."),
                         c => format!("{} pods will be removed.", -c),
                     },
-                ]
+                ];
+                if let Some(key) = &target {
+                    lines.extend(self.hpa_scale_warning(key, *replicas));
+                }
+                lines
             }
+            Action::Cluster(c) => self.describe_cluster(c)?,
             Action::Shell { command } => {
                 let mut lines = vec![
                     "Run in a shell on this machine:".to_string(),

@@ -115,6 +115,21 @@ impl App {
                 title,
                 text,
                 scroll,
+            } if bound == Some(OverlayAction::Copy) => {
+                self.emit(crate::app::Effect::Clipboard(
+                    crate::text::Clean::of(&text).into_string(),
+                ));
+                self.flash(crate::event::Level::Ok, format!("copied: {title}"));
+                Some(Overlay::Output {
+                    title,
+                    text,
+                    scroll,
+                })
+            }
+            Overlay::Output {
+                title,
+                text,
+                scroll,
             } => pager::scroll(scroll, bound).map(|scroll| Overlay::Output {
                 title,
                 text,

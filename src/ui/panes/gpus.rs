@@ -35,6 +35,13 @@ fn notes(app: &App, width: usize) -> Vec<Line<'static>> {
             truncate(&text, width),
             theme.fg("crit"),
         )));
+        // The XIDs that call for it: the node's drain is one command away.
+        if let Some(hint) = crate::app::App::gpu_drain_suggestion(&sanitize(&g.host), g.xid) {
+            out.push(Line::from(Span::styled(
+                truncate(&format!("  {hint}"), width),
+                theme.fg("warn"),
+            )));
+        }
     }
     if app.focus == crate::command::Pane::Gpus
         && let Some(g) = gpus.get(app.gpus.selected)

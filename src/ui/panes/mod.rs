@@ -3,6 +3,7 @@
 pub mod alert_fix;
 pub mod alerts;
 pub mod changes;
+pub mod cluster;
 pub mod forbidden;
 pub mod gpus;
 pub mod header;
@@ -28,6 +29,7 @@ pub fn title_extra(app: &App, pane: Pane) -> Option<String> {
                 .count();
             Some(format!("{firing} firing"))
         }
+        Pane::Pods if cluster::title(app).is_some() => cluster::title(app),
         Pane::Pods => {
             let pods: usize = app.pods.workloads.values().map(|w| w.pods.len()).sum();
             (!app.pods.namespace.is_empty())

@@ -14,6 +14,15 @@ use crate::ui::{format, truncate, truncate_left};
 
 /// Draws the rows that fit, keeping the selected row in view.
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+    match app.cluster.view {
+        crate::app::cluster::PodsView::Events => {
+            return super::cluster::draw_events(frame, area, app);
+        }
+        crate::app::cluster::PodsView::Nodes => {
+            return super::cluster::draw_nodes(frame, area, app);
+        }
+        crate::app::cluster::PodsView::Pods => {}
+    }
     let area = super::forbidden::notes(frame, area, app, crate::command::Pane::Pods);
     let theme = &app.theme;
     let height = area.height as usize;
@@ -35,10 +44,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         .map(|(i, row)| {
             let line = match row {
                 // Headings name the namespace as soon as two are shown: same names differ.
-                PodRow::Workload(key, w) if app.pods.many_namespaces() => {
-                    workload_line(app, &key.to_string(), w, width)
-                }
-                PodRow::Workload(key, w) => workload_line(app, &key.name, w, width),
+                PodRow::Workload(key, w) => workload_line(app, key, w, width),
                 PodRow::Pod(_, p) => pod_line(app, p, width),
             };
             if i == app.pods.selected {
@@ -53,14 +59,20 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
 
 fn workload_line(
     app: &App,
-    name: &str,
+    key: &crate::app::state::WorkloadKey,
     w: &crate::app::state::Workload,
     width: usize,
 ) -> Line<'static> {
+    // Headings name the namespace as soon as two are shown: same names differ.
+    let name = if app.pods.many_namespaces() {
+        key.to_string()
+    } else {
+        key.name.clone()
+    };
     let theme = &app.theme;
     let ready = w.pods.values().filter(|p| p.ready).count();
     let mut spans = vec![Span::styled(
-        format!("▾ {} ", sanitize(name)),
+        format!("▾ {} ", sanitize(&name)),
         theme.fg("title").add_modifier(Modifier::BOLD),
     )];
     match &w.deployment {
@@ -90,6 +102,7 @@ fn workload_line(
                     theme.fg("warn"),
                 ));
             }
+            spans.extend(super::cluster::hpa_span(app, key));
             if let Some(p) = d.problems.first() {
                 spans.push(Span::styled(
                     format!("{} ", truncate(&sanitize(p), width / 3)),
@@ -122,6 +135,21 @@ fn workload_line(
 }
 
 fn pod_line(app: &App, p: &PodStatus, width: usize) -> Line<'static> {
+    let mut line = pod_line_plain(app, p, width);
+    // The pod's GPUs, from the DCGM series that name it, right after its restarts: on a GPU
+    // pod they matter more than the revision, age and node a narrow pane then cuts.
+    let at = line.spans.len().min(5);
+    let used: usize = line.spans[..at]
+        .iter()
+        .map(|s| s.content.chars().count())
+        .sum();
+    if let Some(g) = super::cluster::pod_gpus_span(app, p, width.saturating_sub(used).min(40)) {
+        line.spans.insert(at, g);
+    }
+    line
+}
+
+fn pod_line_plain(app: &App, p: &PodStatus, width: usize) -> Line<'static> {
     let theme = &app.theme;
     let (reason, role) = match (&p.reason, p.ready) {
         (Some(r), _) => {

@@ -1,0 +1,67 @@
+//! How the cluster commands' arguments parse (describe, cordon, uncordon, drain, hpa-min).
+
+use super::parse::{Args, err};
+use super::{Command, CommandError};
+
+fn one_name(a: &Args<'_>) -> Result<Option<String>, CommandError> {
+    match a.words.as_slice() {
+        [] => Ok(None),
+        [name] => Ok(Some((*name).to_string())),
+        _ => a.usage(),
+    }
+}
+
+pub(super) fn describe(a: &Args<'_>) -> Result<Command, CommandError> {
+    one_name(a).map(Command::Describe)
+}
+
+pub(super) fn cordon(a: &Args<'_>) -> Result<Command, CommandError> {
+    one_name(a).map(Command::Cordon)
+}
+
+pub(super) fn uncordon(a: &Args<'_>) -> Result<Command, CommandError> {
+    one_name(a).map(Command::Uncordon)
+}
+
+pub(super) fn drain(a: &Args<'_>) -> Result<Command, CommandError> {
+    one_name(a).map(Command::Drain)
+}
+
+pub(super) fn hpa_min(a: &Args<'_>) -> Result<Command, CommandError> {
+    let [hpa, min] = a.words.as_slice() else {
+        return a.usage();
+    };
+    match min.parse::<u32>() {
+        Ok(m) if m >= 1 => Ok(Command::HpaMin {
+            hpa: (*hpa).to_string(),
+            min: m,
+        }),
+        _ => err(format!(
+            "replicas must be a whole number of 1 or more, got `{min}`"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Command;
+
+    #[test]
+    fn cluster_commands_parse() {
+        assert_eq!(
+            Command::parse("drain gpu-node-1"),
+            Ok(Command::Drain(Some("gpu-node-1".into())))
+        );
+        assert_eq!(Command::parse("cordon"), Ok(Command::Cordon(None)));
+        assert_eq!(
+            Command::parse("hpa-min web 4"),
+            Ok(Command::HpaMin {
+                hpa: "web".into(),
+                min: 4
+            })
+        );
+        assert!(Command::parse("hpa-min web 0").is_err());
+        assert!(Command::parse("drain a b").is_err());
+        assert!(Command::parse("events now").is_err());
+    }
+}

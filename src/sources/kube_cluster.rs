@@ -1,0 +1,52 @@
+//! Starts the cluster views' sources for one connection: events, nodes, autoscalers.
+
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::kube::Connection;
+use super::kube_nodes::{HpaPoller, NodesPoller};
+use crate::event::Event;
+
+/// How often nodes and autoscalers are listed.
+pub const EVERY: Duration = Duration::from_secs(15);
+
+/// One events watch per namespace, one for node events, and the nodes and HPA pollers.
+pub fn spawn(conn: &Connection, every: Duration, tx: mpsc::Sender<Event>) -> Vec<JoinHandle<()>> {
+    let mut tasks = Vec::new();
+    for ns in &conn.namespaces {
+        tasks.push(tokio::spawn(super::kube_events::watch(
+            conn.client.clone(),
+            ns.clone(),
+            None,
+            tx.clone(),
+        )));
+    }
+    tasks.push(tokio::spawn(super::kube_events::watch(
+        conn.client.clone(),
+        String::new(),
+        Some("regarding.kind=Node".into()),
+        tx.clone(),
+    )));
+    let nodes = NodesPoller {
+        client: conn.client.clone(),
+    };
+    tasks.push(tokio::spawn(super::poll::poll(
+        "kubernetes nodes view".into(),
+        every,
+        tx.clone(),
+        nodes,
+    )));
+    let hpas = HpaPoller {
+        client: conn.client.clone(),
+        namespaces: conn.namespaces.clone(),
+    };
+    tasks.push(tokio::spawn(super::poll::poll(
+        "kubernetes autoscalers".into(),
+        every,
+        tx,
+        hpas,
+    )));
+    tasks
+}
