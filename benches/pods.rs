@@ -47,6 +47,7 @@ fn initial_list() -> Vec<Event> {
                 history: Vec::new(),
                 gpu: false,
                 problems: Vec::new(),
+                labels: Default::default(),
             }),
         ));
         for i in 0..500 {

@@ -11,8 +11,12 @@ use super::state::{PodsState, WorkloadKey};
 
 /// The workloads (deployments) an alert names, best first: the one resolution of an alert
 /// to its workloads, [`super::services::workloads_for_alert`].
-pub fn alert_workloads(alert: &AlertStatus, pods: &PodsState) -> Vec<WorkloadKey> {
-    super::services::workloads_for_alert(pods, alert)
+pub fn alert_workloads(
+    services: &[crate::config::ServiceConfig],
+    alert: &AlertStatus,
+    pods: &PodsState,
+) -> Vec<WorkloadKey> {
+    super::services::workloads_for_alert(services, pods, alert)
 }
 
 /// The last revision of a deployment that was healthy before `before` (an alert's start):
@@ -79,6 +83,7 @@ mod tests {
             history: vec![rev(4, 500), rev(3, 100), rev(2, 50), rev(1, 10)],
             gpu: false,
             problems: Vec::new(),
+            labels: Default::default(),
         };
         // Revision 3 went out at 100, the alert at 200: 2 was the last healthy one, even
         // though 4 (made after the alert, e.g. a restart) is current now.

@@ -186,14 +186,9 @@ impl App {
     pub(super) fn select_alert(&mut self, delta: isize) {
         self.alerts.select_by(delta);
         self.follow_selected_alert();
-        if let (Some(c), Some(a)) = (&mut self.checklist, self.alerts.selected())
-            && let Some((b, s, rule)) = &a.runbook
-            && !c.pinned
-        {
-            c.book = *b;
-            c.section = *s;
-            c.cursor = 0;
-            c.rule = format!("{}: {rule}", a.status.name);
+        // Matched again, not remembered: the alert's service may be known by now.
+        if !self.alerts.is_empty() {
+            self.match_runbook(self.alerts.selected);
         }
     }
 }

@@ -149,6 +149,14 @@ impl Checklist {
         best.map(|(b, s, rule, _)| (b, s, rule))
     }
 
+    /// The (book, section) a config names: `file.md#anchor`, a title or an anchor.
+    pub fn find(&self, target: &str) -> Option<(usize, usize)> {
+        self.books
+            .iter()
+            .enumerate()
+            .find_map(|(b, rb)| crate::runbook::find_section(rb, target).map(|s| (b, s)))
+    }
+
     fn show(&mut self, book: usize, section: usize, rule: String) {
         if (self.book, self.section) != (book, section) {
             self.cursor = 0;
@@ -189,7 +197,15 @@ impl App {
             summary: &a.status.summary,
             runbook_url: a.status.runbook_url.as_deref(),
         };
-        let found = checklist.answer(&alert, &self.config.runbooks.map);
+        // The alert's service names its runbook section: that wins over matching.
+        let by_service =
+            super::services::service_for_alert(&self.config.services, &self.pods, &a.status)
+                .service()
+                .and_then(|s| {
+                    let (b, sec) = checklist.find(s.runbook.as_ref()?.get_ref())?;
+                    Some((b, sec, format!("service {}", s.name())))
+                });
+        let found = by_service.or_else(|| checklist.answer(&alert, &self.config.runbooks.map));
         let label = found.as_ref().and_then(|(b, s, rule)| {
             let title = &checklist.books.get(*b)?.sections.get(*s)?.title;
             Some((*b, *s, format!("{title} ({rule})")))

@@ -808,6 +808,7 @@ mod tests {
             history: Vec::new(),
             gpu: false,
             problems: Vec::new(),
+            labels: Default::default(),
         })
     }
 

@@ -60,7 +60,8 @@ impl App {
                 if self.kill_switches.is_empty() {
                     self.flash(Level::Warn, "no kill switches are configured");
                 } else {
-                    self.overlay = Some(Overlay::KillSwitchMenu { selected: 0 });
+                    let selected = self.kill_switch_menu_start();
+                    self.overlay = Some(Overlay::KillSwitchMenu { selected });
                 }
             }
             Command::KillSwitch {

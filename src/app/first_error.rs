@@ -106,9 +106,10 @@ impl App {
         };
         let before = alert.since;
         // The operator asked about this alert: its workload, whatever was chosen before.
-        if let Some(w) = super::services::workloads_for_alert(&self.pods, &alert)
-            .into_iter()
-            .next()
+        if let Some(w) =
+            super::services::workloads_for_alert(&self.config.services, &self.pods, &alert)
+                .into_iter()
+                .next()
         {
             self.pods.select_workload(&w);
             if let Some(target) = self.pods.selected_target() {

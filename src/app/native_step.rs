@@ -74,7 +74,11 @@ impl App {
     fn context_workload(&self) -> Option<WorkloadKey> {
         self.alerts
             .selected()
-            .and_then(|a| alert_workloads(&a.status, &self.pods).into_iter().next())
+            .and_then(|a| {
+                alert_workloads(&self.config.services, &a.status, &self.pods)
+                    .into_iter()
+                    .next()
+            })
             .or_else(|| self.pods.selected_workload().cloned())
     }
 
@@ -106,7 +110,10 @@ impl App {
                 let since = self
                     .alerts
                     .selected()
-                    .filter(|a| alert_workloads(&a.status, &self.pods).contains(&name))
+                    .filter(|a| {
+                        alert_workloads(&self.config.services, &a.status, &self.pods)
+                            .contains(&name)
+                    })
                     .map(|a| a.status.since);
                 stable_revision(d, since).map(|r| r.to_string())
             }

@@ -73,14 +73,14 @@ impl App {
             .alerts
             .iter()
             .filter(|a| a.runbook.as_ref().map(|(b, s, _)| (*b, *s)) == here)
-            .flat_map(|a| alert_workloads(&a.status, &self.pods))
+            .flat_map(|a| alert_workloads(&self.config.services, &a.status, &self.pods))
             .collect();
         if !answering.is_empty() {
             return answering;
         }
         self.alerts
             .selected()
-            .map(|a| alert_workloads(&a.status, &self.pods))
+            .map(|a| alert_workloads(&self.config.services, &a.status, &self.pods))
             .unwrap_or_default()
     }
 

@@ -103,6 +103,9 @@ pub struct PodsState {
     pub tailing: Option<crate::app::LogTarget>,
     /// Which of the target's pods are followed, and why those.
     pub tail: crate::app::tail::TailState,
+    /// Whether the selection was made (by the operator, or by an alert selecting its
+    /// workload) rather than left at the first row: only a made one is a default target.
+    pub chosen: bool,
 }
 
 impl PodsState {
@@ -154,6 +157,7 @@ impl PodsState {
             return false;
         };
         self.selected = self.workload_rows()[i];
+        self.chosen = true;
         true
     }
 
@@ -166,6 +170,7 @@ impl PodsState {
             self.selected = 0;
             return;
         }
+        self.chosen = true;
         let heads = self.workload_rows();
         let cur = self.selected.min(rows - 1);
         self.selected = match delta {
@@ -426,6 +431,7 @@ mod pods_tests {
             history: Vec::new(),
             gpu: false,
             problems: Vec::new(),
+            labels: Default::default(),
         }
     }
 

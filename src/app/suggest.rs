@@ -273,7 +273,7 @@ impl App {
             return Vec::new();
         };
         // Changes name their workload by name; the alert's are matched by theirs.
-        let workloads: Vec<String> = alert_workloads(&a.status, &self.pods)
+        let workloads: Vec<String> = alert_workloads(&self.config.services, &a.status, &self.pods)
             .into_iter()
             .map(|k| k.name)
             .collect();
@@ -491,6 +491,7 @@ mod tests {
             ],
             gpu: false,
             problems: Vec::new(),
+            labels: Default::default(),
         };
         let c = revision_changes(&d);
         assert_eq!(c.len(), 2, "the first revision is where history starts");

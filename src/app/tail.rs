@@ -180,7 +180,7 @@ impl App {
             return;
         }
         // The one seam from an alert to its workloads (services.rs).
-        let found = super::services::workloads_for_alert(&self.pods, alert);
+        let found = super::services::workloads_for_alert(&self.config.services, &self.pods, alert);
         let Some(workload) = found.into_iter().next() else {
             return;
         };

@@ -685,6 +685,7 @@ mod verdicts {
             history: Vec::new(),
             gpu: false,
             problems: Vec::new(),
+            labels: Default::default(),
         })
     }
 

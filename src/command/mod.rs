@@ -143,6 +143,7 @@ pub enum Command {
     Restart {
         deployment: Option<String>,
     },
+    /// An empty `deployment`: the default one, as `rollback` and `restart` without one.
     Scale {
         deployment: String,
         replicas: u32,

@@ -101,7 +101,7 @@ pub const SECTIONS: &[SectionSpec] = &[
     SectionSpec {
         section: Section::Menu,
         name: "menu",
-        about: "the kill-switch menu and the rollback dialog",
+        about: "the kill-switch menu, the rollback dialog and the target pick list",
         actions: &[
             (A::Up, "up", "select the previous entry"),
             (A::Down, "down", "select the next entry"),

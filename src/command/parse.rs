@@ -212,6 +212,11 @@ pub(super) fn restart(a: &Args<'_>) -> Result<Command, CommandError> {
 
 pub(super) fn scale(a: &Args<'_>) -> Result<Command, CommandError> {
     match a.words.as_slice() {
+        // `scale 3`: the default deployment (the alert's service's, or the selected one).
+        [n] if n.parse::<u32>().is_ok() => Ok(Command::Scale {
+            deployment: String::new(),
+            replicas: n.parse().unwrap_or_default(),
+        }),
         [d, n] => match n.parse::<u32>() {
             Ok(n) => Ok(Command::Scale {
                 deployment: d.to_string(),

@@ -182,7 +182,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     .complete(&[c::deployments]),
     cmd(
         "scale",
-        "<deployment> <replicas>",
+        "[deployment] <replicas>",
         "set a deployment's replicas",
         p::scale,
     )

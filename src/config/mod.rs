@@ -3,10 +3,12 @@
 pub mod error;
 pub mod keymap;
 pub mod kube;
+pub mod label_selector;
 pub mod limits;
 pub mod live;
 pub mod loki;
 mod preset;
+pub mod services;
 pub mod theme;
 
 use std::collections::BTreeMap;
@@ -17,6 +19,7 @@ use serde::Deserialize;
 pub use error::{FileError, FileErrors};
 pub use keymap::Keymap;
 pub use live::{Endpoint, GpusConfig, HealthConfig, PromDuration, SignalConfig, SloConfig, Vars};
+pub use services::ServiceConfig;
 pub use theme::Theme;
 
 /// Where sitrep keeps its files on this platform.
@@ -89,6 +92,9 @@ pub struct Config {
     pub recording: crate::recording::RecordingConfig,
     /// `[loki]`: a log store for history and tails beyond the pods.
     pub loki: Option<loki::LokiConfig>,
+    /// `[[services]]`: what an alert is about; without any, derived from its labels.
+    #[serde(default)]
+    pub services: Vec<ServiceConfig>,
 }
 
 /// `[logs]`
@@ -221,11 +227,28 @@ fn default_auto_open() -> String {
 }
 
 impl Config {
-    /// Reads and validates a config file.
+    /// Reads and validates a config file, with the runbook sections its services name.
     pub fn load(path: &Path) -> Result<Config, FileErrors> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| FileError::at(path, "", None, format!("cannot read config: {e}")))?;
-        Config::parse(path, &text)
+        let config = Config::parse(path, &text)?;
+        if config.services.iter().any(|s| s.runbook.is_some()) {
+            // A runbook that cannot be read is reported when the mode loads it; until all
+            // are read, a section missing from those that were proves nothing.
+            let books: Result<Vec<_>, _> = config
+                .runbooks
+                .paths
+                .iter()
+                .map(|p| crate::runbook::load(p))
+                .collect();
+            if let Ok(books) = books {
+                let errors = services::validate_runbooks(&config, &books, path, &text);
+                if !errors.is_empty() {
+                    return Err(FileErrors(errors));
+                }
+            }
+        }
+        Ok(config)
     }
 
     /// Parses config text; errors name `path`.
@@ -256,6 +279,7 @@ impl Config {
             errors.extend(l.validate(path, text));
         }
         errors.extend(loki::validate_signals(&config, path, text));
+        errors.extend(services::validate(&config, path, text));
         if let Some(problem) = config.kill_switches.iter().find_map(|k| k.problem()) {
             errors.push(FileError::at(path, text, None, problem));
         }
@@ -453,6 +477,7 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/examples/snapbuilder.toml");
         let mut c = Config::load(&path).unwrap();
         assert_eq!(c.signals.len(), 4);
+        assert_eq!(c.services.len(), 2);
         assert!(c.gpus.enabled);
         c.override_urls(Some("http://other:9090"), None);
         assert_eq!(c.prometheus_url(), Some("http://other:9090"));

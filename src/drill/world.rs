@@ -218,6 +218,7 @@ impl World {
                 history: d.history.clone(),
                 gpu: d.spec.gpu,
                 problems: Vec::new(),
+                labels: Default::default(),
             }));
             for p in &d.pods {
                 let starting = p.ready_at > self.t;

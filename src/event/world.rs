@@ -26,6 +26,10 @@ pub struct DeploymentStatus {
     /// Rollout trouble from its conditions: `ProgressDeadlineExceeded: ...`, `ReplicaFailure`.
     #[serde(default)]
     pub problems: Vec<String>,
+    /// Its pod template's labels with its own over them: what `[[services]]` selectors and
+    /// alert labels such as `app` are matched against.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub labels: std::collections::BTreeMap<String, String>,
 }
 
 /// One revision of a deployment (a ReplicaSet).

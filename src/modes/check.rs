@@ -45,7 +45,11 @@ pub fn check(global: &Global) -> anyhow::Result<ExitCode> {
                 .as_ref()
                 .map(crate::sources::loki::check::check_selectors_blocking)
                 .unwrap_or_default();
-            if !problems.is_empty() || !loki_problems.is_empty() {
+            // Namespaces and workloads of `[[services]]` exist only on the cluster.
+            let service_problems = kubernetes_config(global, &s.config)
+                .map(|k| crate::sources::service_check::check_blocking(&k, &s.config.services))
+                .unwrap_or_default();
+            if !problems.is_empty() || !loki_problems.is_empty() || !service_problems.is_empty() {
                 let file = s
                     .config_path
                     .as_ref()
@@ -55,7 +59,7 @@ pub fn check(global: &Global) -> anyhow::Result<ExitCode> {
                 }
                 let path = s.config_path.clone().unwrap_or_else(|| "config".into());
                 let text = std::fs::read_to_string(&path).unwrap_or_default();
-                for (span, p) in loki_problems {
+                for (span, p) in loki_problems.into_iter().chain(service_problems) {
                     out.push_str(&format!("{}\n", FileError::at(&path, &text, span, p)));
                 }
                 ExitCode::from(1)

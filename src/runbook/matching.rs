@@ -145,6 +145,17 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// The section a config names: `file.md#anchor` (the file must be this runbook's or one it
+/// links to), a section title (case-insensitive) or an anchor (`#` optional).
+pub fn find_section(rb: &Runbook, target: &str) -> Option<usize> {
+    let file = target.split('#').next().unwrap_or("");
+    if file.to_ascii_lowercase().ends_with(".md") {
+        by_url(rb, target)
+    } else {
+        by_title_or_anchor(rb, target)
+    }
+}
+
 /// A mapping target: a section title (case-insensitive) or an anchor (`#` optional).
 fn by_title_or_anchor(rb: &Runbook, target: &str) -> Option<usize> {
     let t = target.trim();

@@ -23,7 +23,7 @@ pub use commands::{
     CommandGroup, is_shell_lang, looks_like_shell, shell_commands, starts_with_program,
 };
 pub use load::{MAX_FILE_BYTES, RunbookError, load};
-pub use matching::{AlertRef, FUZZY_THRESHOLD, Match, MatchRule, match_alert};
+pub use matching::{AlertRef, FUZZY_THRESHOLD, Match, MatchRule, find_section, match_alert};
 pub use model::{Group, Runbook, Section, Step, Table};
 pub use text::{placeholders, slug};
 

@@ -247,7 +247,22 @@ pub fn deployment_status<'a>(
         history,
         gpu: wants_gpu(&spec.template),
         problems: rollout_problems(d),
+        labels: workload_labels(d),
     }
+}
+
+/// The pod template's labels with the deployment's own over them.
+pub(crate) fn workload_labels(d: &Deployment) -> std::collections::BTreeMap<String, String> {
+    let template = d
+        .spec
+        .template
+        .metadata
+        .as_ref()
+        .and_then(|m| m.labels.clone())
+        .unwrap_or_default();
+    let mut labels = template;
+    labels.extend(d.labels().clone());
+    labels
 }
 
 /// The rollout's condition problems: a `Progressing` that is false or timed out, any

@@ -22,3 +22,4 @@ pub mod loki;
 pub mod poll;
 pub mod prometheus;
 pub mod replay;
+pub mod service_check;

@@ -37,6 +37,12 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             deployment,
             selected,
         }) => rollback_dialog(frame, area, app, deployment, selected),
+        Some(Overlay::TargetPick {
+            command,
+            targets,
+            selected,
+            title,
+        }) => crate::ui::pick::draw(frame, area, app, command, targets, *selected, title),
         Some(Overlay::CommandLine(_) | Overlay::Filter(_)) | None => {}
     }
 }
@@ -201,6 +207,17 @@ fn kill_switch_menu(frame: &mut Frame, area: Rect, app: &App, selected: &usize) 
             Span::styled(format!("{:<20} ", k.name), theme.fg("text")),
             Span::styled(k.description.clone(), theme.fg("muted")),
         ]);
+        // The selected alert's service names this switch: say so on its row.
+        let mut line = line;
+        if let Some(s) = app
+            .selected_service_config()
+            .filter(|s| s.has_kill_switch(&k.name))
+        {
+            line.push_span(Span::styled(
+                format!("  · {}", s.name()),
+                theme.fg("accent"),
+            ));
+        }
         lines.push(if i == *selected {
             line.patch_style(theme.selected())
         } else {

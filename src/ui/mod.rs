@@ -4,6 +4,7 @@ pub mod dialogs;
 pub mod format;
 pub mod layout;
 pub mod panes;
+pub mod pick;
 pub mod scorecard;
 pub mod transport;
 

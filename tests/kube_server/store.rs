@@ -78,6 +78,7 @@ pub fn kind_of(resource: &str) -> (&'static str, &'static str) {
         "pods" => ("Pod", "v1"),
         "configmaps" => ("ConfigMap", "v1"),
         "nodes" => ("Node", "v1"),
+        "namespaces" => ("Namespace", "v1"),
         "deployments" => ("Deployment", "apps/v1"),
         "replicasets" => ("ReplicaSet", "apps/v1"),
         "events" => ("Event", "events.k8s.io/v1"),

@@ -1,4 +1,5 @@
-//! The kill-switch menu and the rollback dialog: pick an entry, then confirm.
+//! The kill-switch menu, the rollback dialog and the target pick list: pick an entry, then
+//! confirm.
 
 use crate::command::overlay::OverlayAction;
 use crate::event::Action;
@@ -59,6 +60,35 @@ impl App {
         Some(Overlay::RollbackDialog {
             deployment,
             selected,
+        })
+    }
+
+    /// The target pick list: the chosen deployment goes on to the command's own dialog or
+    /// confirmation, exactly as if it had been named.
+    pub(super) fn target_pick_key(
+        &mut self,
+        bound: Option<OverlayAction>,
+        command: crate::command::Command,
+        targets: Vec<WorkloadKey>,
+        selected: usize,
+        title: String,
+    ) -> Option<Overlay> {
+        let selected = match bound {
+            Some(OverlayAction::Close) => return None,
+            Some(OverlayAction::Down) => (selected + 1).min(targets.len().saturating_sub(1)),
+            Some(OverlayAction::Up) => selected.saturating_sub(1),
+            Some(OverlayAction::Pick) => {
+                let key = targets.get(selected)?.clone();
+                self.deployment_action(command, key);
+                return self.overlay.take();
+            }
+            _ => selected,
+        };
+        Some(Overlay::TargetPick {
+            command,
+            targets,
+            selected,
+            title,
         })
     }
 

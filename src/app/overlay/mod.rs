@@ -59,6 +59,15 @@ pub enum Overlay {
         deployment: crate::app::state::WorkloadKey,
         selected: usize,
     },
+    /// Which deployment a `rollback`, `restart` or `scale` without one is for, when more
+    /// than one could be meant; the pick goes on to the command's dialog or confirmation.
+    TargetPick {
+        command: crate::command::Command,
+        targets: Vec<crate::app::state::WorkloadKey>,
+        selected: usize,
+        /// Why it asks: "HighErrorRate is about service serving: which deployment?".
+        title: String,
+    },
     /// The drill's scorecard (kept in `App::drill`); leaving it quits when `quit_after`.
     Scorecard {
         scroll: u16,
@@ -83,7 +92,9 @@ impl Overlay {
             Overlay::Confirm { .. } => Section::Confirm,
             Overlay::CommandLine(_) | Overlay::Filter(_) => Section::Line,
             Overlay::Note(..) => Section::Editor,
-            Overlay::KillSwitchMenu { .. } | Overlay::RollbackDialog { .. } => Section::Menu,
+            Overlay::KillSwitchMenu { .. }
+            | Overlay::RollbackDialog { .. }
+            | Overlay::TargetPick { .. } => Section::Menu,
         }
     }
 }
@@ -154,6 +165,12 @@ impl App {
                 deployment,
                 selected,
             } => self.rollback_dialog_key(bound, deployment, selected),
+            Overlay::TargetPick {
+                command,
+                targets,
+                selected,
+                title,
+            } => self.target_pick_key(bound, command, targets, selected, title),
         };
     }
 }

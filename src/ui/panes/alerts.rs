@@ -104,6 +104,26 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 format!("    {}", truncate(&detail, width.saturating_sub(4))),
                 theme.fg("muted"),
             )));
+            if i == app.alerts.selected
+                && let Some(found) = app.selected_service()
+            {
+                // Which service (and so which workloads) this alert selects, or why none:
+                // never silently the first one.
+                let none = found.workloads().is_empty();
+                let shown = found.service().is_some() || none;
+                if shown {
+                    lines.push(Line::from(Span::styled(
+                        format!(
+                            "    {}",
+                            truncate(
+                                &sanitize(&found.describe(&a.status)),
+                                width.saturating_sub(4)
+                            )
+                        ),
+                        theme.fg(if none { "warn" } else { "info" }),
+                    )));
+                }
+            }
             if i == app.alerts.selected {
                 // Every other alert keeps its row; what is left may list more changes.
                 let room = (area.height as usize).saturating_sub(app.alerts.len() * 2 + 6);

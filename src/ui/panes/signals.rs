@@ -42,6 +42,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let two_rows = area.height as usize >= app.signals.len() * 2;
     let three_rows = area.height as usize >= app.signals.len() * 2 + slos;
     let changes = changes::marks(app);
+    // The selected alert's service, resolved once for every row.
+    let service = app.selected_service_config();
     let mut y = area.y;
     for s in &app.signals {
         if y >= area.bottom() {
@@ -50,7 +52,13 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         let row = Rect::new(area.x, y, area.width, 1);
         let budget = if three_rows { None } else { s.slo.as_ref() };
         frame.render_widget(
-            Paragraph::new(value_line(app, s, budget, area.width as usize)),
+            Paragraph::new(value_line(
+                app,
+                s,
+                budget,
+                area.width as usize,
+                service.is_some_and(|svc| svc.has_signal(&s.def.name)),
+            )),
             row,
         );
         y += 1;
@@ -146,6 +154,7 @@ fn value_line(
     s: &SignalState,
     budget: Option<&SloStatus>,
     width: usize,
+    ours: bool,
 ) -> Line<'static> {
     let theme = &app.theme;
     let level = s.level();
@@ -185,11 +194,17 @@ fn value_line(
     let name_w = width
         .saturating_sub(value.chars().count().max(9) + gauge_w + 5 + extra)
         .min(24);
+    // The selected alert's service names this signal: a marker and the accent colour.
+    let (mark, name_style) = if ours {
+        ("▸", theme.fg("accent").add_modifier(Modifier::BOLD))
+    } else {
+        (" ", theme.fg("text"))
+    };
     let mut spans = vec![
-        Span::styled(format!("{icon} "), style),
+        Span::styled(format!("{icon}{mark}"), style),
         Span::styled(
             format!("{:<name_w$}", truncate(&s.def.name, name_w)),
-            theme.fg("text"),
+            name_style,
         ),
         Span::styled(format!(" {value:>9} "), style.add_modifier(Modifier::BOLD)),
         Span::styled(gauge(s, gauge_w), style),
