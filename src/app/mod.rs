@@ -13,6 +13,7 @@ mod drill_end;
 pub mod gpus;
 pub mod history;
 mod input;
+pub mod jobs;
 pub mod layout;
 pub mod logs;
 pub mod native_step;
