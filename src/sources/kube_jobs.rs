@@ -101,11 +101,23 @@ pub async fn pods_of(client: &Client, ns: &str, name: &str) -> Result<Vec<Pod>, 
     Ok(api.list(&lp).await?.items)
 }
 
+/// The API of `K` in `ns`; the empty namespace is every namespace (`-A`).
+fn api<K>(client: &Client, ns: &str) -> Api<K>
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>,
+{
+    if ns.is_empty() {
+        Api::all(client.clone())
+    } else {
+        Api::namespaced(client.clone(), ns)
+    }
+}
+
 /// Reads the Jobs and CronJobs of `namespaces` once, with the pods of failing Jobs.
 pub async fn read(client: &Client, namespaces: &[String]) -> Result<Batch, String> {
     let mut out = Batch::default();
     for ns in namespaces {
-        let jobs: Api<Job> = Api::namespaced(client.clone(), ns);
+        let jobs: Api<Job> = api(client, ns);
         let list = jobs
             .list(&ListParams::default())
             .await
@@ -114,13 +126,13 @@ pub async fn read(client: &Client, namespaces: &[String]) -> Result<Batch, Strin
             let mut info = job_info(j);
             if info.failed > 0 {
                 // The pods say why; a role that may not list them still sees the Job.
-                if let Ok(pods) = pods_of(client, ns, &info.name).await {
+                if let Ok(pods) = pods_of(client, &info.namespace, &info.name).await {
                     info.pods = pods.iter().map(job_pod).collect();
                 }
             }
             out.jobs.push(info);
         }
-        let cronjobs: Api<CronJob> = Api::namespaced(client.clone(), ns);
+        let cronjobs: Api<CronJob> = api(client, ns);
         let list = cronjobs
             .list(&ListParams::default())
             .await

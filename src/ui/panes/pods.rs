@@ -147,14 +147,14 @@ fn pod_line(app: &App, p: &PodStatus, width: usize) -> Line<'static> {
     if let Some(g) = super::cluster::pod_gpus_span(app, p, width.saturating_sub(used).min(40)) {
         line.spans.insert(at, g);
     }
-    // What it uses now (metrics.k8s.io), after the restarts, when there is room.
-    if let Some((cpu, mem)) = app.pod_usage(&p.namespace, &p.name) {
-        let total: usize = line.spans.iter().map(|s| s.content.chars().count()).sum();
+    // What it uses now (metrics.k8s.io), after the restarts: in a narrow pane it matters
+    // more than the revision, age and node it pushes off the edge.
+    if let Some((cpu, mem)) = app.pod_usage(&p.namespace, &p.name)
+        && width >= 60
+    {
         let text = format!("{} ", crate::cluster::usage::fmt_usage(cpu, mem));
-        if total + text.len() <= width {
-            line.spans
-                .insert(at, Span::styled(text, app.theme.fg("info")));
-        }
+        line.spans
+            .insert(at, Span::styled(text, app.theme.fg("info")));
     }
     line
 }
