@@ -29,6 +29,8 @@ pub enum PodsView {
     /// The events of the selected workload, its pods and their nodes.
     Events,
     Nodes,
+    /// Jobs (failing ones first) and CronJobs.
+    Jobs,
 }
 
 /// Events by uid, with an index by last-seen time so the cap drops the oldest.
@@ -160,6 +162,11 @@ pub struct ClusterPane {
     pub drain: Option<DrainProgress>,
     /// The describe view open now, so the server's answer lands in it.
     pub describing: Option<DescribeTarget>,
+    /// Jobs and CronJobs, and the jobs view's selection.
+    pub batch: crate::cluster::jobs::Batch,
+    pub job_selected: usize,
+    /// CPU and memory from metrics.k8s.io.
+    pub usage: super::jobs::UsageState,
 }
 
 impl ClusterPane {
@@ -287,6 +294,8 @@ impl App {
                 self.cluster.node_selected = self.cluster.node_selected.min(n.saturating_sub(1));
             }
             Observation::Hpas(list) => self.cluster.hpas = list,
+            Observation::Batch(b) => self.observe_batch(b),
+            Observation::Usage(u) => self.observe_usage(u),
             Observation::Drain(p) => {
                 let blocked: Vec<&str> = p.blocked.iter().map(|(pod, _)| pod.as_str()).collect();
                 let mut text = format!("drain {}: {}/{} evicted", p.node, p.evicted, p.total);
@@ -317,6 +326,11 @@ impl App {
                 self.cluster.node_selected = super::step(self.cluster.node_selected, n, delta);
                 true
             }
+            PodsView::Jobs => {
+                let n = self.job_rows().len();
+                self.cluster.job_selected = super::step(self.cluster.job_selected, n, delta);
+                true
+            }
         }
     }
 
@@ -333,6 +347,7 @@ impl App {
                 }
             }
             Command::Pin => self.pin_event(),
+            Command::Describe(None) if self.cluster.view == PodsView::Jobs => self.describe_job(),
             Command::Describe(name) => self.describe_target(name),
             Command::Cordon(node) => self.node_action(node, |node| ClusterAction::Cordon { node }),
             Command::Uncordon(node) => {
@@ -366,7 +381,7 @@ impl App {
         }
     }
 
-    fn toggle_view(&mut self, view: PodsView) {
+    pub(super) fn toggle_view(&mut self, view: PodsView) {
         self.cluster.view = if self.cluster.view == view {
             PodsView::Pods
         } else {
@@ -466,6 +481,9 @@ impl App {
                 }
                 lines
             }
+            a @ (ClusterAction::JobRerun { .. } | ClusterAction::CronJobSuspend { .. }) => {
+                self.describe_jobs_action(a, &ctx)
+            }
             ClusterAction::HpaMin {
                 namespace,
                 name,
@@ -544,6 +562,9 @@ impl App {
                 let h = self.cluster.hpas.iter().find(|h| &h.name == name)?;
                 (h.min == *min && h.current >= *min)
                     .then(|| format!("{name} at {} replicas, minimum {min}", h.current))
+            }
+            a @ (ClusterAction::JobRerun { .. } | ClusterAction::CronJobSuspend { .. }) => {
+                self.jobs_settled(a)
             }
         }
     }

@@ -158,6 +158,10 @@ impl App {
             | Command::Uncordon(_)
             | Command::Drain(_)
             | Command::HpaMin { .. }) => self.run_cluster_command(cmd),
+            cmd @ (Command::Jobs
+            | Command::JobRerun(_)
+            | Command::CronJobSuspend(_)
+            | Command::CronJobResume(_)) => self.run_jobs_command(cmd),
         }
     }
 

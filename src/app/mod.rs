@@ -14,6 +14,7 @@ pub mod first_error;
 pub mod gpus;
 pub mod history;
 mod input;
+pub mod jobs;
 pub mod layout;
 pub mod logs;
 pub mod native_step;

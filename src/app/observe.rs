@@ -197,7 +197,9 @@ impl App {
             | Observation::KubeEventsGone(_)
             | Observation::Nodes(_)
             | Observation::Hpas(_)
-            | Observation::Drain(_)) => self.observe_cluster(obs),
+            | Observation::Drain(_)
+            | Observation::Batch(_)
+            | Observation::Usage(_)) => self.observe_cluster(obs),
         }
         self.prune_resolved_alerts();
     }

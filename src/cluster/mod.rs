@@ -3,6 +3,8 @@
 //! raising an HPA's minimum). Plain data shared by sources, the cockpit and executors.
 
 pub mod describe;
+pub mod jobs;
+pub mod usage;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -107,6 +109,20 @@ pub enum ClusterAction {
         min: u32,
         previous: u32,
     },
+    /// Create a Job from a failed Job's template or a CronJob's `jobTemplate`, as
+    /// `kubectl create job NAME --from=cronjob/FROM` does; `from_kind` is `Job` or `CronJob`.
+    JobRerun {
+        namespace: String,
+        from_kind: String,
+        from: String,
+        name: String,
+    },
+    /// Set a CronJob's `spec.suspend`.
+    CronJobSuspend {
+        namespace: String,
+        name: String,
+        suspend: bool,
+    },
 }
 
 impl ClusterAction {
@@ -117,6 +133,13 @@ impl ClusterAction {
             ClusterAction::Uncordon { node } => format!("uncordon {node}"),
             ClusterAction::Drain { node } => format!("drain {node}"),
             ClusterAction::HpaMin { name, min, .. } => format!("hpa-min {name} {min}"),
+            ClusterAction::JobRerun { from, .. } => format!("job-rerun {from}"),
+            ClusterAction::CronJobSuspend {
+                name,
+                suspend: true,
+                ..
+            } => format!("cronjob-suspend {name}"),
+            ClusterAction::CronJobSuspend { name, .. } => format!("cronjob-resume {name}"),
         }
     }
 }

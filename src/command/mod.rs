@@ -217,6 +217,14 @@ pub enum Command {
         hpa: String,
         min: u32,
     },
+    /// Show the Jobs and CronJobs in the pods pane, or the pods again.
+    Jobs,
+    /// Re-run a failed Job (or run a CronJob now) as a new Job from its template.
+    JobRerun(Option<String>),
+    /// Suspend a CronJob (`spec.suspend: true`).
+    CronJobSuspend(Option<String>),
+    /// Resume a suspended CronJob.
+    CronJobResume(Option<String>),
 }
 
 /// What the timeline shows.
@@ -299,6 +307,10 @@ impl Command {
             Command::Uncordon(_) => "uncordon",
             Command::Drain(_) => "drain",
             Command::HpaMin { .. } => "hpa-min",
+            Command::Jobs => "jobs",
+            Command::JobRerun(_) => "job-rerun",
+            Command::CronJobSuspend(_) => "cronjob-suspend",
+            Command::CronJobResume(_) => "cronjob-resume",
         }
     }
 

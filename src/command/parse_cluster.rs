@@ -1,4 +1,5 @@
-//! How the cluster commands' arguments parse (describe, cordon, uncordon, drain, hpa-min).
+//! How the cluster commands' arguments parse (describe, cordon, uncordon, drain, hpa-min,
+//! job-rerun, cronjob-suspend, cronjob-resume).
 
 use super::parse::{Args, err};
 use super::{Command, CommandError};
@@ -25,6 +26,18 @@ pub(super) fn uncordon(a: &Args<'_>) -> Result<Command, CommandError> {
 
 pub(super) fn drain(a: &Args<'_>) -> Result<Command, CommandError> {
     one_name(a).map(Command::Drain)
+}
+
+pub(super) fn job_rerun(a: &Args<'_>) -> Result<Command, CommandError> {
+    one_name(a).map(Command::JobRerun)
+}
+
+pub(super) fn cronjob_suspend(a: &Args<'_>) -> Result<Command, CommandError> {
+    one_name(a).map(Command::CronJobSuspend)
+}
+
+pub(super) fn cronjob_resume(a: &Args<'_>) -> Result<Command, CommandError> {
+    one_name(a).map(Command::CronJobResume)
 }
 
 pub(super) fn hpa_min(a: &Args<'_>) -> Result<Command, CommandError> {

@@ -373,6 +373,33 @@ pub const COMMANDS: &[CommandSpec] = &[
     )
     .world()
     .example("hpa-min web 4"),
+    cmd(
+        "jobs",
+        "",
+        "the Jobs and CronJobs in the pods pane, failing ones first, or the pods again",
+        |a| a.none(Command::Jobs),
+    ),
+    cmd(
+        "job-rerun",
+        "[job|cronjob]",
+        "run a failed Job again (or a CronJob now) as a new Job from its template",
+        crate::command::parse_cluster::job_rerun,
+    )
+    .world(),
+    cmd(
+        "cronjob-suspend",
+        "[cronjob]",
+        "suspend a CronJob: no new runs until resumed",
+        crate::command::parse_cluster::cronjob_suspend,
+    )
+    .world(),
+    cmd(
+        "cronjob-resume",
+        "[cronjob]",
+        "resume a suspended CronJob",
+        crate::command::parse_cluster::cronjob_resume,
+    )
+    .world(),
 ];
 
 /// The command called `name` or aliased so.

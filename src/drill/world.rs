@@ -291,7 +291,7 @@ impl World {
             Action::Shell { .. } => return Err("shell commands are never run in a drill".into()),
             Action::Cluster(c) => {
                 return Err(format!(
-                    "the simulated cluster has no node or autoscaler API: `{}` is not simulated",
+                    "the simulated cluster has no node, autoscaler or batch API: `{}` is not simulated",
                     c.command_line()
                 ));
             }

@@ -158,4 +158,8 @@ pub enum Observation {
     Hpas(#[serde(with = "wrapped")] Vec<crate::cluster::HpaInfo>),
     /// Where a running drain stands.
     Drain(crate::cluster::DrainProgress),
+    /// The Jobs and CronJobs as listed now (whole lists).
+    Batch(crate::cluster::jobs::Batch),
+    /// Pods' and nodes' CPU and memory from metrics.k8s.io, or that it is not there.
+    Usage(crate::cluster::usage::Usage),
 }

@@ -53,19 +53,19 @@ pub struct ClusterExecutor {
 }
 
 /// What went wrong, already in words.
-struct Failure {
-    outcome: ActionOutcome,
-    detail: String,
+pub(super) struct Failure {
+    pub(super) outcome: ActionOutcome,
+    pub(super) detail: String,
 }
 
-fn failed(detail: impl Into<String>) -> Failure {
+pub(super) fn failed(detail: impl Into<String>) -> Failure {
     Failure {
         outcome: ActionOutcome::Failed,
         detail: detail.into(),
     }
 }
 
-fn api_failure(e: kube::Error, what: &str) -> Failure {
+pub(super) fn api_failure(e: kube::Error, what: &str) -> Failure {
     match e {
         kube::Error::Api(s) if s.code == 403 => Failure {
             outcome: ActionOutcome::Refused,
@@ -76,7 +76,7 @@ fn api_failure(e: kube::Error, what: &str) -> Failure {
     }
 }
 
-fn params(dry_run: bool) -> PatchParams {
+pub(super) fn params(dry_run: bool) -> PatchParams {
     PatchParams {
         field_manager: Some(FIELD_MANAGER.into()),
         dry_run,
@@ -137,6 +137,35 @@ impl ClusterExecutor {
             ClusterAction::Cordon { node } => self.cordon(node, true, dry_run).await,
             ClusterAction::Uncordon { node } => self.cordon(node, false, dry_run).await,
             ClusterAction::Drain { node } => self.drain(node, dry_run).await,
+            ClusterAction::JobRerun {
+                namespace,
+                from_kind,
+                from,
+                name,
+            } => {
+                let call = super::kube_jobs::rerun(
+                    &self.client,
+                    namespace,
+                    from_kind,
+                    from,
+                    name,
+                    dry_run,
+                );
+                tokio::time::timeout(self.timeout, call)
+                    .await
+                    .map_err(|_| self.timed_out())?
+            }
+            ClusterAction::CronJobSuspend {
+                namespace,
+                name,
+                suspend,
+            } => {
+                let call =
+                    super::kube_jobs::suspend(&self.client, namespace, name, *suspend, dry_run);
+                tokio::time::timeout(self.timeout, call)
+                    .await
+                    .map_err(|_| self.timed_out())?
+            }
             ClusterAction::HpaMin {
                 namespace,
                 name,
@@ -326,7 +355,9 @@ impl ClusterExecutor {
         };
         let now = jiff::Timestamp::now();
         let read = async {
-            if t.kind == "Pod" {
+            if t.kind == "Job" {
+                super::kube_jobs::describe_job(&self.client, &t.namespace, &t.name).await
+            } else if t.kind == "Pod" {
                 let api: Api<Pod> = Api::namespaced(self.client.clone(), &t.namespace);
                 let pod = api
                     .get(&t.name)

@@ -4,6 +4,7 @@
 pub mod http;
 pub mod http_switch;
 pub mod kube;
+pub mod kube_jobs;
 pub mod kube_nodes;
 pub mod sandbox;
 pub mod shell;

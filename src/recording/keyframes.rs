@@ -232,6 +232,12 @@ impl StateFold {
                 Observation::Drain(_) => {
                     self.singles.insert(12, r.clone());
                 }
+                Observation::Batch(_) => {
+                    self.singles.insert(14, r.clone());
+                }
+                Observation::Usage(_) => {
+                    self.singles.insert(15, r.clone());
+                }
                 Observation::KubeEvents(_) | Observation::KubeEventsGone(_) => {
                     self.singles.insert(13, r.clone());
                 }

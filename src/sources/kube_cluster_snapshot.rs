@@ -1,5 +1,5 @@
 //! The cluster views' part of `sitrep snapshot`: events (deduplicated, newest first, a
-//! bounded page of the latest), nodes and HPAs, read once. A part that cannot be read (a role
+//! bounded page of the latest), nodes, HPAs, Jobs and CronJobs, read once. A part that cannot be read (a role
 //! that may not list nodes) is left out with its error; the rest is still reported.
 
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
@@ -57,6 +57,8 @@ pub struct ClusterSnapshot {
     pub events: Vec<EventOut>,
     pub nodes: Vec<NodeInfo>,
     pub hpas: Vec<HpaInfo>,
+    pub jobs: Vec<crate::cluster::jobs::JobInfo>,
+    pub cronjobs: Vec<crate::cluster::jobs::CronJobInfo>,
 }
 
 impl ClusterSnapshot {
@@ -71,6 +73,8 @@ impl ClusterSnapshot {
                 .collect(),
             nodes: app.cluster.nodes.values().cloned().collect(),
             hpas: app.cluster.hpas.clone(),
+            jobs: app.cluster.batch.jobs.clone(),
+            cronjobs: app.cluster.batch.cronjobs.clone(),
         }
     }
 }
@@ -103,6 +107,10 @@ pub async fn cluster_observations(conn: &Connection) -> Vec<Observation> {
     }
     out.push(Observation::KubeEvents(events));
     out.push(Observation::Hpas(hpas));
+    match super::kube_jobs::read(&conn.client, &conn.namespaces).await {
+        Ok(b) => out.push(Observation::Batch(b)),
+        Err(e) => out.push(failed("kubernetes jobs".into(), &e)),
+    }
     let mut nodes = NodesPoller {
         client: conn.client.clone(),
     };
@@ -172,6 +180,36 @@ pub fn markdown(c: &ClusterSnapshot) -> String {
                     .unwrap_or_default()
             ));
         }
+    }
+    let failing: Vec<_> = c.jobs.iter().filter(|j| j.failing()).collect();
+    if !failing.is_empty() {
+        out.push_str("\n**Failing jobs:**\n");
+        for j in failing {
+            let why = j
+                .failed_reason
+                .as_ref()
+                .map(|(r, m)| format!(": {r} ({m})"))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "- {}/{} {} attempts {}{why}\n",
+                j.namespace,
+                j.name,
+                j.state(),
+                j.attempts()
+            ));
+        }
+    }
+    let suspended: Vec<&str> = c
+        .cronjobs
+        .iter()
+        .filter(|c| c.suspend)
+        .map(|c| c.name.as_str())
+        .collect();
+    if !suspended.is_empty() {
+        out.push_str(&format!(
+            "\n**Suspended CronJobs:** {}\n",
+            suspended.join(", ")
+        ));
     }
     let warnings: Vec<&EventOut> = c.events.iter().filter(|e| e.type_ == "Warning").collect();
     if !warnings.is_empty() {

@@ -9,7 +9,9 @@ pub mod cluster;
 mod eviction;
 mod fields;
 pub mod fixtures;
+pub mod jobs;
 mod logs;
+pub mod metrics;
 pub mod nodes;
 pub mod rbac;
 pub mod store;
@@ -244,7 +246,16 @@ impl KubeServer {
         {
             return status(400, "BadRequest", &msg, None);
         }
+        // An aggregated API: served by metrics-server when its APIService is there.
+        if r.group == "metrics.k8s.io" {
+            return metrics::answer(&self.state.lock().unwrap(), &r, &q, &method);
+        }
         match (verb, r.sub.as_deref()) {
+            ("create", None) if r.resource == "jobs" => {
+                let out = jobs::create(&mut self.state.lock().unwrap(), &r, &q, &body);
+                self.changed.send_modify(|n| *n += 1);
+                out
+            }
             ("create", Some("eviction")) if r.resource == "pods" => {
                 let out = eviction::evict(&mut self.state.lock().unwrap(), &r, &q);
                 self.changed.send_modify(|n| *n += 1);

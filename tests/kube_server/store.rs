@@ -85,6 +85,8 @@ pub fn kind_of(resource: &str) -> (&'static str, &'static str) {
         "horizontalpodautoscalers" => ("HorizontalPodAutoscaler", "autoscaling/v2"),
         "poddisruptionbudgets" => ("PodDisruptionBudget", "policy/v1"),
         "daemonsets" => ("DaemonSet", "apps/v1"),
+        "jobs" => ("Job", "batch/v1"),
+        "cronjobs" => ("CronJob", "batch/v1"),
         _ => ("Unknown", "v1"),
     }
 }

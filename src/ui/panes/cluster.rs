@@ -131,6 +131,13 @@ pub fn draw_nodes(frame: &mut Frame, area: Rect, app: &App) {
             if n.gpu_alloc > 0 {
                 facts.push_str(&format!(" gpu {}/{}", n.gpu_req, n.gpu_alloc));
             }
+            if let Some((cpu, mem)) = app.cluster.usage.nodes.get(&n.name) {
+                facts.push_str(&format!(
+                    " using {} ({} cpu)",
+                    crate::cluster::usage::fmt_usage(*cpu, *mem),
+                    pct(*cpu, n.cpu_alloc_m)
+                ));
+            }
             if !n.taints.is_empty() {
                 facts.push_str(&format!(" taints {}", sanitize(&n.taints.join(","))));
             }
@@ -173,6 +180,7 @@ pub fn title(app: &App) -> Option<String> {
     use crate::app::cluster::PodsView;
     match app.cluster.view {
         PodsView::Pods => None,
+        PodsView::Jobs => Some(super::jobs::title(app)),
         PodsView::Events => {
             let who = app
                 .event_scope()

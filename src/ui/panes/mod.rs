@@ -8,6 +8,7 @@ pub mod forbidden;
 pub mod gpus;
 pub mod header;
 pub mod health;
+pub mod jobs;
 pub mod logs;
 pub mod pods;
 pub mod runbook;

@@ -21,6 +21,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         crate::app::cluster::PodsView::Nodes => {
             return super::cluster::draw_nodes(frame, area, app);
         }
+        crate::app::cluster::PodsView::Jobs => return super::jobs::draw(frame, area, app),
         crate::app::cluster::PodsView::Pods => {}
     }
     let area = super::forbidden::notes(frame, area, app, crate::command::Pane::Pods);
@@ -145,6 +146,15 @@ fn pod_line(app: &App, p: &PodStatus, width: usize) -> Line<'static> {
         .sum();
     if let Some(g) = super::cluster::pod_gpus_span(app, p, width.saturating_sub(used).min(40)) {
         line.spans.insert(at, g);
+    }
+    // What it uses now (metrics.k8s.io), after the restarts: in a narrow pane it matters
+    // more than the revision, age and node it pushes off the edge.
+    if let Some((cpu, mem)) = app.pod_usage(&p.namespace, &p.name)
+        && width >= 60
+    {
+        let text = format!("{} ", crate::cluster::usage::fmt_usage(cpu, mem));
+        line.spans
+            .insert(at, Span::styled(text, app.theme.fg("info")));
     }
     line
 }
