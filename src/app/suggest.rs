@@ -17,7 +17,7 @@ use crate::event::{DeploymentStatus, KillSwitchStatus, Observation};
 use super::App;
 use super::alert_target::alert_workloads;
 use super::native_step::StepPlan;
-use super::state::PodsState;
+use super::state::{PodsState, WorkloadKey};
 
 /// What kind of change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,8 +52,9 @@ impl ChangeKind {
 pub struct Change {
     pub at: Timestamp,
     pub kind: ChangeKind,
-    /// The workload it touched, when it touched one.
-    pub workload: Option<String>,
+    /// The workload it touched, exactly (namespace and name), when it touched one: a
+    /// same-named deployment in another namespace is another workload.
+    pub workload: Option<WorkloadKey>,
     /// What happened, in words: `revision 3 of web rolled out`.
     pub what: String,
     /// More about it, when there is more: `image web:1.8 → web:1.9`.
@@ -117,7 +118,7 @@ impl ObservedChanges {
     ) {
         match obs {
             Observation::Deployment(d) => {
-                let key = super::state::WorkloadKey::new(d.namespace.clone(), d.name.clone());
+                let key = WorkloadKey::new(d.namespace.clone(), d.name.clone());
                 let Some(before) = pods.deployment(&key) else {
                     return;
                 };
@@ -125,7 +126,7 @@ impl ObservedChanges {
                     self.push(Change {
                         at: now,
                         kind: ChangeKind::Scale,
-                        workload: Some(d.name.clone()),
+                        workload: Some(key),
                         what: format!(
                             "{} scaled from {} to {} replicas",
                             d.name, before.replicas, d.replicas
@@ -211,7 +212,7 @@ pub fn revision_changes(d: &DeploymentStatus) -> Vec<Change> {
             } else {
                 ChangeKind::Rollout
             },
-            workload: Some(d.name.clone()),
+            workload: Some(WorkloadKey::new(d.namespace.clone(), d.name.clone())),
             what,
             detail,
             inverse,
@@ -228,7 +229,7 @@ fn short(image: &str) -> &str {
 /// Ranks changes against an alert that started at `since` about `workloads`: only changes
 /// before it (within [`WINDOW`]); closer is better, and touching its workloads counts more
 /// than any closeness.
-pub fn rank(changes: Vec<Change>, since: Timestamp, workloads: &[String]) -> Vec<Ranked> {
+pub fn rank(changes: Vec<Change>, since: Timestamp, workloads: &[WorkloadKey]) -> Vec<Ranked> {
     let mut out: Vec<Ranked> = changes
         .into_iter()
         .filter_map(|c| {
@@ -256,6 +257,17 @@ pub fn rank(changes: Vec<Change>, since: Timestamp, workloads: &[String]) -> Vec
     out
 }
 
+/// `rollback web 2` → `rollback shop/web 2`: the command's first argument with its namespace.
+fn qualify(line: &str, w: &WorkloadKey) -> String {
+    let mut words: Vec<String> = line.split(' ').map(str::to_string).collect();
+    if let Some(arg) = words.get_mut(1)
+        && *arg == w.name
+    {
+        *arg = w.to_string();
+    }
+    words.join(" ")
+}
+
 /// `45 s`, `3 min`, `2 h 5 min`.
 pub fn span(d: SignedDuration) -> String {
     let s = d.as_secs().max(0);
@@ -272,11 +284,8 @@ impl App {
         let Some(a) = self.alerts.get(index) else {
             return Vec::new();
         };
-        // Changes name their workload by name; the alert's are matched by theirs.
-        let workloads: Vec<String> = alert_workloads(&a.status, &self.pods)
-            .into_iter()
-            .map(|k| k.name)
-            .collect();
+        // Changes name their workload exactly; the alert's are matched by namespace and name.
+        let workloads = alert_workloads(&a.status, &self.pods);
         let mut changes: Vec<Change> = self
             .pods
             .workloads
@@ -285,7 +294,8 @@ impl App {
             .flat_map(revision_changes)
             .collect();
         changes.extend(self.changes.iter().cloned());
-        // A kill switch's change touches the deployment it scales, when the config says.
+        // A kill switch's change touches the deployment it scales, when the config says:
+        // in its own namespace, else the cockpit's.
         for c in &mut changes {
             if c.kind == ChangeKind::Flag && c.workload.is_none() {
                 c.workload = self
@@ -293,7 +303,23 @@ impl App {
                     .kill_switches
                     .iter()
                     .find(|k| c.what.contains(&format!("kill switch {} ", k.name)))
-                    .and_then(|k| k.deployment.clone());
+                    .and_then(|k| {
+                        let ns = k.namespace.clone().unwrap_or(self.pods.namespace.clone());
+                        Some(WorkloadKey::new(ns, k.deployment.clone()?))
+                    });
+            }
+            // A name two namespaces hold is named with its namespace, so the fix's command
+            // line acts on exactly the deployment that changed.
+            if let (Some(w), Some(line)) = (&c.workload, &mut c.inverse)
+                && self
+                    .pods
+                    .workloads
+                    .keys()
+                    .filter(|k| k.name == w.name)
+                    .count()
+                    > 1
+            {
+                *line = qualify(line, w);
             }
         }
         rank(changes, a.status.since, &workloads)
@@ -419,7 +445,7 @@ mod tests {
         Change {
             at: t(at),
             kind: ChangeKind::Rollout,
-            workload: workload.map(str::to_string),
+            workload: workload.map(|w| WorkloadKey::new("ns", w)),
             what: format!("{workload:?} at {at}"),
             detail: String::new(),
             inverse: inverse.then(|| "rollback x".to_string()),
@@ -428,7 +454,7 @@ mod tests {
 
     #[test]
     fn closer_before_the_alert_ranks_higher_and_after_it_not_at_all() {
-        let w = vec!["web".to_string()];
+        let w = vec![WorkloadKey::new("ns", "web")];
         let r = rank(
             vec![
                 change(-3600, Some("web"), false),
@@ -450,7 +476,7 @@ mod tests {
 
     #[test]
     fn touching_the_alerts_workload_beats_being_closer() {
-        let w = vec!["web".to_string()];
+        let w = vec![WorkloadKey::new("ns", "web")];
         let r = rank(
             vec![
                 change(-10, Some("batch"), true),
@@ -460,7 +486,7 @@ mod tests {
             t(0),
             &w,
         );
-        assert_eq!(r[0].change.workload.as_deref(), Some("web"));
+        assert_eq!(r[0].change.workload, Some(WorkloadKey::new("ns", "web")));
         assert!(r[0].touches && !r[1].touches);
         assert_eq!(r[1].before.as_secs(), 10, "then the closest");
     }
@@ -590,6 +616,44 @@ mod tests {
             ticked,
             ["HighErrorRate: 5xx above 3% › If the errors started with that revision, roll back:"]
         );
+    }
+
+    #[test]
+    fn a_same_named_deployment_in_another_namespace_is_never_the_alerts() {
+        let mut app = crate::app::sample::drill_app(120);
+        // The alert says which namespace its service is in.
+        app.alerts.list[0]
+            .status
+            .labels
+            .insert("namespace".into(), "snapbuilder".into());
+        let alert = app.alerts[0].status.clone();
+        // `staging` holds a snapbuilder-serving too, rolled out closer before the alert.
+        let mine = WorkloadKey::new("snapbuilder", "snapbuilder-serving");
+        let mut twin = app.pods.deployment(&mine).unwrap().clone();
+        twin.namespace = "staging".into();
+        let newest = twin.history.iter().map(|h| h.revision).max().unwrap();
+        for h in &mut twin.history {
+            if h.revision == newest {
+                h.created = alert.since - SignedDuration::from_secs(5);
+            }
+        }
+        let now = app.now;
+        app.update(crate::event::Event::Observed(
+            now,
+            Observation::Deployment(twin),
+        ));
+        let ranked = app.changes_before(0);
+        let theirs = WorkloadKey::new("staging", "snapbuilder-serving");
+        let twin_change = ranked
+            .iter()
+            .find(|r| r.change.workload.as_ref() == Some(&theirs))
+            .unwrap();
+        assert!(!twin_change.touches, "another namespace's deployment");
+        assert_eq!(ranked[0].change.workload.as_ref(), Some(&mine));
+        assert!(ranked[0].touches);
+        // The fix names the namespace, since the name alone would not say which.
+        let s = app.suggestion(0).unwrap();
+        assert_eq!(s.line, "rollback snapbuilder/snapbuilder-serving");
     }
 
     #[test]
