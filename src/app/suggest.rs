@@ -8,10 +8,11 @@
 //! `fix` takes it to the usual confirmation. When no change explains the alert, the first
 //! step of its runbook section that sitrep can carry out is offered instead.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use jiff::{SignedDuration, Timestamp};
 
+use crate::cluster::NodeInfo;
 use crate::event::{DeploymentStatus, KillSwitchStatus, Observation};
 
 use super::App;
@@ -59,6 +60,9 @@ pub struct Change {
     pub what: String,
     /// More about it, when there is more: `image web:1.8 → web:1.9`.
     pub detail: String,
+    /// The node it happened to, for node events: it touches the alert when one of the
+    /// alert's pods runs there.
+    pub node: Option<String>,
     /// The command line that undoes it, when sitrep can.
     pub inverse: Option<String>,
 }
@@ -132,6 +136,7 @@ impl ObservedChanges {
                             d.name, before.replicas, d.replicas
                         ),
                         detail: String::new(),
+                        node: None,
                         inverse: Some(format!("scale {} {}", d.name, before.replicas)),
                     });
                 }
@@ -150,11 +155,54 @@ impl ObservedChanges {
                         workload: None,
                         what: format!("kill switch {} turned {}", k.name, word(is)),
                         detail: k.description.clone(),
+                        node: None,
                         inverse: Some(format!("kill-switch {} {}", k.name, word(was))),
                     });
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Notes what a nodes observation changes against the nodes known before it: a node
+    /// going NotReady, cordoned, or coming under pressure. Uncordoning undoes a cordon.
+    pub fn note_nodes(
+        &mut self,
+        obs: &Observation,
+        before: &BTreeMap<String, NodeInfo>,
+        now: Timestamp,
+    ) {
+        let Observation::Nodes(list) = obs else {
+            return;
+        };
+        for n in list {
+            // A node seen for the first time has no "before": what it is now is no change.
+            let Some(was) = before.get(&n.name) else {
+                continue;
+            };
+            let mut note = |what: String, inverse: Option<String>| {
+                self.push(Change {
+                    at: now,
+                    kind: ChangeKind::Node,
+                    workload: None,
+                    what,
+                    detail: String::new(),
+                    node: Some(n.name.clone()),
+                    inverse,
+                });
+            };
+            if n.ready == Some(false) && was.ready != Some(false) {
+                note(format!("node {} went NotReady", n.name), None);
+            }
+            if n.unschedulable && !was.unschedulable {
+                note(
+                    format!("node {} cordoned", n.name),
+                    Some(format!("uncordon {}", n.name)),
+                );
+            }
+            for p in n.pressure.iter().filter(|p| !was.pressure.contains(p)) {
+                note(format!("node {} under {p}", n.name), None);
+            }
         }
     }
 
@@ -215,6 +263,7 @@ pub fn revision_changes(d: &DeploymentStatus) -> Vec<Change> {
             workload: Some(WorkloadKey::new(d.namespace.clone(), d.name.clone())),
             what,
             detail,
+            node: None,
             inverse,
         });
     }
@@ -229,7 +278,12 @@ fn short(image: &str) -> &str {
 /// Ranks changes against an alert that started at `since` about `workloads`: only changes
 /// before it (within [`WINDOW`]); closer is better, and touching its workloads counts more
 /// than any closeness.
-pub fn rank(changes: Vec<Change>, since: Timestamp, workloads: &[WorkloadKey]) -> Vec<Ranked> {
+pub fn rank(
+    changes: Vec<Change>,
+    since: Timestamp,
+    workloads: &[WorkloadKey],
+    nodes: &BTreeSet<String>,
+) -> Vec<Ranked> {
     let mut out: Vec<Ranked> = changes
         .into_iter()
         .filter_map(|c| {
@@ -237,7 +291,8 @@ pub fn rank(changes: Vec<Change>, since: Timestamp, workloads: &[WorkloadKey]) -
             if before < -SLACK || before > WINDOW {
                 return None;
             }
-            let touches = c.workload.as_ref().is_some_and(|w| workloads.contains(w));
+            let touches = c.workload.as_ref().is_some_and(|w| workloads.contains(w))
+                || c.node.as_ref().is_some_and(|n| nodes.contains(n));
             let minutes = before.as_secs_f64().max(0.0) / 60.0;
             let score = 1.0 / (1.0 + minutes / 10.0) + if touches { 1.0 } else { 0.0 };
             Some(Ranked {
@@ -322,7 +377,30 @@ impl App {
                 *line = qualify(line, w);
             }
         }
-        rank(changes, a.status.since, &workloads)
+        // The nodes the alert's pods run on: what happens to them touches the alert too,
+        // observed transitions and Warning events the node reported alike.
+        let nodes: BTreeSet<String> = workloads
+            .iter()
+            .filter_map(|k| self.pods.workloads.get(k))
+            .flat_map(|w| w.pods.values().map(|p| p.node.clone()))
+            .filter(|n| !n.is_empty())
+            .collect();
+        changes.extend(
+            self.cluster
+                .events
+                .newest_first()
+                .filter(|e| e.kind == "Node" && e.warning && nodes.contains(&e.name))
+                .map(|e| Change {
+                    at: e.first,
+                    kind: ChangeKind::Node,
+                    workload: None,
+                    what: format!("node {}: {} ×{}", e.name, e.reason, e.count),
+                    detail: e.note.clone(),
+                    node: Some(e.name.clone()),
+                    inverse: None,
+                }),
+        );
+        rank(changes, a.status.since, &workloads, &nodes)
     }
 
     /// The fix the cockpit suggests for the alert at `index`: undo the best-placed change
@@ -448,6 +526,7 @@ mod tests {
             workload: workload.map(|w| WorkloadKey::new("ns", w)),
             what: format!("{workload:?} at {at}"),
             detail: String::new(),
+            node: None,
             inverse: inverse.then(|| "rollback x".to_string()),
         }
     }
@@ -465,6 +544,7 @@ mod tests {
             ],
             t(0),
             &w,
+            &BTreeSet::new(),
         );
         let at: Vec<i64> = r.iter().map(|r| r.before.as_secs()).collect();
         assert_eq!(
@@ -485,6 +565,7 @@ mod tests {
             ],
             t(0),
             &w,
+            &BTreeSet::new(),
         );
         assert_eq!(r[0].change.workload, Some(WorkloadKey::new("ns", "web")));
         assert!(r[0].touches && !r[1].touches);
@@ -654,6 +735,100 @@ mod tests {
         // The fix names the namespace, since the name alone would not say which.
         let s = app.suggestion(0).unwrap();
         assert_eq!(s.line, "rollback snapbuilder/snapbuilder-serving");
+    }
+
+    #[test]
+    fn node_trouble_before_the_alert_on_its_pods_nodes_ranks_with_the_other_changes() {
+        let node = |name: &str, ready: bool, cordoned: bool, pressure: &[&str]| NodeInfo {
+            name: name.into(),
+            ready: Some(ready),
+            unschedulable: cordoned,
+            pressure: pressure.iter().map(|p| p.to_string()).collect(),
+            ..NodeInfo::default()
+        };
+        let nodes = |list: Vec<NodeInfo>| Observation::Nodes(list);
+        let known = |list: &[NodeInfo]| -> BTreeMap<String, NodeInfo> {
+            list.iter().map(|n| (n.name.clone(), n.clone())).collect()
+        };
+        // The script: both nodes well; gpu-1 cordoned at -60 s; gpu-2 (no pod of the
+        // alert's) under DiskPressure at -30 s; gpu-1 NotReady 30 s after the alert.
+        let mut seen = ObservedChanges::default();
+        let well = vec![
+            node("gpu-1", true, false, &[]),
+            node("gpu-2", true, false, &[]),
+        ];
+        seen.note_nodes(&nodes(well.clone()), &BTreeMap::new(), t(-600));
+        assert_eq!(seen.iter().count(), 0, "first sight is no change");
+        let cordoned = vec![node("gpu-1", true, true, &[]), well[1].clone()];
+        seen.note_nodes(&nodes(cordoned.clone()), &known(&well), t(-60));
+        let pressed = vec![
+            cordoned[0].clone(),
+            node("gpu-2", true, false, &["DiskPressure"]),
+        ];
+        seen.note_nodes(&nodes(pressed.clone()), &known(&cordoned), t(-30));
+        let down = vec![node("gpu-1", false, true, &[]), pressed[1].clone()];
+        seen.note_nodes(&nodes(down), &known(&pressed), t(30));
+        let mut changes: Vec<Change> = seen.iter().cloned().collect();
+        assert_eq!(changes.len(), 3);
+        changes.push(change(-20, Some("batch"), true));
+        let alert_nodes: BTreeSet<String> = ["gpu-1".to_string()].into();
+        let r = rank(
+            changes,
+            t(0),
+            &[WorkloadKey::new("ns", "web")],
+            &alert_nodes,
+        );
+        let what: Vec<&str> = r.iter().map(|r| r.change.what.as_str()).collect();
+        assert_eq!(
+            what,
+            [
+                "node gpu-1 cordoned",
+                "Some(\"batch\") at -20",
+                "node gpu-2 under DiskPressure"
+            ],
+            "the alert's node first; NotReady after the alert is out"
+        );
+        assert!(r[0].touches && !r[2].touches);
+        assert_eq!(r[0].change.kind, ChangeKind::Node);
+        assert_eq!(r[0].change.inverse.as_deref(), Some("uncordon gpu-1"));
+
+        // In the cockpit: a Warning event on the node of one of the alert's pods.
+        let mut app = crate::app::sample::drill_app(120);
+        let alert = app.alerts[0].status.clone();
+        let key = WorkloadKey::new("snapbuilder", "snapbuilder-serving");
+        let on = app.pods.workloads[&key]
+            .pods
+            .values()
+            .next()
+            .unwrap()
+            .node
+            .clone();
+        let at = alert.since - SignedDuration::from_secs(40);
+        let now = app.now;
+        app.update(crate::event::Event::Observed(
+            now,
+            Observation::KubeEvents(vec![crate::cluster::KubeEvent {
+                uid: "e1".into(),
+                namespace: String::new(),
+                kind: "Node".into(),
+                name: on.clone(),
+                reason: "NodeNotReady".into(),
+                note: "Node is not ready".into(),
+                warning: true,
+                count: 2,
+                first: at,
+                last: at,
+                source: "node-controller".into(),
+            }]),
+        ));
+        let ranked = app.changes_before(0);
+        let ev = ranked
+            .iter()
+            .find(|r| r.change.kind == ChangeKind::Node)
+            .unwrap();
+        assert_eq!(ev.change.what, format!("node {on}: NodeNotReady ×2"));
+        assert!(ev.touches);
+        assert_eq!(ev.before.as_secs(), 40);
     }
 
     #[test]
