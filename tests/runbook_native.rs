@@ -99,3 +99,49 @@ fn the_shared_samples_read_without_surprises() {
     }
     eprintln!("{native} native commands in the samples");
 }
+
+/// `sitrep runbook FILE --json` on a runbook whose steps cordon, uncordon, drain and delete a
+/// pod: each shown as native, with the sitrep command that carries it out.
+#[test]
+fn node_and_pod_steps_are_native_in_the_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nodes.md");
+    std::fs::write(
+        &path,
+        "# GPU node trouble\n\n## Alert: GpuNodeUnhealthy\n\n\
+         1. Keep new pods off it: `kubectl cordon <node>`\n\
+         2. Move its pods away: `kubectl drain <node> --ignore-daemonsets --delete-emptydir-data`\n\
+         3. Replace the stuck pod: `kubectl -n snapbuilder delete pod <pod-name>`\n\
+         4. Once fixed: `kubectl uncordon gpu-node-3`\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sitrep"))
+        .arg("runbook")
+        .arg(&path)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let all = actions(&String::from_utf8(out.stdout).unwrap());
+    let find = |action: &str| {
+        all.iter()
+            .find(|a| a["action"] == action)
+            .unwrap_or_else(|| panic!("no {action} in {all:?}"))
+            .clone()
+    };
+    let cordon = find("cordon");
+    assert_eq!(cordon["native"], true);
+    assert_eq!(cordon["target"], "node/<node>");
+    assert_eq!(cordon["placeholders"][0], "<node>");
+    let drain = find("drain");
+    assert_eq!(drain["native"], true);
+    assert_eq!(drain["sitrep"], "drain <node>");
+    let uncordon = find("uncordon");
+    assert_eq!(uncordon["native"], true);
+    assert_eq!(uncordon["sitrep"], "uncordon gpu-node-3");
+    assert_eq!(uncordon["target"], "node/gpu-node-3");
+}

@@ -65,6 +65,9 @@ pub(super) fn expected_line(command: &Command) -> Option<String> {
             deployment,
             replicas,
         } => format!("scale {} {replicas}", name(deployment)),
+        Command::Cordon(Some(n)) => format!("cordon {n}"),
+        Command::Uncordon(Some(n)) => format!("uncordon {n}"),
+        Command::Drain(Some(n)) => format!("drain {n}"),
         _ => return None,
     })
 }
@@ -123,7 +126,20 @@ impl App {
             "deployment" | "deployment-name" | "service" | "workload" => {
                 self.context_workload().map(|k| k.name)
             }
-            "node-name" | "node" => selected_pod.map(|p| p.node.clone()),
+            // The selected pod's node, else the node of a pod of the service.
+            "node-name" | "node" | "node-of-pod" | "pod-node" => selected_pod
+                .map(|p| p.node.clone())
+                .or_else(|| {
+                    let w = self.context_workload()?;
+                    let pod = serving_pod(&self.pods, &w)?;
+                    self.pods
+                        .workloads
+                        .get(&w)?
+                        .pods
+                        .get(&pod)
+                        .map(|p| p.node.clone())
+                })
+                .filter(|n| !n.is_empty()),
             _ => None,
         }
     }
@@ -496,6 +512,46 @@ mod tests {
         app.update(Event::ActionDone(report));
         let c = app.checklist.as_ref().expect("a checklist");
         assert_eq!(c.progress().0, 0);
+    }
+
+    #[test]
+    fn node_steps_map_to_the_cluster_commands_and_tick_on_their_reports() {
+        use crate::cluster::ClusterAction;
+        let (mut app, _) = drill_pair(Config::default(), 120);
+        // Select a pod: `<node>` is its node.
+        app.focus = Pane::Pods;
+        app.run(Command::Down);
+        let node = match app.pods.rows().nth(app.pods.selected) {
+            Some(crate::app::state::PodRow::Pod(_, p)) => p.node.clone(),
+            other => panic!("no pod selected: {other:?}"),
+        };
+        assert!(!node.is_empty());
+        let plan = |c: &str| app.plan_step_command(c);
+        assert_eq!(
+            native(plan("kubectl cordon <node>")),
+            format!("cordon {node}")
+        );
+        assert_eq!(
+            native(plan("kubectl uncordon node/gpu-node-3")),
+            "uncordon gpu-node-3"
+        );
+        assert_eq!(
+            native(plan("kubectl drain <node-name> --ignore-daemonsets")),
+            format!("drain {node}")
+        );
+        // What each step waits for is exactly what the action's report says.
+        for (line, action) in [
+            ("cordon n1", ClusterAction::Cordon { node: "n1".into() }),
+            ("uncordon n1", ClusterAction::Uncordon { node: "n1".into() }),
+            ("drain n1", ClusterAction::Drain { node: "n1".into() }),
+        ] {
+            let cmd = Command::parse(line).expect("parses");
+            assert_eq!(
+                super::expected_line(&cmd),
+                Some(Action::Cluster(action).command_line()),
+                "{line}"
+            );
+        }
     }
 
     #[test]

@@ -18,6 +18,7 @@ impl App {
     pub(super) fn observe(&mut self, obs: Observation) {
         self.changes
             .note(&obs, &self.pods, &self.kill_switches, self.now);
+        self.changes.note_nodes(&obs, &self.cluster.nodes, self.now);
         match obs {
             Observation::SignalDefined(def) => {
                 if let Some(s) = self.signals.iter_mut().find(|s| s.def.name == def.name) {

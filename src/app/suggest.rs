@@ -8,16 +8,17 @@
 //! `fix` takes it to the usual confirmation. When no change explains the alert, the first
 //! step of its runbook section that sitrep can carry out is offered instead.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use jiff::{SignedDuration, Timestamp};
 
+use crate::cluster::NodeInfo;
 use crate::event::{DeploymentStatus, KillSwitchStatus, Observation};
 
 use super::App;
 use super::alert_target::alert_workloads;
 use super::native_step::StepPlan;
-use super::state::PodsState;
+use super::state::{PodsState, WorkloadKey};
 
 /// What kind of change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,12 +53,16 @@ impl ChangeKind {
 pub struct Change {
     pub at: Timestamp,
     pub kind: ChangeKind,
-    /// The workload it touched, when it touched one.
-    pub workload: Option<String>,
+    /// The workload it touched, exactly (namespace and name), when it touched one: a
+    /// same-named deployment in another namespace is another workload.
+    pub workload: Option<WorkloadKey>,
     /// What happened, in words: `revision 3 of web rolled out`.
     pub what: String,
     /// More about it, when there is more: `image web:1.8 → web:1.9`.
     pub detail: String,
+    /// The node it happened to, for node events: it touches the alert when one of the
+    /// alert's pods runs there.
+    pub node: Option<String>,
     /// The command line that undoes it, when sitrep can.
     pub inverse: Option<String>,
 }
@@ -117,7 +122,7 @@ impl ObservedChanges {
     ) {
         match obs {
             Observation::Deployment(d) => {
-                let key = super::state::WorkloadKey::new(d.namespace.clone(), d.name.clone());
+                let key = WorkloadKey::new(d.namespace.clone(), d.name.clone());
                 let Some(before) = pods.deployment(&key) else {
                     return;
                 };
@@ -125,12 +130,13 @@ impl ObservedChanges {
                     self.push(Change {
                         at: now,
                         kind: ChangeKind::Scale,
-                        workload: Some(d.name.clone()),
+                        workload: Some(key),
                         what: format!(
                             "{} scaled from {} to {} replicas",
                             d.name, before.replicas, d.replicas
                         ),
                         detail: String::new(),
+                        node: None,
                         inverse: Some(format!("scale {} {}", d.name, before.replicas)),
                     });
                 }
@@ -149,11 +155,54 @@ impl ObservedChanges {
                         workload: None,
                         what: format!("kill switch {} turned {}", k.name, word(is)),
                         detail: k.description.clone(),
+                        node: None,
                         inverse: Some(format!("kill-switch {} {}", k.name, word(was))),
                     });
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Notes what a nodes observation changes against the nodes known before it: a node
+    /// going NotReady, cordoned, or coming under pressure. Uncordoning undoes a cordon.
+    pub fn note_nodes(
+        &mut self,
+        obs: &Observation,
+        before: &BTreeMap<String, NodeInfo>,
+        now: Timestamp,
+    ) {
+        let Observation::Nodes(list) = obs else {
+            return;
+        };
+        for n in list {
+            // A node seen for the first time has no "before": what it is now is no change.
+            let Some(was) = before.get(&n.name) else {
+                continue;
+            };
+            let mut note = |what: String, inverse: Option<String>| {
+                self.push(Change {
+                    at: now,
+                    kind: ChangeKind::Node,
+                    workload: None,
+                    what,
+                    detail: String::new(),
+                    node: Some(n.name.clone()),
+                    inverse,
+                });
+            };
+            if n.ready == Some(false) && was.ready != Some(false) {
+                note(format!("node {} went NotReady", n.name), None);
+            }
+            if n.unschedulable && !was.unschedulable {
+                note(
+                    format!("node {} cordoned", n.name),
+                    Some(format!("uncordon {}", n.name)),
+                );
+            }
+            for p in n.pressure.iter().filter(|p| !was.pressure.contains(p)) {
+                note(format!("node {} under {p}", n.name), None);
+            }
         }
     }
 
@@ -211,9 +260,10 @@ pub fn revision_changes(d: &DeploymentStatus) -> Vec<Change> {
             } else {
                 ChangeKind::Rollout
             },
-            workload: Some(d.name.clone()),
+            workload: Some(WorkloadKey::new(d.namespace.clone(), d.name.clone())),
             what,
             detail,
+            node: None,
             inverse,
         });
     }
@@ -228,7 +278,12 @@ fn short(image: &str) -> &str {
 /// Ranks changes against an alert that started at `since` about `workloads`: only changes
 /// before it (within [`WINDOW`]); closer is better, and touching its workloads counts more
 /// than any closeness.
-pub fn rank(changes: Vec<Change>, since: Timestamp, workloads: &[String]) -> Vec<Ranked> {
+pub fn rank(
+    changes: Vec<Change>,
+    since: Timestamp,
+    workloads: &[WorkloadKey],
+    nodes: &BTreeSet<String>,
+) -> Vec<Ranked> {
     let mut out: Vec<Ranked> = changes
         .into_iter()
         .filter_map(|c| {
@@ -236,7 +291,8 @@ pub fn rank(changes: Vec<Change>, since: Timestamp, workloads: &[String]) -> Vec
             if before < -SLACK || before > WINDOW {
                 return None;
             }
-            let touches = c.workload.as_ref().is_some_and(|w| workloads.contains(w));
+            let touches = c.workload.as_ref().is_some_and(|w| workloads.contains(w))
+                || c.node.as_ref().is_some_and(|n| nodes.contains(n));
             let minutes = before.as_secs_f64().max(0.0) / 60.0;
             let score = 1.0 / (1.0 + minutes / 10.0) + if touches { 1.0 } else { 0.0 };
             Some(Ranked {
@@ -256,6 +312,17 @@ pub fn rank(changes: Vec<Change>, since: Timestamp, workloads: &[String]) -> Vec
     out
 }
 
+/// `rollback web 2` → `rollback shop/web 2`: the command's first argument with its namespace.
+fn qualify(line: &str, w: &WorkloadKey) -> String {
+    let mut words: Vec<String> = line.split(' ').map(str::to_string).collect();
+    if let Some(arg) = words.get_mut(1)
+        && *arg == w.name
+    {
+        *arg = w.to_string();
+    }
+    words.join(" ")
+}
+
 /// `45 s`, `3 min`, `2 h 5 min`.
 pub fn span(d: SignedDuration) -> String {
     let s = d.as_secs().max(0);
@@ -272,11 +339,8 @@ impl App {
         let Some(a) = self.alerts.get(index) else {
             return Vec::new();
         };
-        // Changes name their workload by name; the alert's are matched by theirs.
-        let workloads: Vec<String> = alert_workloads(&self.config.services, &a.status, &self.pods)
-            .into_iter()
-            .map(|k| k.name)
-            .collect();
+        // Changes name their workload exactly; the alert's are matched by namespace and name.
+        let workloads = alert_workloads(&self.config.services, &a.status, &self.pods);
         let mut changes: Vec<Change> = self
             .pods
             .workloads
@@ -285,7 +349,8 @@ impl App {
             .flat_map(revision_changes)
             .collect();
         changes.extend(self.changes.iter().cloned());
-        // A kill switch's change touches the deployment it scales, when the config says.
+        // A kill switch's change touches the deployment it scales, when the config says:
+        // in its own namespace, else the cockpit's.
         for c in &mut changes {
             if c.kind == ChangeKind::Flag && c.workload.is_none() {
                 c.workload = self
@@ -293,10 +358,49 @@ impl App {
                     .kill_switches
                     .iter()
                     .find(|k| c.what.contains(&format!("kill switch {} ", k.name)))
-                    .and_then(|k| k.deployment.clone());
+                    .and_then(|k| {
+                        let ns = k.namespace.clone().unwrap_or(self.pods.namespace.clone());
+                        Some(WorkloadKey::new(ns, k.deployment.clone()?))
+                    });
+            }
+            // A name two namespaces hold is named with its namespace, so the fix's command
+            // line acts on exactly the deployment that changed.
+            if let (Some(w), Some(line)) = (&c.workload, &mut c.inverse)
+                && self
+                    .pods
+                    .workloads
+                    .keys()
+                    .filter(|k| k.name == w.name)
+                    .count()
+                    > 1
+            {
+                *line = qualify(line, w);
             }
         }
-        rank(changes, a.status.since, &workloads)
+        // The nodes the alert's pods run on: what happens to them touches the alert too,
+        // observed transitions and Warning events the node reported alike.
+        let nodes: BTreeSet<String> = workloads
+            .iter()
+            .filter_map(|k| self.pods.workloads.get(k))
+            .flat_map(|w| w.pods.values().map(|p| p.node.clone()))
+            .filter(|n| !n.is_empty())
+            .collect();
+        changes.extend(
+            self.cluster
+                .events
+                .newest_first()
+                .filter(|e| e.kind == "Node" && e.warning && nodes.contains(&e.name))
+                .map(|e| Change {
+                    at: e.first,
+                    kind: ChangeKind::Node,
+                    workload: None,
+                    what: format!("node {}: {} ×{}", e.name, e.reason, e.count),
+                    detail: e.note.clone(),
+                    node: Some(e.name.clone()),
+                    inverse: None,
+                }),
+        );
+        rank(changes, a.status.since, &workloads, &nodes)
     }
 
     /// The fix the cockpit suggests for the alert at `index`: undo the best-placed change
@@ -419,16 +523,17 @@ mod tests {
         Change {
             at: t(at),
             kind: ChangeKind::Rollout,
-            workload: workload.map(str::to_string),
+            workload: workload.map(|w| WorkloadKey::new("ns", w)),
             what: format!("{workload:?} at {at}"),
             detail: String::new(),
+            node: None,
             inverse: inverse.then(|| "rollback x".to_string()),
         }
     }
 
     #[test]
     fn closer_before_the_alert_ranks_higher_and_after_it_not_at_all() {
-        let w = vec!["web".to_string()];
+        let w = vec![WorkloadKey::new("ns", "web")];
         let r = rank(
             vec![
                 change(-3600, Some("web"), false),
@@ -439,6 +544,7 @@ mod tests {
             ],
             t(0),
             &w,
+            &BTreeSet::new(),
         );
         let at: Vec<i64> = r.iter().map(|r| r.before.as_secs()).collect();
         assert_eq!(
@@ -450,7 +556,7 @@ mod tests {
 
     #[test]
     fn touching_the_alerts_workload_beats_being_closer() {
-        let w = vec!["web".to_string()];
+        let w = vec![WorkloadKey::new("ns", "web")];
         let r = rank(
             vec![
                 change(-10, Some("batch"), true),
@@ -459,8 +565,9 @@ mod tests {
             ],
             t(0),
             &w,
+            &BTreeSet::new(),
         );
-        assert_eq!(r[0].change.workload.as_deref(), Some("web"));
+        assert_eq!(r[0].change.workload, Some(WorkloadKey::new("ns", "web")));
         assert!(r[0].touches && !r[1].touches);
         assert_eq!(r[1].before.as_secs(), 10, "then the closest");
     }
@@ -591,6 +698,138 @@ mod tests {
             ticked,
             ["HighErrorRate: 5xx above 3% › If the errors started with that revision, roll back:"]
         );
+    }
+
+    #[test]
+    fn a_same_named_deployment_in_another_namespace_is_never_the_alerts() {
+        let mut app = crate::app::sample::drill_app(120);
+        // The alert says which namespace its service is in.
+        app.alerts.list[0]
+            .status
+            .labels
+            .insert("namespace".into(), "snapbuilder".into());
+        let alert = app.alerts[0].status.clone();
+        // `staging` holds a snapbuilder-serving too, rolled out closer before the alert.
+        let mine = WorkloadKey::new("snapbuilder", "snapbuilder-serving");
+        let mut twin = app.pods.deployment(&mine).unwrap().clone();
+        twin.namespace = "staging".into();
+        let newest = twin.history.iter().map(|h| h.revision).max().unwrap();
+        for h in &mut twin.history {
+            if h.revision == newest {
+                h.created = alert.since - SignedDuration::from_secs(5);
+            }
+        }
+        let now = app.now;
+        app.update(crate::event::Event::Observed(
+            now,
+            Observation::Deployment(twin),
+        ));
+        let ranked = app.changes_before(0);
+        let theirs = WorkloadKey::new("staging", "snapbuilder-serving");
+        let twin_change = ranked
+            .iter()
+            .find(|r| r.change.workload.as_ref() == Some(&theirs))
+            .unwrap();
+        assert!(!twin_change.touches, "another namespace's deployment");
+        assert_eq!(ranked[0].change.workload.as_ref(), Some(&mine));
+        assert!(ranked[0].touches);
+        // The fix names the namespace, since the name alone would not say which.
+        let s = app.suggestion(0).unwrap();
+        assert_eq!(s.line, "rollback snapbuilder/snapbuilder-serving");
+    }
+
+    #[test]
+    fn node_trouble_before_the_alert_on_its_pods_nodes_ranks_with_the_other_changes() {
+        let node = |name: &str, ready: bool, cordoned: bool, pressure: &[&str]| NodeInfo {
+            name: name.into(),
+            ready: Some(ready),
+            unschedulable: cordoned,
+            pressure: pressure.iter().map(|p| p.to_string()).collect(),
+            ..NodeInfo::default()
+        };
+        let nodes = |list: Vec<NodeInfo>| Observation::Nodes(list);
+        let known = |list: &[NodeInfo]| -> BTreeMap<String, NodeInfo> {
+            list.iter().map(|n| (n.name.clone(), n.clone())).collect()
+        };
+        // The script: both nodes well; gpu-1 cordoned at -60 s; gpu-2 (no pod of the
+        // alert's) under DiskPressure at -30 s; gpu-1 NotReady 30 s after the alert.
+        let mut seen = ObservedChanges::default();
+        let well = vec![
+            node("gpu-1", true, false, &[]),
+            node("gpu-2", true, false, &[]),
+        ];
+        seen.note_nodes(&nodes(well.clone()), &BTreeMap::new(), t(-600));
+        assert_eq!(seen.iter().count(), 0, "first sight is no change");
+        let cordoned = vec![node("gpu-1", true, true, &[]), well[1].clone()];
+        seen.note_nodes(&nodes(cordoned.clone()), &known(&well), t(-60));
+        let pressed = vec![
+            cordoned[0].clone(),
+            node("gpu-2", true, false, &["DiskPressure"]),
+        ];
+        seen.note_nodes(&nodes(pressed.clone()), &known(&cordoned), t(-30));
+        let down = vec![node("gpu-1", false, true, &[]), pressed[1].clone()];
+        seen.note_nodes(&nodes(down), &known(&pressed), t(30));
+        let mut changes: Vec<Change> = seen.iter().cloned().collect();
+        assert_eq!(changes.len(), 3);
+        changes.push(change(-20, Some("batch"), true));
+        let alert_nodes: BTreeSet<String> = ["gpu-1".to_string()].into();
+        let r = rank(
+            changes,
+            t(0),
+            &[WorkloadKey::new("ns", "web")],
+            &alert_nodes,
+        );
+        let what: Vec<&str> = r.iter().map(|r| r.change.what.as_str()).collect();
+        assert_eq!(
+            what,
+            [
+                "node gpu-1 cordoned",
+                "Some(\"batch\") at -20",
+                "node gpu-2 under DiskPressure"
+            ],
+            "the alert's node first; NotReady after the alert is out"
+        );
+        assert!(r[0].touches && !r[2].touches);
+        assert_eq!(r[0].change.kind, ChangeKind::Node);
+        assert_eq!(r[0].change.inverse.as_deref(), Some("uncordon gpu-1"));
+
+        // In the cockpit: a Warning event on the node of one of the alert's pods.
+        let mut app = crate::app::sample::drill_app(120);
+        let alert = app.alerts[0].status.clone();
+        let key = WorkloadKey::new("snapbuilder", "snapbuilder-serving");
+        let on = app.pods.workloads[&key]
+            .pods
+            .values()
+            .next()
+            .unwrap()
+            .node
+            .clone();
+        let at = alert.since - SignedDuration::from_secs(40);
+        let now = app.now;
+        app.update(crate::event::Event::Observed(
+            now,
+            Observation::KubeEvents(vec![crate::cluster::KubeEvent {
+                uid: "e1".into(),
+                namespace: String::new(),
+                kind: "Node".into(),
+                name: on.clone(),
+                reason: "NodeNotReady".into(),
+                note: "Node is not ready".into(),
+                warning: true,
+                count: 2,
+                first: at,
+                last: at,
+                source: "node-controller".into(),
+            }]),
+        ));
+        let ranked = app.changes_before(0);
+        let ev = ranked
+            .iter()
+            .find(|r| r.change.kind == ChangeKind::Node)
+            .unwrap();
+        assert_eq!(ev.change.what, format!("node {on}: NodeNotReady ×2"));
+        assert!(ev.touches);
+        assert_eq!(ev.before.as_secs(), 40);
     }
 
     #[test]

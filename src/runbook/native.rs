@@ -50,6 +50,8 @@ pub enum Native {
     DeletePod { pod: String },
     /// `kubectl cordon NODE`.
     Cordon { node: String },
+    /// `kubectl uncordon NODE`.
+    Uncordon { node: String },
     /// `kubectl drain NODE`.
     Drain { node: String },
 }
@@ -84,6 +86,7 @@ impl Native {
             Native::ConfigMapSet { .. } => "configmap-set",
             Native::DeletePod { .. } => "delete-pod",
             Native::Cordon { .. } => "cordon",
+            Native::Uncordon { .. } => "uncordon",
             Native::Drain { .. } => "drain",
         }
     }
@@ -97,7 +100,9 @@ impl Native {
             | Native::SetEnv { deployment, .. } => format!("deployment/{deployment}"),
             Native::ConfigMapSet { configmap, .. } => format!("configmap/{configmap}"),
             Native::DeletePod { pod } => format!("pod/{pod}"),
-            Native::Cordon { node } | Native::Drain { node } => format!("node/{node}"),
+            Native::Cordon { node } | Native::Uncordon { node } | Native::Drain { node } => {
+                format!("node/{node}")
+            }
         }
     }
 
@@ -121,6 +126,7 @@ impl Native {
             } => format!("scale {deployment} {replicas}"),
             Native::DeletePod { pod } => format!("delete-pod {pod}"),
             Native::Cordon { node } => format!("cordon {node}"),
+            Native::Uncordon { node } => format!("uncordon {node}"),
             Native::Drain { node } => format!("drain {node}"),
             Native::SetEnv { .. } | Native::ConfigMapSet { .. } => return None,
         })
@@ -162,7 +168,9 @@ impl Native {
                 value,
             } => vec![configmap, key, value],
             Native::DeletePod { pod } => vec![pod],
-            Native::Cordon { node } | Native::Drain { node } => vec![node],
+            Native::Cordon { node } | Native::Uncordon { node } | Native::Drain { node } => {
+                vec![node]
+            }
         }
     }
 }
@@ -539,6 +547,15 @@ fn kubectl(raw: &[String]) -> Recognised {
                 Err(e) => Recognised::Shell(e),
             }
         }
+        ["uncordon", ..] => {
+            if let Some(s) = stray(&[]) {
+                return s;
+            }
+            match node_target(&a.words[1..]) {
+                Ok(node) => step(Native::Uncordon { node }),
+                Err(e) => Recognised::Shell(e),
+            }
+        }
         ["drain", ..] => {
             // What a native drain does anyway: skip DaemonSet pods, evict emptyDir pods.
             if let Some(s) = stray(&[
@@ -562,6 +579,12 @@ fn kubectl(raw: &[String]) -> Recognised {
 fn node_target(words: &[String]) -> Result<String, String> {
     match words {
         [one] if !one.contains('/') => Ok(one.clone()),
+        // `cordon a b`: kubectl takes several nodes; sitrep acts on exactly one.
+        [first, _, ..]
+            if !NODE.contains(&first.as_str()) && words.iter().all(|w| !w.contains('/')) =>
+        {
+            Err(format!("more than one node: {}", words.join(", ")))
+        }
         _ => one_target(words, NODE),
     }
 }
@@ -693,6 +716,13 @@ mod tests {
                 },
             ),
             (
+                "kubectl uncordon node/gpu-node-3",
+                None,
+                Native::Uncordon {
+                    node: "gpu-node-3".into(),
+                },
+            ),
+            (
                 "kubectl drain gpu-node-3 --ignore-daemonsets --delete-emptydir-data",
                 None,
                 Native::Drain {
@@ -767,6 +797,9 @@ mod tests {
             ("kubectl delete deployment a", "not a pod"),
             ("kubectl delete pod a --force", "--force"),
             ("kubectl drain n --force", "--force"),
+            ("kubectl cordon a b", "more than one"),
+            ("kubectl uncordon pod/a", "not a node"),
+            ("kubectl cordon -l pool=gpu", "`-l` is not a flag"),
             (
                 "kubectl rollout undo deployment/a --dry-run=client",
                 "changes nothing",
