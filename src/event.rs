@@ -68,9 +68,9 @@ pub enum Observation {
     /// A log line from one container.
     Log(LogLine),
     /// Log lines from many containers, merged in timestamp order (one event per batch).
-    Logs(Vec<LogLine>),
+    Logs(#[serde(with = "items")] Vec<LogLine>),
     /// Streams of the log tail that stopped for a while: where the tail misses evidence.
-    LogGaps(Vec<LogGap>),
+    LogGaps(#[serde(with = "items")] Vec<LogGap>),
     /// Log lines a source had to drop under back-pressure since its last report.
     LogsDropped(u64),
     /// What the log tailer follows now: pods and container streams (at most the cap).
@@ -96,9 +96,9 @@ pub enum Observation {
     /// One health probe's result.
     Health(HealthStatus),
     /// The silences Alertmanager holds now (the whole list, replacing the last one).
-    Silences(Vec<SilenceStatus>),
+    Silences(#[serde(with = "items")] Vec<SilenceStatus>),
     /// The GPUs a source reports now (the whole list; GPUs not in it are gone).
-    GpuList(Vec<GpuStatus>),
+    GpuList(#[serde(with = "items")] Vec<GpuStatus>),
     /// The drill engine paused or resumed its clock.
     ClockPaused(bool),
     /// A watch, list or log stream answered 403: said once, until it is allowed again.
@@ -620,5 +620,64 @@ impl LogTarget {
     pub fn same_target(&self, other: &LogTarget) -> bool {
         (&self.namespace, &self.workload, &self.pod)
             == (&other.namespace, &other.workload, &other.pod)
+    }
+}
+
+/// A list inside the internally tagged [`Observation`]: serde writes a newtype variant's
+/// content into the map that holds the tag, and a bare sequence cannot go there, so a list
+/// is written as `{"type": "logs", "items": [...]}` (recordings need every observation).
+mod items {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize)]
+    struct Out<'a, T> {
+        items: &'a [T],
+    }
+
+    #[derive(Deserialize)]
+    struct In<T> {
+        items: Vec<T>,
+    }
+
+    #[allow(clippy::ptr_arg)] // serde's `with` hands over the field as it is
+    pub fn serialize<S: Serializer, T: Serialize>(v: &Vec<T>, s: S) -> Result<S::Ok, S::Error> {
+        Out { items: v }.serialize(s)
+    }
+
+    pub fn deserialize<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: Deserialize<'de>,
+    {
+        Ok(In::deserialize(d)?.items)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod serde_tests {
+    use super::*;
+
+    #[test]
+    fn observations_of_lists_go_to_json_and_back() {
+        let at = Timestamp::from_second(1_795_000_000).unwrap();
+        let line = LogLine {
+            at,
+            pod: "chatty-p1".into(),
+            container: "app".into(),
+            text: "INFO served".into(),
+        };
+        for obs in [
+            Observation::Logs(vec![line.clone(), line]),
+            Observation::Logs(Vec::new()),
+            Observation::Silences(Vec::new()),
+            Observation::GpuList(Vec::new()),
+        ] {
+            let json = serde_json::to_string(&obs).unwrap();
+            let back: Observation = serde_json::from_str(&json).unwrap();
+            assert_eq!(serde_json::to_string(&back).unwrap(), json);
+        }
+        let json = serde_json::to_value(Observation::Logs(Vec::new())).unwrap();
+        assert_eq!(json, serde_json::json!({"type": "logs", "items": []}));
     }
 }
