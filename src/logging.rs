@@ -11,7 +11,12 @@ pub fn init(dir: Option<&Path>) -> Option<WorkerGuard> {
     let dir = dir?;
     std::fs::create_dir_all(dir).ok()?;
     let appender = tracing_appender::rolling::never(dir, "sitrep.log");
-    let (writer, guard) = tracing_appender::non_blocking(appender);
+    // The default queue of 128,000 lines is allocated whole up front (4 MB resident); a
+    // cockpit logs a few lines a minute, and a burst past 4,096 is lossy, never blocking.
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(4096)
+        .lossy(true)
+        .finish(appender);
     let filter = EnvFilter::try_from_env("SITREP_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::fmt()
         .with_writer(writer)

@@ -60,8 +60,12 @@ pub struct Plug {
     pub replay: Option<mpsc::Sender<crate::replay::Transport>>,
 }
 
-/// Never draw more often than this.
+/// Never draw more often than this after a key, a resize or a resume: typing stays immediate.
 const FRAME: Duration = Duration::from_millis(16);
+/// What the sources alone changed (log lines, pods, the clock) is drawn at most this often,
+/// as often as kdash draws: a tail of 1,000 lines a second costs four frames a second, not
+/// one per batch of lines.
+const DATA_FRAME: Duration = Duration::from_millis(250);
 /// Events folded before a draw, so a flood of log lines cannot starve the screen.
 const BATCH: usize = 4096;
 
@@ -97,16 +101,21 @@ pub async fn run_with_signals<S>(
 where
     S: Stream<Item = io::Result<crossterm::event::Event>> + Unpin,
 {
-    let mut last_draw = Instant::now() - FRAME;
+    let mut last_draw = Instant::now() - DATA_FRAME;
     let mut input_open = true;
     let mut ending = Ending::Quit;
+    // Whether the operator is waiting for the next frame (a key, a resize).
+    let mut urgent = true;
     loop {
-        if app.dirty && last_draw.elapsed() >= FRAME {
+        let frame = if urgent { FRAME } else { DATA_FRAME };
+        if app.dirty && last_draw.elapsed() >= frame {
             screen.draw(app)?;
             app.dirty = false;
+            urgent = false;
             last_draw = Instant::now();
         }
-        let next_frame = last_draw + FRAME;
+        let frame = if urgent { FRAME } else { DATA_FRAME };
+        let next_frame = last_draw + frame;
         let mut batch = Vec::new();
         let caught = async {
             match &mut signals {
@@ -140,6 +149,7 @@ where
             }
             _ = tokio::time::sleep_until(next_frame), if app.dirty => {}
         }
+        urgent |= batch.iter().any(|e| matches!(e, Event::Input(_)));
         for event in batch {
             if let Some(rec) = &plug.recorder {
                 rec.offer(&event, app.now);
@@ -262,4 +272,112 @@ fn apply(
         }
     }
     Ok(false)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::app::Mode;
+    use crate::config::{Config, Keymap, Theme};
+    use crate::event::{LogLine, Observation};
+
+    /// Counts frames, with when each was drawn.
+    struct Frames(Arc<Mutex<Vec<Instant>>>);
+
+    impl Screen for Frames {
+        fn draw(&mut self, _: &App) -> io::Result<()> {
+            self.0.lock().unwrap().push(Instant::now());
+            Ok(())
+        }
+        fn clipboard(&mut self, _: &str) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_busy_tail_draws_four_frames_a_second_and_a_key_draws_at_once() {
+        let now = jiff::Timestamp::from_second(1_795_000_000).unwrap();
+        let mut app = App::new(
+            Mode::Live {
+                context: "test".into(),
+                namespace: "acme".into(),
+            },
+            Config::default(),
+            Keymap::load("default", None).unwrap(),
+            Theme::load("dark", None, false).unwrap(),
+            "test".into(),
+            now,
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let journal = crate::journal::Journal::open(&dir.path().join("INCIDENTS.md")).unwrap();
+        let (tx, rx) = mpsc::channel(1024);
+        let (journal, _thread) = crate::journal_worker::spawn(journal, tx.clone()).unwrap();
+        let plug = Plug {
+            executor: Arc::new(crate::executors::shell::Shell::new(None)),
+            drill: None,
+            journal,
+            logs: None,
+            log_queries: None,
+            spark: None,
+            recorder: None,
+            replay: None,
+        };
+        let frames = Arc::new(Mutex::new(Vec::new()));
+        let mut screen = Frames(frames.clone());
+        let (keys, input) = futures::channel::mpsc::unbounded();
+        let start = Instant::now();
+        let feed = {
+            let (tx, frames) = (tx.clone(), frames.clone());
+            async move {
+                // Two seconds of a tail: a batch of lines every 100 ms, as the tailer sends.
+                for i in 0..20 {
+                    let line = LogLine {
+                        at: now,
+                        pod: "chatty-p1".into(),
+                        container: "app".into(),
+                        text: format!("INFO request {i}"),
+                    };
+                    let obs = Observation::Logs(vec![line]);
+                    tx.send(Event::Observed(now, obs)).await.unwrap();
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                let lines_end = Instant::now();
+                // Right after a frame of lines, a key must not wait for the next one.
+                tx.send(Event::Observed(now, Observation::LogsDropped(1)))
+                    .await
+                    .unwrap();
+                let drawn = frames.lock().unwrap().len();
+                while frames.lock().unwrap().len() == drawn {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+                let pressed = Instant::now();
+                let resize = crossterm::event::Event::Resize(120, 40);
+                keys.unbounded_send(Ok(resize)).unwrap();
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                (lines_end, pressed)
+            }
+        };
+        let (lines_end, pressed) = tokio::select! {
+            _ = run(&mut screen, &mut app, input, tx, rx, plug) => panic!("the loop ended"),
+            times = feed => times,
+        };
+        let frames = frames.lock().unwrap().clone();
+        let during = frames.iter().filter(|f| **f < lines_end).count();
+        let seconds = (lines_end - start).as_secs_f64();
+        // Unpaced, a batch every 100 ms would be 20 frames.
+        assert!(
+            during as f64 <= seconds * 4.0 + 2.0,
+            "{during} frames in {seconds} s of lines"
+        );
+        assert!(during >= 5, "the lines are drawn: {during} frames");
+        let after = frames.iter().find(|f| **f >= pressed).unwrap();
+        assert!(
+            *after - pressed < Duration::from_millis(120),
+            "the key drew after {:?}",
+            *after - pressed
+        );
+    }
 }

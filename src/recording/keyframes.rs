@@ -68,8 +68,20 @@ pub struct StateFold {
     objects: BTreeMap<(u8, String), Kept>,
     singles: BTreeMap<u8, Record>,
     logs: VecDeque<Record>,
+    /// Lines in `logs`: a record may be a batch of thousands.
+    log_lines: usize,
     logs_dropped: u64,
     journal: VecDeque<Record>,
+}
+
+/// Lines (or gap markers) a log record carries.
+fn lines_of(obs: &Observation) -> usize {
+    match obs {
+        Observation::Logs(lines) => lines.len(),
+        Observation::LogGaps(gaps) => gaps.len(),
+        Observation::LogHistory(page) => page.lines.len(),
+        _ => 1,
+    }
 }
 
 impl StateFold {
@@ -203,10 +215,15 @@ impl StateFold {
                 | Observation::Logs(_)
                 | Observation::LogGaps(_)
                 | Observation::LogHistory(_) => {
-                    if self.logs.len() == KEYFRAME_LOG_LINES {
-                        self.logs.pop_front();
-                    }
+                    // Bounded by lines, not records: 1,000 batches of a busy tail would be
+                    // a hundred thousand lines held for a seek that shows a thousand.
+                    self.log_lines += lines_of(obs);
                     self.logs.push_back(r.clone());
+                    while self.log_lines > KEYFRAME_LOG_LINES && self.logs.len() > 1 {
+                        if let Some(Record::Observed { obs, .. }) = self.logs.pop_front() {
+                            self.log_lines -= lines_of(&obs);
+                        }
+                    }
                 }
                 Observation::LogsDropped(n) => self.logs_dropped += n,
                 Observation::Forbidden(f) => {

@@ -15,6 +15,7 @@
 
 pub mod format;
 pub mod keyframes;
+mod lead_up;
 pub mod reader;
 pub mod recorder;
 pub mod redact;

@@ -6,7 +6,6 @@
 //! dropped when it is full (the recording then says how many). Serializing, scrubbing
 //! secrets, compressing and writing all happen on the recorder's own thread.
 
-use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,14 +17,14 @@ use jiff::{SignedDuration, Timestamp};
 use tokio::sync::mpsc;
 
 use super::format::{FORMAT_VERSION, FileHeader, IncidentInfo, Record};
-use super::keyframes::StateFold;
+use super::lead_up::LeadUp;
 use super::redact::Redactor;
 use super::writer::{Appended, Writer, WriterOptions};
 use crate::event::{Action, Event, Observation};
 
 /// Events queued for the recorder before new ones are dropped.
 pub const QUEUE: usize = 16_384;
-/// Most memory the lead-up may take, estimated; older records go first past it.
+/// Most memory the lead-up may take (compressed); older records go first past it.
 const LEAD_UP_BYTES: usize = 256 << 20;
 
 /// What the header's recording indicator shows.
@@ -50,7 +49,8 @@ pub struct RecorderStatus {
 }
 
 enum Job {
-    Rec(Record),
+    /// Boxed: the queue's slots are allocated and touched up front, 16,384 of them.
+    Rec(Box<Record>),
     Begin(IncidentInfo),
 }
 
@@ -84,16 +84,16 @@ impl RecorderHandle {
     /// events that carry no time of their own. Never blocks.
     pub fn offer(&self, event: &Event, now: Timestamp) {
         if let Some(rec) = to_record(event, now) {
-            self.send(Job::Rec(rec));
+            self.send(Job::Rec(Box::new(rec)));
         }
     }
 
     /// The operator confirmed `action`.
     pub fn command(&self, action: &Action, now: Timestamp) {
-        self.send(Job::Rec(Record::Command {
+        self.send(Job::Rec(Box::new(Record::Command {
             at: now,
             action: action.clone(),
-        }));
+        })));
     }
 
     /// The cockpit pointed the log tail at `target`, as `state` says.
@@ -103,7 +103,7 @@ impl RecorderHandle {
         state: &crate::app::tail::TailState,
         now: Timestamp,
     ) {
-        self.send(Job::Rec(tail_record(target, state, now)));
+        self.send(Job::Rec(Box::new(tail_record(target, state, now))));
     }
 
     /// An incident opened: its recording starts, lead-up first.
@@ -263,9 +263,7 @@ struct Recorder {
     events: mpsc::Sender<Event>,
     dropped: Arc<AtomicU64>,
     dropped_noted: u64,
-    lead: VecDeque<(Record, usize)>,
-    lead_bytes: usize,
-    before_lead: StateFold,
+    lead: LeadUp,
     writer: Option<Writer>,
     last_status: Option<RecorderStatus>,
     last_report: Instant,
@@ -274,13 +272,11 @@ struct Recorder {
 impl Recorder {
     fn new(setup: RecorderSetup, events: mpsc::Sender<Event>, dropped: Arc<AtomicU64>) -> Recorder {
         Recorder {
+            lead: LeadUp::new(setup.lead_up, LEAD_UP_BYTES),
             setup,
             events,
             dropped,
             dropped_noted: 0,
-            lead: VecDeque::new(),
-            lead_bytes: 0,
-            before_lead: StateFold::new(),
             writer: None,
             last_status: None,
             last_report: Instant::now() - Duration::from_secs(10),
@@ -294,7 +290,7 @@ impl Recorder {
                 self.begin(info);
             }
             match rx.recv_timeout(Duration::from_millis(250)) {
-                Ok(Job::Rec(r)) => self.record(r),
+                Ok(Job::Rec(r)) => self.record(*r),
                 Ok(Job::Begin(info)) => self.begin(info),
                 Err(std_mpsc::RecvTimeoutError::Timeout) => self.idle(),
                 Err(std_mpsc::RecvTimeoutError::Disconnected) => {
@@ -331,32 +327,19 @@ impl Recorder {
             self.report(false);
             return;
         }
-        let size = estimate(&r);
-        let newest = r.at();
-        self.lead.push_back((r, size));
-        self.lead_bytes += size;
-        let horizon = newest - self.setup.lead_up;
-        while let Some((front, size)) = self.lead.front() {
-            if front.at() >= horizon && self.lead_bytes <= LEAD_UP_BYTES {
-                break;
-            }
-            self.lead_bytes -= size;
-            if let Some((old, _)) = self.lead.pop_front() {
-                self.before_lead.apply(&old);
-            }
-        }
+        self.lead.push(&r);
     }
 
     fn begin(&mut self, info: IncidentInfo) {
-        let fold = match self.writer.take() {
+        let (fold, lead) = match self.writer.take() {
             Some(w) => match w.finish() {
-                Ok(fold) => fold,
+                Ok(fold) => (fold, Vec::new()),
                 Err(e) => {
                     self.fail(e);
                     return;
                 }
             },
-            None => std::mem::take(&mut self.before_lead),
+            None => self.lead.take(),
         };
         let mut header = self.setup.header.clone();
         header.created_at = Timestamp::now();
@@ -372,8 +355,6 @@ impl Recorder {
             Ok(w) => {
                 tracing::info!(path = %path.display(), "recording {}", info.id);
                 self.writer = Some(w);
-                let lead: Vec<Record> = self.lead.drain(..).map(|(r, _)| r).collect();
-                self.lead_bytes = 0;
                 for r in lead {
                     self.record(r);
                 }
@@ -388,11 +369,7 @@ impl Recorder {
         if dropped > self.dropped_noted && self.writer.is_some() {
             let n = dropped - self.dropped_noted;
             self.dropped_noted = dropped;
-            let at = self
-                .lead
-                .back()
-                .map(|(r, _)| r.at())
-                .unwrap_or_else(Timestamp::now);
+            let at = Timestamp::now();
             self.record(Record::Notice {
                 at,
                 text: format!("{n} events were not recorded: the recorder fell behind"),
@@ -473,21 +450,6 @@ impl Recorder {
         }
         self.last_status = Some(status.clone());
         let _ = self.events.try_send(Event::Recorder(status));
-    }
-}
-
-/// A rough size of a record in memory, to bound the lead-up.
-fn estimate(r: &Record) -> usize {
-    match r {
-        Record::Observed {
-            obs: Observation::Log(l),
-            ..
-        } => 96 + l.text.len() + l.pod.len() + l.container.len(),
-        Record::Observed {
-            obs: Observation::SignalSeries { points, .. },
-            ..
-        } => 96 + points.len() * 24,
-        _ => 256,
     }
 }
 

@@ -19,12 +19,13 @@ use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use k8s_openapi::api::core::v1::Pod;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::runtime::reflector::{self, ObjectRef, Store};
-use kube::runtime::watcher;
+use kube::runtime::{WatchStreamExt, watcher};
 use kube::{Api, Client, ResourceExt};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::kube_coalesce::{Coalescer, Stores, flush};
+use super::kube_convert::{SlimPod, without_managed_fields};
 use super::kube_forbidden::{backed_off, of_watch};
 use crate::config::kube::KubernetesConfig;
 use crate::event::{Event, Observation};
@@ -165,11 +166,11 @@ pub fn spawn_with_pods(
 
 /// The watched pods by namespace: read handles of the watches' reflector stores.
 #[derive(Clone, Default)]
-pub struct PodCache(Arc<HashMap<String, Store<Pod>>>);
+pub struct PodCache(Arc<HashMap<String, Store<SlimPod>>>);
 
 impl PodCache {
     /// A pod as the watch last saw it (after the initial list has completed).
-    pub fn get(&self, namespace: &str, name: &str) -> Option<Arc<Pod>> {
+    pub fn get(&self, namespace: &str, name: &str) -> Option<Arc<SlimPod>> {
         // Watched across all namespaces, the one store is the empty namespace's.
         self.0
             .get(namespace)
@@ -408,7 +409,7 @@ async fn watch_node_gpus(client: Client, streaming: bool, tx: mpsc::Sender<Event
 }
 
 enum Change {
-    Pod(Result<watcher::Event<Pod>, watcher::Error>),
+    Pod(Result<watcher::Event<SlimPod>, watcher::Error>),
     Deployment(Result<watcher::Event<Deployment>, watcher::Error>),
     ReplicaSet(Result<watcher::Event<ReplicaSet>, watcher::Error>),
     /// A probe of a failed watch came back: whether the server accepts that watch again.
@@ -421,11 +422,11 @@ async fn watch_namespace(
     ns: String,
     selector: Option<String>,
     streaming: bool,
-    pod_writer: reflector::store::Writer<Pod>,
+    pod_writer: reflector::store::Writer<SlimPod>,
     tx: mpsc::Sender<Event>,
 ) {
     let wc = watch_config(selector.as_deref(), streaming);
-    let pods: Api<Pod> = api(client.clone(), &ns);
+    let pods: Api<SlimPod> = api(client.clone(), &ns);
     let deployments: Api<Deployment> = api(client.clone(), &ns);
     let replicasets: Api<ReplicaSet> = api(client.clone(), &ns);
     let (dep_store, dep_writer) = reflector::store();
@@ -437,15 +438,16 @@ async fn watch_namespace(
     };
     // Watches that drop or expire resume by themselves, relisting after a 410 Gone.
     // A forbidden watch waits minutes before it asks again; other errors back off.
-    let pod_events =
-        backed_off(reflector::reflector(pod_writer, watcher(pods, wc.clone()))).map(Change::Pod);
-    let dep_events = backed_off(reflector::reflector(
-        dep_writer,
-        watcher(deployments, wc.clone()),
-    ))
-    .map(Change::Deployment);
-    let rs_events = backed_off(reflector::reflector(rs_writer, watcher(replicasets, wc)))
-        .map(Change::ReplicaSet);
+    // The stores keep only what the panes read: pods are read as `SlimPod`s, and managed
+    // fields are dropped; 5,000 pods as the API sends them would be most of the memory.
+    let pods = watcher(pods, wc.clone());
+    let pod_events = backed_off(reflector::reflector(pod_writer, pods)).map(Change::Pod);
+    let deployments = watcher(deployments, wc.clone()).modify(without_managed_fields);
+    let dep_events =
+        backed_off(reflector::reflector(dep_writer, deployments)).map(Change::Deployment);
+    let replicasets = watcher(replicasets, wc).modify(without_managed_fields);
+    let rs_events =
+        backed_off(reflector::reflector(rs_writer, replicasets)).map(Change::ReplicaSet);
     let mut clock = tokio::time::interval(FLUSH);
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let ticks = futures::stream::unfold(clock, |mut c| async move {

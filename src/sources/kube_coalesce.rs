@@ -5,13 +5,12 @@
 use std::collections::{BTreeSet, HashMap};
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use k8s_openapi::api::core::v1::Pod;
 use kube::ResourceExt;
 use kube::runtime::reflector::{ObjectRef, Store};
 use kube::runtime::watcher;
 use tokio::sync::mpsc;
 
-use super::kube_convert::{deployment_status, pod_status, revision_of};
+use super::kube_convert::{SlimPod, deployment_status, pod_status, revision_of};
 use crate::event::{DeploymentStatus, Event, Observation, PodStatus};
 
 /// An object exactly: namespace, then name.
@@ -46,7 +45,7 @@ pub(super) struct Coalescer {
 }
 
 impl Coalescer {
-    fn all_pods_dirty(&mut self, store: &Store<Pod>) {
+    fn all_pods_dirty(&mut self, store: &Store<SlimPod>) {
         let keys = store
             .state()
             .iter()
@@ -67,7 +66,7 @@ impl Coalescer {
             .extend(self.sent_deployments.keys().cloned());
     }
 
-    pub(super) fn pod(&mut self, ev: watcher::Event<Pod>, store: &Store<Pod>) {
+    pub(super) fn pod(&mut self, ev: watcher::Event<SlimPod>, store: &Store<SlimPod>) {
         match ev {
             watcher::Event::Apply(p) => {
                 let key = key_of(&p);
@@ -104,7 +103,7 @@ impl Coalescer {
     pub(super) fn replicaset(
         &mut self,
         ev: watcher::Event<ReplicaSet>,
-        pods: &Store<Pod>,
+        pods: &Store<SlimPod>,
         deployments: &Store<Deployment>,
     ) {
         match ev {
@@ -135,7 +134,7 @@ impl Coalescer {
 
 /// The stores of one set of watches (a namespace's, or the whole cluster's).
 pub(super) struct Stores {
-    pub pods: Store<Pod>,
+    pub pods: Store<SlimPod>,
     pub deployments: Store<Deployment>,
     pub replicasets: Store<ReplicaSet>,
 }
@@ -156,7 +155,7 @@ pub(super) async fn flush(
     for key in std::mem::take(&mut co.dirty_pods) {
         match lookup(&stores.pods, &key) {
             Some(p) => {
-                let status = pod_status(&p, |rs| rs_revision(&key.0, rs));
+                let status = pod_status(&p.to_pod(), |rs| rs_revision(&key.0, rs));
                 if co.sent_pods.get(&key) != Some(&status) {
                     co.sent_pods.insert(key, status.clone());
                     out.push(Observation::Pod(status));

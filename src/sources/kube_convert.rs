@@ -3,8 +3,13 @@
 
 use jiff::Timestamp;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use k8s_openapi::api::core::v1::{Pod, PodTemplateSpec};
+use k8s_openapi::api::core::v1::{
+    ContainerState, ContainerStatus, Pod, PodCondition, PodSpec, PodStatus as K8sPodStatus,
+    PodTemplateSpec,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference, Time};
 use kube::ResourceExt;
+use serde::Deserialize;
 
 use crate::event::{DeploymentStatus, PodStatus, RevisionInfo};
 
@@ -147,6 +152,182 @@ pub fn pod_status(pod: &Pod, revision_of_rs: impl Fn(&str) -> u64) -> PodStatus 
             .unwrap_or_default(),
         created: ts(pod.metadata.creation_timestamp.as_ref()),
     }
+}
+
+/// A pod as the watch's store keeps it: only what the cockpit reads ([`pod_status`], the
+/// log tail's container states), read straight from the API's JSON. A real pod carries
+/// managed fields, its whole spec (every container's env, probes, mounts) and image
+/// digests: kilobytes a pod, most of the memory 5,000 watched pods would take as `Pod`s,
+/// none of it shown. [`SlimPod::to_pod`] gives back a `Pod` with what was kept.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SlimPod {
+    #[serde(deserialize_with = "slim_meta")]
+    pub metadata: ObjectMeta,
+    #[serde(default)]
+    pub spec: Option<SlimSpec>,
+    #[serde(default)]
+    pub status: Option<SlimStatus>,
+}
+
+/// What is kept of a pod's spec.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SlimSpec {
+    pub node_name: Option<String>,
+}
+
+/// What is kept of a pod's status.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SlimStatus {
+    pub phase: Option<String>,
+    pub reason: Option<String>,
+    pub conditions: Option<Vec<SlimCondition>>,
+    pub container_statuses: Option<Vec<SlimContainer>>,
+    pub init_container_statuses: Option<Vec<SlimContainer>>,
+}
+
+/// A pod condition without its times.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SlimCondition {
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub status: String,
+    pub reason: Option<String>,
+    pub message: Option<String>,
+}
+
+/// A container's status without its image, IDs and resources.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SlimContainer {
+    pub name: String,
+    #[serde(default)]
+    pub restart_count: i32,
+    #[serde(default)]
+    pub ready: bool,
+    pub state: Option<ContainerState>,
+    pub last_state: Option<ContainerState>,
+}
+
+/// The metadata fields the cockpit and the watch read; labels but the template hash, the
+/// annotations and the managed fields are skipped as they are read.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MetaWire {
+    name: Option<String>,
+    namespace: Option<String>,
+    #[serde(default)]
+    labels: Option<std::collections::BTreeMap<String, String>>,
+    owner_references: Option<Vec<OwnerReference>>,
+    deletion_timestamp: Option<Time>,
+    creation_timestamp: Option<Time>,
+    /// The watch resumes from the last object's version.
+    resource_version: Option<String>,
+}
+
+fn slim_meta<'de, D: serde::Deserializer<'de>>(d: D) -> Result<ObjectMeta, D::Error> {
+    let m = MetaWire::deserialize(d)?;
+    let labels = m.labels.and_then(|mut l| {
+        let hash = l.remove_entry(TEMPLATE_HASH)?;
+        Some(std::collections::BTreeMap::from([hash]))
+    });
+    let owners = m.owner_references.map(|refs| {
+        let controller = refs.into_iter().filter(|o| o.controller == Some(true));
+        controller
+            .map(|o| OwnerReference {
+                kind: o.kind,
+                name: o.name,
+                controller: o.controller,
+                ..OwnerReference::default()
+            })
+            .collect()
+    });
+    Ok(ObjectMeta {
+        name: m.name,
+        namespace: m.namespace,
+        labels,
+        owner_references: owners,
+        deletion_timestamp: m.deletion_timestamp,
+        creation_timestamp: m.creation_timestamp,
+        resource_version: m.resource_version,
+        ..ObjectMeta::default()
+    })
+}
+
+impl kube::Resource for SlimPod {
+    type DynamicType = ();
+    type Scope = k8s_openapi::NamespaceResourceScope;
+
+    fn kind(_: &()) -> std::borrow::Cow<'_, str> {
+        "Pod".into()
+    }
+    fn group(_: &()) -> std::borrow::Cow<'_, str> {
+        "".into()
+    }
+    fn version(_: &()) -> std::borrow::Cow<'_, str> {
+        "v1".into()
+    }
+    fn plural(_: &()) -> std::borrow::Cow<'_, str> {
+        "pods".into()
+    }
+    fn meta(&self) -> &ObjectMeta {
+        &self.metadata
+    }
+    fn meta_mut(&mut self) -> &mut ObjectMeta {
+        &mut self.metadata
+    }
+}
+
+impl SlimPod {
+    /// The pod with what was kept of it, for [`pod_status`].
+    pub fn to_pod(&self) -> Pod {
+        let containers = |cs: &Option<Vec<SlimContainer>>| {
+            cs.as_ref().map(|cs| {
+                cs.iter()
+                    .map(|c| ContainerStatus {
+                        name: c.name.clone(),
+                        restart_count: c.restart_count,
+                        ready: c.ready,
+                        state: c.state.clone(),
+                        last_state: c.last_state.clone(),
+                        ..ContainerStatus::default()
+                    })
+                    .collect()
+            })
+        };
+        Pod {
+            metadata: self.metadata.clone(),
+            spec: self.spec.as_ref().map(|s| PodSpec {
+                node_name: s.node_name.clone(),
+                ..PodSpec::default()
+            }),
+            status: self.status.as_ref().map(|s| K8sPodStatus {
+                phase: s.phase.clone(),
+                reason: s.reason.clone(),
+                conditions: s.conditions.as_ref().map(|cs| {
+                    cs.iter()
+                        .map(|c| PodCondition {
+                            type_: c.type_.clone(),
+                            status: c.status.clone(),
+                            reason: c.reason.clone(),
+                            message: c.message.clone(),
+                            ..PodCondition::default()
+                        })
+                        .collect()
+                }),
+                container_statuses: containers(&s.container_statuses),
+                init_container_statuses: containers(&s.init_container_statuses),
+                ..K8sPodStatus::default()
+            }),
+        }
+    }
+}
+
+/// What no pane reads of a deployment or ReplicaSet: the managed fields, often the
+/// largest part of an object.
+pub fn without_managed_fields<K: kube::Resource>(o: &mut K) {
+    o.meta_mut().managed_fields = None;
 }
 
 /// The image of a template's first container.
@@ -355,6 +536,65 @@ mod tests {
         let s = pod_status(&p, |_| 0);
         assert!(s.ready);
         assert_eq!(s.reason, None);
+    }
+
+    /// A pod as a real API server sends it: managed fields, a full spec, image digests.
+    fn full_pod(status: serde_json::Value) -> serde_json::Value {
+        let mut v = base(status);
+        v["metadata"]["managedFields"] = json!([{"manager": "kube-controller-manager",
+            "operation": "Update", "fieldsType": "FieldsV1",
+            "fieldsV1": {"f:metadata": {"f:labels": {".": {}, "f:app": {}}}}}]);
+        v["metadata"]["annotations"] = json!({"kubectl.kubernetes.io/restartedAt": "x"});
+        v["metadata"]["labels"]["app"] = json!("web");
+        v["metadata"]["uid"] = json!("0b7f3c4e");
+        v["metadata"]["resourceVersion"] = json!("4711");
+        v["spec"]["containers"][0]["env"] = json!([{"name": "A", "value": "1"}]);
+        v["spec"]["containers"][0]["readinessProbe"] =
+            json!({"httpGet": {"path": "/", "port": 80}});
+        v
+    }
+
+    #[test]
+    fn a_slim_pod_keeps_all_the_cockpit_reads_and_the_watch_needs() {
+        let statuses = [
+            json!({"phase": "Running", "conditions": [
+                    {"type": "Ready", "status": "False", "lastTransitionTime": "2026-01-02T03:04:05Z"},
+                    {"type": "PodScheduled", "status": "True"}],
+                "containerStatuses": [{"name": "app", "image": "i", "imageID": "sha256:ab",
+                    "containerID": "containerd://cd", "ready": false, "restartCount": 4,
+                    "state": {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off"}},
+                    "lastState": {"terminated": {"exitCode": 137, "reason": "OOMKilled",
+                        "finishedAt": "2026-01-02T03:10:00Z"}}}],
+                "hostIP": "10.0.0.1", "podIPs": [{"ip": "10.1.0.7"}], "qosClass": "Burstable"}),
+            json!({"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False",
+                "reason": "Unschedulable", "message": "0/3 nodes are available"}]}),
+            json!({"phase": "Pending", "initContainerStatuses": [{"name": "init", "image": "i",
+                "imageID": "", "ready": false, "restartCount": 0,
+                "state": {"waiting": {"reason": "PodInitializing"}}}]}),
+            json!({"phase": "Failed", "reason": "Evicted"}),
+        ];
+        for status in statuses {
+            let v = full_pod(status);
+            let full = pod(v.clone());
+            let slim: SlimPod = serde_json::from_value(v).unwrap();
+            let revision = |rs: &str| if rs == "web-5f7d8c9b4" { 7 } else { 0 };
+            assert_eq!(
+                pod_status(&slim.to_pod(), revision),
+                pod_status(&full, revision)
+            );
+            assert!(slim.metadata.managed_fields.is_none());
+            assert!(slim.metadata.annotations.is_none());
+            assert_eq!(slim.metadata.labels.as_ref().map(|l| l.len()), Some(1));
+            assert_eq!(slim.metadata.resource_version.as_deref(), Some("4711"));
+            assert_eq!(kube::ResourceExt::name_any(&slim), "web-5f7d8c9b4-abcde");
+        }
+        let mut deleting = full_pod(json!({"phase": "Running"}));
+        deleting["metadata"]["deletionTimestamp"] = json!("2026-01-02T03:20:00Z");
+        let slim: SlimPod = serde_json::from_value(deleting).unwrap();
+        assert_eq!(
+            pod_status(&slim.to_pod(), |_| 0).reason.as_deref(),
+            Some("Terminating")
+        );
     }
 
     #[test]

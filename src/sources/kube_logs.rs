@@ -27,6 +27,7 @@ use tokio::task::{AbortHandle, JoinHandle, JoinSet};
 use tokio::time::Instant;
 
 use super::kube::PodCache;
+use super::kube_convert::SlimPod;
 use crate::app::LogTarget;
 use crate::event::{Event, LogGap, LogLine, Observation};
 
@@ -268,7 +269,7 @@ struct Container {
     running: bool,
 }
 
-fn containers(pod: &Pod) -> Vec<Container> {
+fn containers(pod: &SlimPod) -> Vec<Container> {
     let statuses = pod
         .status
         .as_ref()
