@@ -14,7 +14,7 @@
 //! [`PENDING_MAX`] lines (and batches are bounded too); beyond that lines are counted and the
 //! count is reported instead.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -29,7 +29,14 @@ use tokio::time::Instant;
 use super::kube::PodCache;
 use super::kube_convert::SlimPod;
 use crate::app::LogTarget;
-use crate::event::{Event, LogGap, LogLine, Observation};
+use crate::event::{Event, LogGap, Observation};
+
+mod pending;
+mod stream;
+
+use pending::Pending;
+pub use pending::{ReadTo, Resume, parse_line};
+use stream::{Stream, floor_second};
 
 /// Lines of a crashed container's previous run shown when its pod joins the tail.
 const PREVIOUS_LINES: i64 = 100;
@@ -86,127 +93,6 @@ pub fn spawn(
         reported: None,
     };
     (targets, tokio::spawn(tailer.run(rx)))
-}
-
-/// Splits `2026-11-22T18:57:02.5Z text` into its timestamp and text.
-pub fn parse_line(line: &str) -> Option<(Timestamp, &str)> {
-    let (ts, text) = line.split_once(' ').unwrap_or((line, ""));
-    Some((ts.parse().ok()?, text))
-}
-
-/// Where a stream has read to: the last timestamp and how many lines carried it, so a
-/// stream resumed from that second skips exactly what was already shown.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ReadTo {
-    pub last: Option<Timestamp>,
-    pub at_last: usize,
-}
-
-impl ReadTo {
-    /// Notes a line read.
-    pub fn read(&mut self, at: Timestamp) {
-        if self.last == Some(at) {
-            self.at_last += 1;
-        } else {
-            self.last = Some(at);
-            self.at_last = 1;
-        }
-    }
-}
-
-/// Skips the lines of a resumed stream that an earlier stream already delivered.
-#[derive(Debug, Clone, Copy)]
-pub struct Resume {
-    from: ReadTo,
-    skipped_at_last: usize,
-}
-
-impl Resume {
-    pub fn new(from: ReadTo) -> Resume {
-        Resume {
-            from,
-            skipped_at_last: 0,
-        }
-    }
-
-    /// Whether a line at `at` was shown already.
-    pub fn seen(&mut self, at: Timestamp) -> bool {
-        match self.from.last {
-            None => false,
-            Some(last) if at < last => true,
-            Some(last) if at == last && self.skipped_at_last < self.from.at_last => {
-                self.skipped_at_last += 1;
-                true
-            }
-            Some(_) => false,
-        }
-    }
-}
-
-/// Lines read and not yet sent, with when each arrived; gaps found; lines dropped.
-struct Pending {
-    lines: VecDeque<(Instant, LogLine)>,
-    gaps: Vec<LogGap>,
-    dropped: u64,
-    max: usize,
-    /// A log request answered 403, to be said once.
-    forbidden: Option<crate::access::Forbidden>,
-    /// Whether it was said already (a tail said so stays said until lines come again).
-    forbidden_said: bool,
-    /// A stream refused before opened again in this namespace: to be said once.
-    allowed: Option<String>,
-}
-
-impl Pending {
-    fn new(max: usize) -> Pending {
-        Pending {
-            lines: VecDeque::new(),
-            gaps: Vec::new(),
-            dropped: 0,
-            max: max.max(1),
-            forbidden: None,
-            forbidden_said: false,
-            allowed: None,
-        }
-    }
-
-    fn push(&mut self, line: LogLine) {
-        if self.lines.len() >= self.max {
-            self.dropped += 1;
-        } else {
-            self.lines.push_back((Instant::now(), line));
-        }
-    }
-
-    /// The lines that waited out the reorder window, in timestamp order.
-    fn ripe(&mut self) -> Vec<LogLine> {
-        let Some(cut) = Instant::now().checked_sub(REORDER) else {
-            return Vec::new();
-        };
-        let n = self
-            .lines
-            .iter()
-            .take(MAX_BATCH.min(self.max))
-            .take_while(|(at, _)| *at <= cut)
-            .count();
-        let mut out: Vec<LogLine> = self.lines.drain(..n).map(|(_, l)| l).collect();
-        out.sort_by_key(|l| l.at);
-        out
-    }
-
-    /// Lines the cockpit could not take go back to the front, oldest first.
-    fn put_back(&mut self, lines: Vec<LogLine>) {
-        let now = Instant::now()
-            .checked_sub(REORDER)
-            .unwrap_or_else(Instant::now);
-        for l in lines.into_iter().rev() {
-            self.lines.push_front((now, l));
-        }
-        while self.lines.len() > self.max {
-            self.lines.pop_back();
-            self.dropped += 1;
-        }
-    }
 }
 
 type Key = (String, String);
@@ -596,105 +482,11 @@ impl Tailer {
     }
 }
 
-/// `sinceTime` goes out to the second and the client rounds; floor it, so the second of the
-/// last line read is asked for whole and nothing after it is skipped.
-fn floor_second(t: Timestamp) -> Timestamp {
-    Timestamp::from_second(t.as_second()).unwrap_or(t)
-}
-
-/// One log request of a container.
-struct Stream {
-    api: Api<Pod>,
-    key: Key,
-    lp: LogParams,
-    /// Where the lines already shown end.
-    from: ReadTo,
-    mark: Arc<Mutex<Mark>>,
-    pending: Arc<Mutex<Pending>>,
-    /// The previous run's lines, read once (they do not move the mark).
-    previous: bool,
-    /// What to call the gap, if the stream was down: `reconnected`, `container restarted`.
-    why: &'static str,
-}
-
-impl Stream {
-    /// Reads the request to its end, skipping what was shown already; once connected, tells
-    /// the gap since the stream went down.
-    async fn run(self) -> (Key, bool) {
-        let (pod, container) = self.key.clone();
-        let reader = match self.api.log_stream(&pod, &self.lp).await {
-            Ok(reader) => reader,
-            Err(e) => {
-                if let Some(f) = crate::sources::kube_forbidden::of_client(&e)
-                    && let Ok(mut p) = self.pending.lock()
-                {
-                    if let Ok(mut m) = self.mark.lock() {
-                        m.forbidden = true;
-                    }
-                    p.forbidden = Some(f);
-                }
-                return (self.key, self.previous);
-            }
-        };
-        if let Ok(mut p) = self.pending.lock()
-            && p.forbidden_said
-        {
-            p.forbidden_said = false;
-            p.forbidden = None;
-            let ns = self.api.namespace().unwrap_or_default().to_string();
-            p.allowed = Some(ns);
-        }
-        if !self.previous
-            && let Ok(mut m) = self.mark.lock()
-            && let Some(since) = m.down_since.take()
-            && let Ok(mut p) = self.pending.lock()
-        {
-            p.gaps.push(LogGap {
-                pod: pod.clone(),
-                container: container.clone(),
-                from: since,
-                to: Some(Timestamp::now()),
-                why: self.why.into(),
-            });
-        }
-        let mut resume = Resume::new(self.from);
-        // Bounded: a container printing without newlines cannot fill memory.
-        let mut lines = crate::text::BoundedLines::new(reader, crate::text::MAX_LOG_LINE);
-        while let Ok(Some(line)) = lines.next_line().await {
-            let Some((at, text)) = parse_line(&line) else {
-                continue;
-            };
-            if resume.seen(at) {
-                continue;
-            }
-            if !self.previous
-                && let Ok(mut m) = self.mark.lock()
-            {
-                m.read.read(at);
-            }
-            let text = if self.previous {
-                format!("[previous] {text}")
-            } else {
-                text.to_string()
-            };
-            let line = LogLine {
-                at,
-                pod: pod.clone(),
-                container: container.clone(),
-                text,
-            };
-            if let Ok(mut p) = self.pending.lock() {
-                p.push(line);
-            }
-        }
-        (self.key, self.previous)
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::event::LogLine;
 
     #[test]
     fn kubelet_timestamps_are_split_off() {
