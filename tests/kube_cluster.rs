@@ -6,14 +6,14 @@ mod kube_server;
 
 use std::time::Duration;
 
+use kube_server::KubeServer;
+use kube_server::client::live_app;
 use kube_server::fixtures::{self, NS};
-use kube_server::{KubeServer, Recorded};
+use sitrep::app::App;
 use sitrep::app::state::WorkloadKey;
-use sitrep::app::{App, Mode};
 use sitrep::cluster::{ClusterAction, DescribeTarget};
 use sitrep::command::Command;
-use sitrep::config::kube::KubernetesConfig;
-use sitrep::config::{Config, Keymap, Theme};
+use sitrep::config::Config;
 use sitrep::event::{Action, ActionOutcome, Event, Observation};
 use sitrep::executors::Executor;
 use sitrep::executors::kube::KubeExecutor;
@@ -31,11 +31,7 @@ async fn setup() -> (
     fixtures::shop(&server);
     kube_server::cluster::cluster(&server);
     let dir = tempfile::tempdir().unwrap();
-    let cfg = KubernetesConfig {
-        kubeconfig: Some(server.kubeconfig(dir.path(), "admin")),
-        ..toml::from_str("").unwrap()
-    };
-    let conn = sitrep::sources::kube::connect(&cfg).await.unwrap();
+    let conn = server.connect(dir.path(), "admin").await;
     (server, conn, dir)
 }
 
@@ -57,29 +53,6 @@ fn executor(
     )
 }
 
-fn live_app() -> App {
-    App::new(
-        Mode::Live {
-            context: "test".into(),
-            namespace: NS.into(),
-        },
-        Config::default(),
-        Keymap::load("default", None).unwrap(),
-        Theme::load("dark", None, false).unwrap(),
-        "alice".into(),
-        jiff::Timestamp::now(),
-    )
-}
-
-/// Writes other than who-am-I, in order.
-fn writes(server: &KubeServer) -> Vec<Recorded> {
-    server
-        .requests()
-        .into_iter()
-        .filter(|r| r.method != "GET" && !r.path.contains("selfsubject"))
-        .collect()
-}
-
 fn obj(server: &KubeServer, resource: &str, ns: &str, name: &str) -> Option<serde_json::Value> {
     server
         .state
@@ -99,7 +72,7 @@ async fn events_nodes_and_autoscalers_reach_the_panes() {
         Duration::from_millis(300),
         tx,
     ));
-    let mut app = live_app();
+    let mut app = live_app(&conn, Config::default());
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     let ready = |app: &App| {
         app.cluster.nodes.len() == 3
@@ -196,7 +169,7 @@ async fn events_nodes_and_autoscalers_reach_the_panes() {
     assert!(reqs.iter().any(
         |r| r.path == format!("/apis/autoscaling/v2/namespaces/{NS}/horizontalpodautoscalers")
     ));
-    assert!(writes(&server).is_empty(), "watching changes nothing");
+    assert!(server.writes().is_empty(), "watching changes nothing");
     for t in tasks {
         t.abort();
     }
@@ -254,7 +227,8 @@ async fn cordon_is_a_dry_run_first_then_a_patch_and_uncordon_undoes_it() {
         "{node}"
     );
     // The query exactly as the kube client writes it (it leads with `&`).
-    let sent: Vec<(String, String, String, String)> = writes(&server)
+    let sent: Vec<(String, String, String, String)> = server
+        .writes()
         .into_iter()
         .map(|r| (r.method, r.path, r.query, r.body))
         .collect();
@@ -278,7 +252,8 @@ async fn cordon_is_a_dry_run_first_then_a_patch_and_uncordon_undoes_it() {
         ]
     );
     assert!(
-        writes(&server)
+        server
+            .writes()
             .iter()
             .all(|r| r.content_type == "application/merge-patch+json")
     );
@@ -328,7 +303,7 @@ async fn drain_evicts_what_it_may_leaves_daemonset_and_mirror_pods_and_never_for
         "a dry run evicts nothing"
     );
     assert!(obj(&server, "nodes", "", "node-1").unwrap()["spec"]["unschedulable"].is_null());
-    let dry_writes = writes(&server);
+    let dry_writes = server.writes();
     assert!(
         dry_writes.iter().all(|r| r.query.contains("dryRun=All")),
         "{dry_writes:?}"
@@ -445,7 +420,8 @@ async fn hpa_min_is_a_dry_run_then_a_patch_that_names_the_previous_minimum() {
     let report = exec.execute(action).await;
     assert_eq!(report.outcome, ActionOutcome::Ok, "{}", report.detail);
     assert_eq!(hpa(&server)["spec"]["minReplicas"], 5);
-    let sent: Vec<(String, String)> = writes(&server)
+    let sent: Vec<(String, String)> = server
+        .writes()
         .into_iter()
         .map(|r| (r.query, r.body))
         .collect();
@@ -462,7 +438,7 @@ async fn hpa_min_is_a_dry_run_then_a_patch_that_names_the_previous_minimum() {
             ),
         ]
     );
-    assert!(writes(&server).iter().all(|r| r.path
+    assert!(server.writes().iter().all(|r| r.path
         == format!("/apis/autoscaling/v2/namespaces/{NS}/horizontalpodautoscalers/checkout")));
 }
 
@@ -518,7 +494,7 @@ async fn describe_reads_the_pod_and_its_events_as_kubectl_shows_them() {
 async fn the_snapshot_lists_events_nodes_and_autoscalers() {
     let (_server, conn, _dir) = setup().await;
     // The snapshot reads the cluster once and folds it into a cockpit, as `sitrep snapshot`.
-    let mut app = live_app();
+    let mut app = live_app(&conn, Config::default());
     let now = jiff::Timestamp::now();
     for o in sitrep::sources::kube_cluster_snapshot::cluster_observations(&conn).await {
         assert!(!matches!(o, Observation::SourceError { .. }), "{o:?}");

@@ -74,14 +74,6 @@ fn deployment(server: &KubeServer, name: &str) -> serde_json::Value {
         .unwrap()
 }
 
-fn writes(server: &KubeServer) -> Vec<kube_server::Recorded> {
-    server
-        .requests()
-        .into_iter()
-        .filter(|r| r.method != "GET" && !r.path.contains("selfsubject"))
-        .collect()
-}
-
 #[tokio::test]
 async fn rollback_dry_run_changes_nothing_then_the_rollback_does() {
     let (server, exec, _dir) = setup("admin").await;
@@ -109,7 +101,7 @@ async fn rollback_dry_run_changes_nothing_then_the_rollback_does() {
         before,
         "a dry run changes nothing"
     );
-    let w = writes(&server);
+    let w = server.writes();
     assert_eq!(w.len(), 1);
     assert!(
         w[0].method == "PUT" && w[0].has("dryRun=All") && w[0].has("fieldManager=sitrep"),
@@ -169,7 +161,7 @@ async fn restart_scale_and_kill_switches_send_what_kubectl_would() {
         })
         .await);
     assert_eq!(deployment(&server, "checkout")["spec"]["replicas"], 5);
-    let last = writes(&server).pop().unwrap();
+    let last = server.writes().pop().unwrap();
     assert!(
         last.path.ends_with("/deployments/checkout/scale") && last.method == "PATCH",
         "{last:?}"
@@ -263,7 +255,7 @@ async fn a_conflict_is_retried_on_fresh_state_and_a_timeout_is_reported() {
         })
         .await;
     assert_eq!(report.outcome, ActionOutcome::Ok, "{}", report.detail);
-    let puts = writes(&server).iter().filter(|r| r.method == "PUT").count();
+    let puts = server.writes().iter().filter(|r| r.method == "PUT").count();
     assert_eq!(puts, 2, "one 409, one retry");
 
     server.with(|s| s.write_delay_ms = 5_000);

@@ -7,13 +7,12 @@ mod kube_server;
 
 use std::time::Duration;
 
+use kube_server::KubeServer;
+use kube_server::client::live_app;
 use kube_server::fixtures::{self, NS};
-use kube_server::{KubeServer, Recorded};
-use sitrep::app::{App, Mode};
 use sitrep::cluster::ClusterAction;
 use sitrep::command::Command;
-use sitrep::config::kube::KubernetesConfig;
-use sitrep::config::{Config, Keymap, Theme};
+use sitrep::config::Config;
 use sitrep::event::{Action, ActionOutcome, Event, Observation};
 use sitrep::executors::Executor;
 use sitrep::executors::kube::KubeExecutor;
@@ -30,11 +29,7 @@ async fn setup() -> (
     kube_server::cluster::cluster(&server);
     kube_server::jobs::jobs(&server);
     let dir = tempfile::tempdir().unwrap();
-    let cfg = KubernetesConfig {
-        kubeconfig: Some(server.kubeconfig(dir.path(), "admin")),
-        ..toml::from_str("").unwrap()
-    };
-    let conn = sitrep::sources::kube::connect(&cfg).await.unwrap();
+    let conn = server.connect(dir.path(), "admin").await;
     (server, conn, dir)
 }
 
@@ -46,28 +41,6 @@ fn executor(conn: &sitrep::sources::kube::Connection) -> ClusterExecutor {
         Duration::from_secs(5),
     );
     ClusterExecutor::new(conn.client.clone(), kube, Duration::from_secs(5), None)
-}
-
-fn live_app() -> App {
-    App::new(
-        Mode::Live {
-            context: "test".into(),
-            namespace: NS.into(),
-        },
-        Config::default(),
-        Keymap::load("default", None).unwrap(),
-        Theme::load("dark", None, false).unwrap(),
-        "alice".into(),
-        jiff::Timestamp::now(),
-    )
-}
-
-fn writes(server: &KubeServer) -> Vec<Recorded> {
-    server
-        .requests()
-        .into_iter()
-        .filter(|r| r.method != "GET" && !r.path.contains("selfsubject"))
-        .collect()
 }
 
 fn obj(server: &KubeServer, resource: &str, name: &str) -> Option<serde_json::Value> {
@@ -82,7 +55,7 @@ fn obj(server: &KubeServer, resource: &str, name: &str) -> Option<serde_json::Va
 #[tokio::test]
 async fn failed_jobs_and_cronjobs_reach_the_jobs_view_and_the_snapshot() {
     let (server, conn, _dir) = setup().await;
-    let mut app = live_app();
+    let mut app = live_app(&conn, Config::default());
     let now = jiff::Timestamp::now();
     let mut poller = sitrep::sources::kube_jobs::JobsPoller {
         client: conn.client.clone(),
@@ -158,7 +131,7 @@ async fn failed_jobs_and_cronjobs_reach_the_jobs_view_and_the_snapshot() {
     );
     assert!(lines.contains("FATAL: out of disk on /scratch"), "{lines}");
     // The snapshot reads them once too.
-    let mut snap_app = live_app();
+    let mut snap_app = live_app(&conn, Config::default());
     for o in sitrep::sources::kube_cluster_snapshot::cluster_observations(&conn).await {
         assert!(!matches!(o, Observation::SourceError { .. }), "{o:?}");
         snap_app.update(Event::Observed(now, o));
@@ -171,7 +144,7 @@ async fn failed_jobs_and_cronjobs_reach_the_jobs_view_and_the_snapshot() {
         md.contains("- acme/reindex Failed attempts failed 5/4: BackoffLimitExceeded"),
         "{md}"
     );
-    assert!(writes(&server).is_empty(), "reading changes nothing");
+    assert!(server.writes().is_empty(), "reading changes nothing");
 }
 
 #[tokio::test]
@@ -226,7 +199,8 @@ async fn a_rerun_is_a_dry_run_then_a_new_job_without_the_old_selector() {
         job["metadata"]["annotations"]["cronjob.kubernetes.io/instantiate"],
         "manual"
     );
-    let sent: Vec<(String, String, String)> = writes(&server)
+    let sent: Vec<(String, String, String)> = server
+        .writes()
         .into_iter()
         .map(|r| (r.method, r.path, r.query))
         .collect();
@@ -246,7 +220,7 @@ async fn a_rerun_is_a_dry_run_then_a_new_job_without_the_old_selector() {
             post("&fieldManager=sitrep"),
         ]
     );
-    let first = &writes(&server)[0].body;
+    let first = &server.writes()[0].body;
     assert!(
         !first.contains("controller-uid") && !first.contains("\"selector\""),
         "the old Job's selector and controller labels are not copied: {first}"
@@ -279,7 +253,8 @@ async fn suspend_and_resume_patch_the_cronjob() {
         true
     );
     exec.execute(suspend(false)).await;
-    let sent: Vec<(String, String, String, String)> = writes(&server)
+    let sent: Vec<(String, String, String, String)> = server
+        .writes()
         .into_iter()
         .map(|r| (r.method, r.path, r.query, r.body))
         .collect();
@@ -305,7 +280,7 @@ async fn suspend_and_resume_patch_the_cronjob() {
 async fn usage_from_metrics_server_reaches_pod_and_node_rows() {
     let (server, conn, _dir) = setup().await;
     kube_server::metrics::metrics(&server);
-    let mut app = live_app();
+    let mut app = live_app(&conn, Config::default());
     let now = jiff::Timestamp::now();
     let pod = Observation::Pod(sitrep::event::PodStatus {
         namespace: NS.into(),
@@ -354,7 +329,7 @@ async fn usage_from_metrics_server_reaches_pod_and_node_rows() {
 #[tokio::test]
 async fn without_metrics_server_it_is_said_once_and_not_asked_again() {
     let (server, conn, _dir) = setup().await;
-    let mut app = live_app();
+    let mut app = live_app(&conn, Config::default());
     let now = jiff::Timestamp::now();
     let mut poller = sitrep::sources::kube_metrics::MetricsPoller {
         client: conn.client.clone(),

@@ -26,6 +26,14 @@ impl KubeServer {
             .await
             .unwrap()
     }
+
+    /// The requests that change something (other than who-am-I reviews), in order.
+    pub fn writes(&self) -> Vec<super::Recorded> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.method != "GET" && !r.path.contains("selfsubject"))
+            .collect()
+    }
 }
 
 /// A live cockpit on `conn` for operator `op`, with the built-in keymap and dark theme.
