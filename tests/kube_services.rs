@@ -11,14 +11,11 @@ use std::time::Duration;
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
 use kube_server::KubeServer;
 use kube_server::fixtures::{self, NS};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use sitrep::app::overlay::Overlay;
 use sitrep::app::state::WorkloadKey;
-use sitrep::app::{App, Effect, Mode};
+use sitrep::app::{App, Effect};
 use sitrep::command::{Command, Pane};
-use sitrep::config::kube::KubernetesConfig;
-use sitrep::config::{Config, Keymap, Theme};
+use sitrep::config::Config;
 use sitrep::event::{Action, ActionOutcome, AlertState, AlertStatus, Event, Observation};
 use sitrep::executors::Executor;
 use sitrep::executors::kube::KubeExecutor;
@@ -31,30 +28,13 @@ fn key(app: &mut App, c: KeyCode) -> Vec<Effect> {
     ))))
 }
 
-fn screen(app: &App) -> String {
-    let (w, h) = app.size;
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-    terminal.draw(|f| sitrep::ui::draw(f, app)).unwrap();
-    terminal
-        .backend()
-        .buffer()
-        .content()
-        .chunks(w as usize)
-        .map(|row| row.iter().map(|c| c.symbol()).collect::<String>() + "\n")
-        .collect()
-}
-
 /// The shop in `acme` watched as `admin`, with `services` laid into the config; the cockpit
 /// once both deployments and their revisions are in, and an executor on the same cluster.
 async fn shop(services: &str) -> (KubeServer, App, KubeExecutor, tempfile::TempDir) {
     let server = KubeServer::start().await;
     fixtures::shop(&server);
     let dir = tempfile::tempdir().unwrap();
-    let kube = KubernetesConfig {
-        kubeconfig: Some(server.kubeconfig(dir.path(), "admin")),
-        ..toml::from_str("").unwrap()
-    };
-    let conn = sitrep::sources::kube::connect(&kube).await.unwrap();
+    let conn = server.connect(dir.path(), "admin").await;
     let exec = KubeExecutor::new(
         conn.client.clone(),
         conn.namespaces.clone(),
@@ -65,17 +45,7 @@ async fn shop(services: &str) -> (KubeServer, App, KubeExecutor, tempfile::TempD
     let (tx, mut rx) = mpsc::channel(1024);
     let tasks = sitrep::sources::kube::spawn(&conn, tx);
     let config = Config::parse(std::path::Path::new("config.toml"), services).unwrap();
-    let mut app = App::new(
-        Mode::Live {
-            context: conn.context.clone(),
-            namespace: conn.namespaces_label(),
-        },
-        config,
-        Keymap::load("default", None).unwrap(),
-        Theme::load("dark", None, true).unwrap(),
-        "op".into(),
-        jiff::Timestamp::now(),
-    );
+    let mut app = kube_server::client::live_app(&conn, config);
     app.size = (200, 50);
     let loaded = |app: &App| {
         app.pods
@@ -168,7 +138,7 @@ async fn an_alert_selects_its_service_and_r_offers_its_deployment() {
         Some(&ingest),
         "the pods pane jumps"
     );
-    let text = screen(&app);
+    let text = sitrep::ui::render_text(&app, app.size.0, app.size.1);
     assert!(text.contains("service ingest: acme/ingest"), "{text}");
     app.run(Command::Restart { deployment: None });
     let Some(Overlay::Confirm { action, lines, .. }) = &app.overlay else {
@@ -208,7 +178,8 @@ async fn an_alert_selects_its_service_and_r_offers_its_deployment() {
         "no service for this alert: labels app=ledger, namespace=billing"
     );
     assert!(
-        screen(&app).contains("no service for this alert: labels app=ledger, namespace=billing")
+        sitrep::ui::render_text(&app, app.size.0, app.size.1)
+            .contains("no service for this alert: labels app=ledger, namespace=billing")
     );
 }
 
@@ -235,7 +206,7 @@ selector = "app in (checkout, ingest)"
             WorkloadKey::new(NS, "ingest")
         ]
     );
-    let text = screen(&app);
+    let text = sitrep::ui::render_text(&app, app.size.0, app.size.1);
     assert!(text.contains("rollback: which deployment?"), "{text}");
     assert!(text.contains("ShopDown is about service shop"), "{text}");
     assert!(
@@ -281,10 +252,7 @@ async fn logs_forbidden_to_the_identity_are_said_once_in_the_logs_pane() {
         );
     });
     let dir = tempfile::tempdir().unwrap();
-    let kube = KubernetesConfig {
-        kubeconfig: Some(server.kubeconfig(dir.path(), "nologs")),
-        ..toml::from_str("").unwrap()
-    };
+    let kube = server.kube_config(dir.path(), "nologs", "");
     let conn = sitrep::sources::kube::connect(&kube).await.unwrap();
     let (tx, mut rx) = mpsc::channel(8192);
     let (mut tasks, pods) = sitrep::sources::kube::spawn_with_pods(&conn, tx.clone());
@@ -296,19 +264,12 @@ async fn logs_forbidden_to_the_identity_are_said_once_in_the_logs_pane() {
         tx,
     );
     tasks.push(tailer);
-    let mut app = App::new(
-        Mode::Live {
-            context: conn.context.clone(),
-            namespace: NS.into(),
-        },
+    let mut app = kube_server::client::live_app(
+        &conn,
         Config {
             kubernetes: Some(kube),
             ..Config::default()
         },
-        Keymap::load("default", None).unwrap(),
-        Theme::load("dark", None, true).unwrap(),
-        "op".into(),
-        jiff::Timestamp::now(),
     );
     app.size = (200, 50);
     let mut forbidden = 0;
@@ -350,7 +311,7 @@ async fn logs_forbidden_to_the_identity_are_said_once_in_the_logs_pane() {
         app.access.notes(Pane::Logs),
         ["pods/log: get forbidden for nologs in acme; logs unavailable"]
     );
-    let text = screen(&app);
+    let text = sitrep::ui::render_text(&app, app.size.0, app.size.1);
     assert!(
         text.contains("pods/log: get forbidden for nologs in acme; logs unavailable"),
         "{text}"
