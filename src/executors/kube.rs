@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use k8s_openapi::api::authentication::v1::SelfSubjectReview;
 use k8s_openapi::api::core::v1::{ConfigMap, EnvVar};
 use kube::api::{ListParams, Patch, PatchParams, PostParams};
 use kube::{Api, Client, ResourceExt};
@@ -115,23 +114,7 @@ impl KubeExecutor {
     pub async fn user(&self) -> String {
         let client = self.client.clone();
         self.user
-            .get_or_init(|| async move {
-                let api: Api<SelfSubjectReview> = Api::all(client);
-                match api
-                    .create(&PostParams::default(), &SelfSubjectReview::default())
-                    .await
-                {
-                    Ok(r) => r
-                        .status
-                        .and_then(|s| s.user_info)
-                        .and_then(|u| u.username)
-                        .unwrap_or_else(|| "unknown user".into()),
-                    Err(e) => {
-                        tracing::warn!("selfsubjectreview: {e}");
-                        "unknown user".into()
-                    }
-                }
-            })
+            .get_or_init(|| async move { crate::sources::kube_access::whoami(&client).await })
             .await
             .clone()
     }
