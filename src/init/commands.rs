@@ -43,52 +43,26 @@ pub(super) fn command(f: &mut Findings, cmd: &str, origin: Origin, name: Option<
         );
     }
     for (namespace, deployment, key, on) in facts.env_sets {
-        match prose::inverse(&on) {
-            Some(off) => {
-                let name = name.clone().unwrap_or_else(|| flag_name(&key));
-                add_switch(
-                    f,
-                    name,
-                    SwitchKind::Env {
-                        namespace,
-                        deployment,
-                        key,
-                        on,
-                        off,
-                    },
-                    &origin,
-                );
-            }
-            None => f.skip(
-                origin.clone(),
-                cmd,
-                format!("sets {key}={on}, but there is no obvious value that turns it back"),
-            ),
-        }
+        let (k, v) = (key.clone(), on.clone());
+        offer_switch(f, &name, &origin, cmd, &k, &v, |off| SwitchKind::Env {
+            namespace,
+            deployment,
+            key,
+            on,
+            off,
+        });
     }
     for (namespace, configmap, key, on) in facts.configmap_sets {
-        match prose::inverse(&on) {
-            Some(off) => {
-                let name = name.clone().unwrap_or_else(|| flag_name(&key));
-                add_switch(
-                    f,
-                    name,
-                    SwitchKind::Configmap {
-                        namespace,
-                        configmap,
-                        key,
-                        on,
-                        off,
-                    },
-                    &origin,
-                );
+        let (k, v) = (key.clone(), on.clone());
+        offer_switch(f, &name, &origin, cmd, &k, &v, |off| {
+            SwitchKind::Configmap {
+                namespace,
+                configmap,
+                key,
+                on,
+                off,
             }
-            None => f.skip(
-                origin.clone(),
-                cmd,
-                format!("sets {key}={on}, but there is no obvious value that turns it back"),
-            ),
-        }
+        });
     }
     for url in facts.urls {
         if !crate::runbook::placeholders(&url).is_empty() {
@@ -157,6 +131,30 @@ pub(super) fn command(f: &mut Findings, cmd: &str, origin: Origin, name: Option<
 
 pub(super) fn flag_name(key: &str) -> String {
     key.to_ascii_lowercase().replace(['_', '.'], "-")
+}
+
+/// A flag a command sets to `on`, as a kill switch when the value that turns it back is
+/// plain (`true`/`false`, `on`/`off`...); skipped with the reason otherwise.
+fn offer_switch(
+    f: &mut Findings,
+    name: &Option<String>,
+    origin: &Origin,
+    cmd: &str,
+    key: &str,
+    on: &str,
+    kind: impl FnOnce(String) -> SwitchKind,
+) {
+    match prose::inverse(on) {
+        Some(off) => {
+            let name = name.clone().unwrap_or_else(|| flag_name(key));
+            add_switch(f, name, kind(off), origin);
+        }
+        None => f.skip(
+            origin.clone(),
+            cmd,
+            format!("sets {key}={on}, but there is no obvious value that turns it back"),
+        ),
+    }
 }
 
 pub(super) fn add_switch(f: &mut Findings, name: String, kind: SwitchKind, origin: &Origin) {
