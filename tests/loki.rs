@@ -627,6 +627,15 @@ async fn a_logql_metric_query_is_a_signal() {
     );
 }
 
+/// A live cockpit that reads history from a log store, with no alerts to steer its tail.
+fn live_cockpit() -> sitrep::app::App {
+    let mut app = sitrep::app::sample::drill_app(5);
+    app.caps = sitrep::app::Capabilities::live("c", "snapbuilder");
+    app.caps.log_history = true;
+    app.alerts = Default::default();
+    app
+}
+
 /// Feeds the source's observations into `app` for `ms`, as the runtime does.
 async fn pump(app: &mut sitrep::app::App, rx: &mut mpsc::Receiver<Event>, ms: u64) {
     let deadline = tokio::time::Instant::now() + Duration::from_millis(ms);
@@ -658,10 +667,7 @@ async fn the_cockpit_shows_lokis_history_and_says_where_it_came_from() {
         );
     }
     let (h, mut rx) = start(&loki.url, None);
-    let mut app = sitrep::app::sample::drill_app(5);
-    app.caps = sitrep::app::Capabilities::live("c", "snapbuilder");
-    app.caps.log_history = true;
-    app.alerts = Default::default();
+    let mut app = live_cockpit();
     let effects = app.run(sitrep::command::Command::Focus(
         sitrep::command::FocusTarget::Pane(sitrep::command::Pane::Logs),
     ));
@@ -746,10 +752,7 @@ async fn a_handover_to_the_pod_tail_and_back_repeats_no_line() {
     }
     let (kube_tx, mut kube_rx) = mpsc::channel(16);
     let (h, mut rx) = start(&loki.url, Some(kube_tx));
-    let mut app = sitrep::app::sample::drill_app(5);
-    app.caps = sitrep::app::Capabilities::live("c", "snapbuilder");
-    app.caps.log_history = true;
-    app.alerts = Default::default();
+    let mut app = live_cockpit();
     let effects = app.run(sitrep::command::Command::Focus(
         sitrep::command::FocusTarget::Pane(sitrep::command::Pane::Logs),
     ));
@@ -841,10 +844,7 @@ async fn first_error_finds_where_the_errors_before_the_alert_began() {
     c.page_lines = 50; // so the walk back takes several pages
     let (tx, mut rx) = mpsc::channel(4096);
     let h = source::spawn(Loki::new(&c).unwrap(), c, None, tx);
-    let mut app = sitrep::app::sample::drill_app(5);
-    app.caps = sitrep::app::Capabilities::live("c", "snapbuilder");
-    app.caps.log_history = true;
-    app.alerts = Default::default();
+    let mut app = live_cockpit();
     app.now = Timestamp::now();
     let mut effects = app.update(Event::Observed(
         app.now,
