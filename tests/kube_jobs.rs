@@ -10,6 +10,7 @@ use std::time::Duration;
 use kube_server::KubeServer;
 use kube_server::client::live_app;
 use kube_server::fixtures::{self, NS};
+use sitrep::app::Effect;
 use sitrep::cluster::ClusterAction;
 use sitrep::command::Command;
 use sitrep::config::Config;
@@ -349,4 +350,94 @@ async fn without_metrics_server_it_is_said_once_and_not_asked_again() {
     assert!(second.is_err(), "no retry loop: the poller waits for good");
     let asked = server.count(|r| r.path.contains("metrics.k8s.io"));
     assert_eq!(asked, 1, "one request, then silence");
+}
+
+/// Reads the jobs and cronjobs once more into the cockpit, as the jobs poller's next tick does.
+async fn poll_into(conn: &sitrep::sources::kube::Connection, app: &mut sitrep::app::App) {
+    let mut poller = sitrep::sources::kube_jobs::JobsPoller {
+        client: conn.client.clone(),
+        namespaces: conn.namespaces.clone(),
+    };
+    let now = jiff::Timestamp::now();
+    for o in poller.poll().await.unwrap() {
+        app.update(Event::Observed(now, o));
+    }
+}
+
+fn confirm(app: &mut sitrep::app::App) -> Vec<Effect> {
+    app.update(Event::Input(crossterm::event::Event::Key(
+        crossterm::event::KeyEvent::new(
+            crossterm::event::KeyCode::Char('y'),
+            crossterm::event::KeyModifiers::NONE,
+        ),
+    )))
+}
+
+/// From the command to the verdict: the change is confirmed, carried out against the server,
+/// and "did it work?" is answered from what the next poll of the cluster shows, never from
+/// the executor's word alone.
+#[tokio::test]
+async fn suspend_and_rerun_are_verified_from_the_next_poll() {
+    let (server, conn, _dir) = setup().await;
+    let exec = executor(&conn);
+    let mut app = live_app(&conn, Config::default());
+    poll_into(&conn, &mut app).await;
+    app.focus = sitrep::command::Pane::Pods;
+    app.run(Command::Jobs);
+
+    // Suspend: confirmed, done, and verified once the CronJob reads back suspended.
+    let effects = app.run(Command::CronJobSuspend(Some("nightly-report".into())));
+    let Some(Effect::Preview(action)) = effects
+        .iter()
+        .find(|e| matches!(e, Effect::Preview(_)))
+        .cloned()
+    else {
+        panic!("a confirmation with a dry run: {effects:?}")
+    };
+    assert_eq!(confirm(&mut app), [Effect::Execute(action.clone())]);
+    let report = exec.execute(action).await;
+    assert_eq!(report.outcome, ActionOutcome::Ok, "{}", report.detail);
+    app.update(Event::ActionDone(report));
+    assert!(app.verifying.is_some(), "the change is being watched");
+    assert_eq!(app.verdict, None, "not before the cluster shows it");
+    poll_into(&conn, &mut app).await;
+    let verdict = app.verdict.clone().expect("verified from the poll");
+    assert!(
+        verdict.starts_with("cronjob-suspend nightly-report")
+            && verdict.contains(": recovered at T+")
+            && verdict.ends_with("(cronjob nightly-report suspended)"),
+        "{verdict}"
+    );
+
+    // Re-run: verified once the new Job shows running in the cockpit (the test server's
+    // job controller starts one pod), not when the create was accepted.
+    let effects = app.run(Command::JobRerun(Some("reindex".into())));
+    let Some(Effect::Preview(action)) = effects
+        .iter()
+        .find(|e| matches!(e, Effect::Preview(_)))
+        .cloned()
+    else {
+        panic!("a confirmation with a dry run: {effects:?}")
+    };
+    let Action::Cluster(ClusterAction::JobRerun { name, .. }) = &action else {
+        panic!("a rerun: {action:?}")
+    };
+    let name = name.clone();
+    assert_eq!(confirm(&mut app), [Effect::Execute(action.clone())]);
+    let report = exec.execute(action).await;
+    assert_eq!(report.outcome, ActionOutcome::Ok, "{}", report.detail);
+    app.update(Event::ActionDone(report));
+    assert!(
+        app.verifying.is_some() && app.verdict.is_none(),
+        "accepted is not yet running: {:?}",
+        app.verdict
+    );
+    assert_eq!(obj(&server, "jobs", &name).unwrap()["status"]["active"], 1);
+    poll_into(&conn, &mut app).await;
+    let verdict = app.verdict.clone().expect("verified once it runs");
+    assert!(
+        verdict.starts_with("job-rerun reindex: recovered at T+")
+            && verdict.ends_with(&format!("(job {name} running)")),
+        "{verdict}"
+    );
 }
