@@ -372,6 +372,17 @@ impl World {
                 }
                 format!("{name} is now {}", if *on { "on" } else { "off" })
             }
+            Action::DeletePod { pod, .. } => {
+                let (detail, gone) = self.delete_pod(pod)?;
+                self.actions.push((self.t, action.clone()));
+                let mut observations = vec![gone];
+                observations.extend(self.snapshot());
+                return Ok(Applied {
+                    detail,
+                    revisions: None,
+                    observations,
+                });
+            }
             Action::Silence { .. } | Action::ExpireSilence { .. } => {
                 let (detail, obs) = self.silences.apply(action, now)?;
                 self.actions.push((self.t, action.clone()));
@@ -396,8 +407,12 @@ impl World {
     /// context and namespace only, as the real executor does (an action from before actions
     /// named their place names neither, and is taken as meant here).
     fn holds(&self, action: &Action) -> Result<(), String> {
-        let Some((name, place)) = action.deployment_target() else {
-            return Ok(());
+        let (kind, name, place) = match action {
+            Action::DeletePod { pod, place } => ("pod", pod.as_str(), place),
+            _ => match action.deployment_target() {
+                Some((name, place)) => ("deployment", name, place),
+                None => return Ok(()),
+            },
         };
         let ns = &self.scenario.drill.namespace;
         let ctx = crate::app::capabilities::SANDBOX_CONTEXT;
@@ -406,7 +421,7 @@ impl World {
         if elsewhere {
             return Err(format!(
                 "refused: {} is not in the simulated cluster (context {ctx}, namespace {ns})",
-                place.object("deployment", name)
+                place.object(kind, name)
             ));
         }
         Ok(())
@@ -442,6 +457,7 @@ impl World {
                 .find(|k| k.name == *name)
                 .and_then(|k| k.scale.as_ref())
                 .map_or(0, |s| replicas(&s.deployment).abs_diff(s.replicas)),
+            Action::DeletePod { .. } => 1,
             Action::Shell { .. }
             | Action::Silence { .. }
             | Action::ExpireSilence { .. }
