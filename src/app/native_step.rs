@@ -65,6 +65,7 @@ pub(super) fn expected_line(command: &Command) -> Option<String> {
             deployment,
             replicas,
         } => format!("scale {} {replicas}", name(deployment)),
+        Command::DeletePod(Some(p)) => format!("delete-pod {}", name(p)),
         Command::Cordon(Some(n)) => format!("cordon {n}"),
         Command::Uncordon(Some(n)) => format!("uncordon {n}"),
         Command::Drain(Some(n)) => format!("drain {n}"),
@@ -552,6 +553,35 @@ mod tests {
                 "{line}"
             );
         }
+    }
+
+    #[test]
+    fn a_delete_pod_step_is_native_on_the_selected_pod_and_waits_for_its_report() {
+        let (mut app, _) = drill_pair(Config::default(), 120);
+        app.focus = Pane::Pods;
+        app.run(Command::Down);
+        let pod = match app.pods.rows().nth(app.pods.selected) {
+            Some(crate::app::state::PodRow::Pod(_, p)) => p.name.clone(),
+            other => panic!("no pod selected: {other:?}"),
+        };
+        let plan = app.plan_step_command("kubectl -n snapbuilder delete pod <pod-name>");
+        let StepPlan::Native { command, line } = plan else {
+            panic!("not native: {plan:?}");
+        };
+        assert_eq!(line, format!("delete-pod {pod}"));
+        assert_eq!(command, Command::DeletePod(Some(pod.clone())));
+        // The confirmation `x` opens is for that pod, and its report is what the step awaits.
+        app.run(command.clone());
+        let Some(Overlay::Confirm { action, .. }) = &app.overlay else {
+            panic!("no confirmation: {:?}", app.overlay);
+        };
+        assert!(matches!(action, Action::DeletePod { pod: p, .. } if *p == pod));
+        assert_eq!(super::expected_line(&command), Some(action.command_line()));
+        // Another namespace's step is not this cockpit's to do natively.
+        assert!(matches!(
+            app.plan_step_command("kubectl -n elsewhere delete pod <pod-name>"),
+            StepPlan::Shell { .. }
+        ));
     }
 
     #[test]

@@ -60,8 +60,7 @@ impl World {
             .ok_or_else(|| format!("pod {ns}/{name} not found"))?;
         d.pods.retain(|p| p.name != name);
         let rs = name.rsplit_once('-').map_or(name, |(rs, _)| rs);
-        let detail =
-            format!("pod {ns}/{name} deleted; ReplicaSet {rs} will create a replacement");
+        let detail = format!("pod {ns}/{name} deleted; ReplicaSet {rs} will create a replacement");
         Ok((
             detail,
             Observation::PodGone {

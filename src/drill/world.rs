@@ -592,6 +592,50 @@ mod tests {
     }
 
     #[test]
+    fn a_deleted_pod_goes_and_its_replicaset_replaces_it() {
+        let mut w = world();
+        run(&mut w, 30);
+        let pods = |w: &World| -> Vec<String> {
+            w.deployments
+                .iter()
+                .filter(|d| d.spec.name == "snapbuilder-serving")
+                .flat_map(|d| d.pods.iter().map(|p| p.name.clone()))
+                .collect()
+        };
+        let before = pods(&w);
+        let victim = before[0].clone();
+        let place =
+            crate::event::Place::new(crate::app::capabilities::SANDBOX_CONTEXT, "snapbuilder");
+        let action = Action::DeletePod {
+            pod: victim.clone(),
+            place: place.clone(),
+        };
+        let preview = w.preview(&action).unwrap().join("\n");
+        assert!(preview.contains("will create a replacement"), "{preview}");
+        assert_eq!(pods(&w), before, "a dry run deletes nothing");
+        let applied = w.apply(&action).unwrap();
+        assert!(
+            applied
+                .observations
+                .iter()
+                .any(|o| matches!(o, Observation::PodGone { name, .. } if *name == victim))
+        );
+        assert!(!pods(&w).contains(&victim));
+        run(&mut w, 60);
+        let after = pods(&w);
+        let replicas = w.deployment_mut("snapbuilder-serving").unwrap().replicas as usize;
+        assert_eq!(after.len(), replicas, "{after:?}");
+        assert!(!after.contains(&victim));
+        // Another namespace is not the simulated cluster's.
+        let elsewhere = Action::DeletePod {
+            pod: after[0].clone(),
+            place: crate::event::Place::new(place.context, "other"),
+        };
+        assert!(w.apply(&elsewhere).unwrap_err().contains("refused"));
+        assert!(w.apply(&action).unwrap_err().contains("not found"));
+    }
+
+    #[test]
     fn same_seed_plays_the_same_drill() {
         let (mut a, mut b) = (world(), world());
         assert_eq!(run(&mut a, 90), run(&mut b, 90));

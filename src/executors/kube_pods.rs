@@ -40,7 +40,11 @@ impl KubeExecutor {
             Ok(None) => return Err(Attempt::Failed(failed(format!("no {what}")))),
             Err(e) => return Err(classify(e, "get", "pods", name)),
         };
-        let key = (place.context.clone(), place.namespace.clone(), name.to_string());
+        let key = (
+            place.context.clone(),
+            place.namespace.clone(),
+            name.to_string(),
+        );
         let now = pod.metadata.uid.clone().unwrap_or_default();
         let uid = {
             let mut seen = self.previewed.lock().unwrap_or_else(|e| e.into_inner());
@@ -77,7 +81,11 @@ impl KubeExecutor {
             }
             Err(e) => return Err(classify(e, "delete", "pods", name)),
         }
-        let verb = if dry_run { "would be deleted" } else { "deleted" };
+        let verb = if dry_run {
+            "would be deleted"
+        } else {
+            "deleted"
+        };
         let after = match owner_of(&pod) {
             Some(owner) => format!("{owner} will create a replacement"),
             None => "a bare pod: nothing recreates it, it is gone for good".to_string(),

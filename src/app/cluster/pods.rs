@@ -152,7 +152,10 @@ impl App {
         let Some(d) = v.deployment.as_ref().and_then(|k| self.pods.deployment(k)) else {
             return Some(format!("{pod} is gone"));
         };
-        let w = v.deployment.as_ref().and_then(|k| self.pods.workloads.get(k))?;
+        let w = v
+            .deployment
+            .as_ref()
+            .and_then(|k| self.pods.workloads.get(k))?;
         let ready = w.pods.values().filter(|p| p.ready).count() as u32;
         (ready >= d.replicas && d.ready >= d.replicas).then(|| {
             format!(
@@ -191,7 +194,10 @@ mod tests {
     #[test]
     fn who_replaces_a_pod() {
         assert_eq!(
-            replacer(&pod("snapbuilder-serving-7d9c-x2b4q", "snapbuilder-serving"), true),
+            replacer(
+                &pod("snapbuilder-serving-7d9c-x2b4q", "snapbuilder-serving"),
+                true
+            ),
             Replacer::ReplicaSet {
                 name: "snapbuilder-serving-7d9c".into(),
                 deployment: "snapbuilder-serving".into()
