@@ -276,6 +276,88 @@ mod tests {
     }
 
     #[test]
+    fn denied_by_the_access_review_it_is_greyed_out_before_it_is_tried() {
+        let mut app = drill_app(60);
+        app.access.report = Some(crate::access::AccessReport {
+            user: "viewer".into(),
+            checks: vec![crate::access::Access {
+                verb: "delete".into(),
+                group: String::new(),
+                resource: "pods".into(),
+                namespace: "snapbuilder".into(),
+                allowed: Some(false),
+                reason: String::new(),
+            }],
+        });
+        let name = app.pods.pod_names().into_iter().next().expect("a pod");
+        app.run(Command::DeletePod(Some(name)));
+        assert!(
+            app.overlay.is_none(),
+            "no confirmation for a forbidden delete"
+        );
+        let flash = app.flash.as_ref().expect("says why").text.clone();
+        assert!(
+            flash.contains("delete-pod unavailable: viewer may not delete pods in snapbuilder"),
+            "{flash}"
+        );
+        assert!(
+            app.access
+                .help_lines()
+                .iter()
+                .any(|l| l.contains("may not delete pods") && l.contains("delete-pod")),
+            "help says so too"
+        );
+    }
+
+    #[test]
+    fn it_worked_once_the_pod_is_gone_and_its_deployment_is_ready_again() {
+        let mut app = drill_app(60);
+        let name = app
+            .pods
+            .pod_names()
+            .into_iter()
+            .find(|n| n.starts_with("snapbuilder-ingest"))
+            .expect("an ingest pod");
+        let action = Action::DeletePod {
+            pod: name.clone(),
+            place: crate::event::Place::new(app.caps.context.clone(), "snapbuilder"),
+        };
+        app.update(crate::event::Event::ActionDone(
+            crate::event::ActionReport {
+                action,
+                outcome: crate::event::ActionOutcome::Ok,
+                detail: "deleted".into(),
+                revisions: None,
+            },
+        ));
+        let v = app.verifying.clone().expect("watched for its effect");
+        assert_eq!(
+            v.deployment.as_ref().map(|k| k.name.as_str()),
+            Some("snapbuilder-ingest")
+        );
+        assert_eq!(app.delete_pod_settled(&v), None, "the pod is still there");
+        app.observe(Observation::PodGone {
+            namespace: "snapbuilder".into(),
+            name: name.clone(),
+        });
+        let key = v.deployment.clone().expect("a deployment");
+        let d = app.pods.deployment(&key).expect("deployment").clone();
+        let ready = app.pods.workloads[&key]
+            .pods
+            .values()
+            .filter(|p| p.ready)
+            .count() as u32;
+        if ready < d.replicas {
+            assert_eq!(app.delete_pod_settled(&v), None, "no replacement ready yet");
+            let mut replacement = pod("snapbuilder-ingest-5c4d-newpd", "snapbuilder-ingest");
+            replacement.revision = d.revision;
+            app.observe(Observation::Pod(replacement));
+        }
+        let verdict = app.delete_pod_settled(&v).expect("settled");
+        assert!(verdict.contains(&format!("{name} is gone")), "{verdict}");
+    }
+
+    #[test]
     fn at_sev1_the_pod_name_must_be_typed() {
         let mut app = drill_app(60);
         app.run(Command::Severity(1));
