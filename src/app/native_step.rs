@@ -557,7 +557,7 @@ mod tests {
 
     #[test]
     fn a_delete_pod_step_is_native_on_the_selected_pod_and_waits_for_its_report() {
-        let (mut app, _) = drill_pair(Config::default(), 120);
+        let (mut app, mut world) = drill_pair(Config::default(), 120);
         app.focus = Pane::Pods;
         app.run(Command::Down);
         let pod = match app.pods.rows().nth(app.pods.selected) {
@@ -577,6 +577,30 @@ mod tests {
         };
         assert!(matches!(action, Action::DeletePod { pod: p, .. } if *p == pod));
         assert_eq!(super::expected_line(&command), Some(action.command_line()));
+        // The sandbox carries it out; its report ticks the step that asked for it.
+        let action = action.clone();
+        let c = app.checklist.as_mut().expect("a checklist");
+        let key = (c.book, c.section, 0, 0);
+        let before = c.progress().0;
+        c.pending = Some(super::PendingStep {
+            key,
+            expect: super::expected_line(&command).expect("a line"),
+        });
+        let (report, obs) = world.act(action);
+        assert_eq!(
+            report.outcome,
+            crate::event::ActionOutcome::Ok,
+            "{}",
+            report.detail
+        );
+        assert!(
+            obs.iter().any(
+                |o| matches!(o, crate::event::Observation::PodGone { name, .. } if *name == pod)
+            )
+        );
+        app.update(Event::ActionDone(report));
+        let c = app.checklist.as_ref().expect("a checklist");
+        assert_eq!(c.progress().0, before + 1, "the step is ticked");
         // Another namespace's step is not this cockpit's to do natively.
         assert!(matches!(
             app.plan_step_command("kubectl -n elsewhere delete pod <pod-name>"),
