@@ -68,6 +68,7 @@ pub const NEEDS: &[Need] = &[
     need("get", "", "configmaps", "configmap kill switches: state"),
     need("patch", "", "configmaps", "configmap kill switches"),
     need("create", "", "pods/eviction", "drain"),
+    need("delete", "", "pods", "delete-pod"),
 ];
 
 /// A 403 a watch, list or log stream met: what is forbidden, for whom, where.

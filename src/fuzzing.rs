@@ -128,6 +128,7 @@ pub fn command(data: &[u8]) {
         let ctx = crate::command::CompletionContext {
             deployments: vec!["api".into(), "snapbuilder-serving".into()],
             kill_switches: vec!["reads".into()],
+            pods: vec!["api-7d9c-x2b4q".into()],
         };
         let _ = crate::command::complete(line, &ctx);
     }

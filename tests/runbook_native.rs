@@ -144,4 +144,9 @@ fn node_and_pod_steps_are_native_in_the_json() {
     assert_eq!(uncordon["native"], true);
     assert_eq!(uncordon["sitrep"], "uncordon gpu-node-3");
     assert_eq!(uncordon["target"], "node/gpu-node-3");
+    let delete = find("delete-pod");
+    assert_eq!(delete["native"], true);
+    assert_eq!(delete["sitrep"], "delete-pod <pod-name>");
+    assert_eq!(delete["target"], "pod/<pod-name>");
+    assert_eq!(delete["placeholders"][0], "<pod-name>");
 }

@@ -48,8 +48,12 @@ impl AccessState {
     /// Why `action` cannot be taken by this identity, if it cannot: a denied access
     /// review, or a 403 already met on what it needs.
     pub fn blocked(&self, action: &Action) -> Option<String> {
-        let (name, place) = action.deployment_target()?;
+        let (name, place) = match action {
+            Action::DeletePod { pod, place } => (pod.as_str(), place),
+            _ => action.deployment_target()?,
+        };
         let (verb, resource) = match action {
+            Action::DeletePod { .. } => ("delete", "pods"),
             Action::Rollback { .. } => ("update", "deployments"),
             Action::Restart { .. } => ("patch", "deployments"),
             Action::Scale { .. } => ("patch", "deployments/scale"),

@@ -154,6 +154,7 @@ impl App {
             | Command::Warnings
             | Command::Pin
             | Command::Describe(_)
+            | Command::DeletePod(_)
             | Command::Cordon(_)
             | Command::Uncordon(_)
             | Command::Drain(_)

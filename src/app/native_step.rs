@@ -65,6 +65,7 @@ pub(super) fn expected_line(command: &Command) -> Option<String> {
             deployment,
             replicas,
         } => format!("scale {} {replicas}", name(deployment)),
+        Command::DeletePod(Some(p)) => format!("delete-pod {}", name(p)),
         Command::Cordon(Some(n)) => format!("cordon {n}"),
         Command::Uncordon(Some(n)) => format!("uncordon {n}"),
         Command::Drain(Some(n)) => format!("drain {n}"),
@@ -552,6 +553,59 @@ mod tests {
                 "{line}"
             );
         }
+    }
+
+    #[test]
+    fn a_delete_pod_step_is_native_on_the_selected_pod_and_waits_for_its_report() {
+        let (mut app, mut world) = drill_pair(Config::default(), 120);
+        app.focus = Pane::Pods;
+        app.run(Command::Down);
+        let pod = match app.pods.rows().nth(app.pods.selected) {
+            Some(crate::app::state::PodRow::Pod(_, p)) => p.name.clone(),
+            other => panic!("no pod selected: {other:?}"),
+        };
+        let plan = app.plan_step_command("kubectl -n snapbuilder delete pod <pod-name>");
+        let StepPlan::Native { command, line } = plan else {
+            panic!("not native: {plan:?}");
+        };
+        assert_eq!(line, format!("delete-pod {pod}"));
+        assert_eq!(command, Command::DeletePod(Some(pod.clone())));
+        // The confirmation `x` opens is for that pod, and its report is what the step awaits.
+        app.run(command.clone());
+        let Some(Overlay::Confirm { action, .. }) = &app.overlay else {
+            panic!("no confirmation: {:?}", app.overlay);
+        };
+        assert!(matches!(action, Action::DeletePod { pod: p, .. } if *p == pod));
+        assert_eq!(super::expected_line(&command), Some(action.command_line()));
+        // The sandbox carries it out; its report ticks the step that asked for it.
+        let action = action.clone();
+        let c = app.checklist.as_mut().expect("a checklist");
+        let key = (c.book, c.section, 0, 0);
+        let before = c.progress().0;
+        c.pending = Some(super::PendingStep {
+            key,
+            expect: super::expected_line(&command).expect("a line"),
+        });
+        let (report, obs) = world.act(action);
+        assert_eq!(
+            report.outcome,
+            crate::event::ActionOutcome::Ok,
+            "{}",
+            report.detail
+        );
+        assert!(
+            obs.iter().any(
+                |o| matches!(o, crate::event::Observation::PodGone { name, .. } if *name == pod)
+            )
+        );
+        app.update(Event::ActionDone(report));
+        let c = app.checklist.as_ref().expect("a checklist");
+        assert_eq!(c.progress().0, before + 1, "the step is ticked");
+        // Another namespace's step is not this cockpit's to do natively.
+        assert!(matches!(
+            app.plan_step_command("kubectl -n elsewhere delete pod <pod-name>"),
+            StepPlan::Shell { .. }
+        ));
     }
 
     #[test]

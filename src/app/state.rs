@@ -215,6 +215,14 @@ impl PodsState {
             .collect()
     }
 
+    /// Every watched pod's name, for completion.
+    pub fn pod_names(&self) -> Vec<String> {
+        self.workloads
+            .values()
+            .flat_map(|w| w.pods.keys().cloned())
+            .collect()
+    }
+
     /// A deployment, exactly.
     pub fn deployment(&self, key: &WorkloadKey) -> Option<&DeploymentStatus> {
         self.workloads.get(key)?.deployment.as_ref()

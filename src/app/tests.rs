@@ -193,6 +193,8 @@ fn read_only_refuses_every_world_changing_command() {
         "restart snapbuilder-ingest",
         "scale snapbuilder-ingest 3",
         "kill-switch ai-disabled on",
+        "delete-pod snapbuilder-serving-7d9c-x2b4q",
+        "delete-pod",
     ] {
         let cmd = Command::parse(line).unwrap_or(Command::Help);
         assert!(app.run(cmd).is_empty(), "{line}");

@@ -62,6 +62,8 @@ impl App {
                     Some(super::state::WorkloadKey::new(ns, k.deployment.clone()?))
                 }),
             Action::Cluster(_) => None,
+            // The pod's workload: its replacement is watched there.
+            Action::DeletePod { pod, place } => self.pods.owner_of(&place.namespace, pod),
             // Muting alerts and running commands change nothing to watch.
             Action::Shell { .. } | Action::Silence { .. } | Action::ExpireSilence { .. } => return,
         };
@@ -148,6 +150,9 @@ impl App {
         if let Action::Cluster(c) = &v.action {
             return self.cluster_settled(c);
         }
+        if let Action::DeletePod { .. } = &v.action {
+            return self.delete_pod_settled(v);
+        }
         let name = v.deployment.as_ref()?;
         let d = self.pods.deployment(name)?;
         let w = self.pods.workloads.get(name)?;
@@ -158,6 +163,7 @@ impl App {
             Action::Shell { .. }
             | Action::Silence { .. }
             | Action::ExpireSilence { .. }
+            | Action::DeletePod { .. }
             | Action::Cluster(_) => false,
         };
         let healthy = d.ready >= d.replicas

@@ -9,6 +9,8 @@ use super::table::{COMMANDS, lookup};
 pub struct CompletionContext {
     pub deployments: Vec<String>,
     pub kill_switches: Vec<String>,
+    /// The pods the cockpit watches, by name.
+    pub pods: Vec<String>,
 }
 
 /// What one argument can be, given what the cockpit knows.
@@ -36,6 +38,10 @@ pub(super) fn severities(_: &CompletionContext) -> Vec<String> {
 
 pub(super) fn deployments(ctx: &CompletionContext) -> Vec<String> {
     ctx.deployments.clone()
+}
+
+pub(super) fn pods(ctx: &CompletionContext) -> Vec<String> {
+    ctx.pods.clone()
 }
 
 pub(super) fn kill_switches(ctx: &CompletionContext) -> Vec<String> {

@@ -207,6 +207,8 @@ pub enum Command {
     Pin,
     /// The describe view of a pod or deployment (the selected one without a name).
     Describe(Option<String>),
+    /// Delete a pod (the selected one without a name); its owner replaces it.
+    DeletePod(Option<String>),
     /// Cordon a node (the selected node, GPU host or pod's node without a name).
     Cordon(Option<String>),
     Uncordon(Option<String>),
@@ -303,6 +305,7 @@ impl Command {
             Command::Warnings => "warnings",
             Command::Pin => "pin",
             Command::Describe(_) => "describe",
+            Command::DeletePod(_) => "delete-pod",
             Command::Cordon(_) => "cordon",
             Command::Uncordon(_) => "uncordon",
             Command::Drain(_) => "drain",
@@ -425,6 +428,7 @@ mod tests {
         let ctx = CompletionContext {
             deployments: vec!["snapbuilder-serving".into(), "snapbuilder-ingest".into()],
             kill_switches: vec!["ai-disabled".into()],
+            pods: vec!["snapbuilder-serving-7d9c-x2b4q".into()],
         };
         assert_eq!(complete("rollb", &ctx), vec!["rollback"]);
         assert_eq!(complete("rol", &ctx), vec!["rollback", "role"]);

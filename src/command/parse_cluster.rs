@@ -1,4 +1,4 @@
-//! How the cluster commands' arguments parse (describe, cordon, uncordon, drain, hpa-min,
+//! How the cluster commands' arguments parse (describe, delete-pod, cordon, uncordon, drain, hpa-min,
 //! job-rerun, cronjob-suspend, cronjob-resume).
 
 use super::parse::{Args, err};
@@ -14,6 +14,10 @@ fn one_name(a: &Args<'_>) -> Result<Option<String>, CommandError> {
 
 pub(super) fn describe(a: &Args<'_>) -> Result<Command, CommandError> {
     one_name(a).map(Command::Describe)
+}
+
+pub(super) fn delete_pod(a: &Args<'_>) -> Result<Command, CommandError> {
+    one_name(a).map(Command::DeletePod)
 }
 
 pub(super) fn cordon(a: &Args<'_>) -> Result<Command, CommandError> {
@@ -56,6 +60,7 @@ pub(super) fn hpa_min(a: &Args<'_>) -> Result<Command, CommandError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used)]
 mod tests {
     use super::super::Command;
 
@@ -75,6 +80,13 @@ mod tests {
         );
         assert!(Command::parse("hpa-min web 0").is_err());
         assert!(Command::parse("drain a b").is_err());
+        assert_eq!(Command::parse("delete-pod"), Ok(Command::DeletePod(None)));
+        assert_eq!(
+            Command::parse("delete-pod web-7d9c-x2b4q"),
+            Ok(Command::DeletePod(Some("web-7d9c-x2b4q".into())))
+        );
+        let e = Command::parse("delete-pod a b").expect_err("two pods");
+        assert!(e.0.contains("usage: delete-pod [pod]"), "{e}");
         assert!(Command::parse("events now").is_err());
     }
 }

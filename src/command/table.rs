@@ -345,6 +345,15 @@ pub const COMMANDS: &[CommandSpec] = &[
         |a| a.none(Command::Nodes),
     ),
     cmd(
+        "delete-pod",
+        "[pod]",
+        "delete a pod; its owner replaces it (default: the selected pod)",
+        crate::command::parse_cluster::delete_pod,
+    )
+    .world()
+    .example("delete-pod web-7d9c-x2b4q")
+    .complete(&[c::pods]),
+    cmd(
         "cordon",
         "[node]",
         "mark a node unschedulable (default: the selected node)",

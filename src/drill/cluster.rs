@@ -49,6 +49,27 @@ fn pod_hash(revision: u64, name: &str) -> String {
 }
 
 impl World {
+    /// Deletes one pod, as the API server does: its deployment's ReplicaSet starts a
+    /// replacement on the next steps. What happened, and the pod's `PodGone`.
+    pub(super) fn delete_pod(&mut self, name: &str) -> Result<(String, Observation), String> {
+        let ns = self.scenario.drill.namespace.clone();
+        let d = self
+            .deployments
+            .iter_mut()
+            .find(|d| d.pods.iter().any(|p| p.name == name))
+            .ok_or_else(|| format!("pod {ns}/{name} not found"))?;
+        d.pods.retain(|p| p.name != name);
+        let rs = name.rsplit_once('-').map_or(name, |(rs, _)| rs);
+        let detail = format!("pod {ns}/{name} deleted; ReplicaSet {rs} will create a replacement");
+        Ok((
+            detail,
+            Observation::PodGone {
+                namespace: ns,
+                name: name.to_string(),
+            },
+        ))
+    }
+
     pub(super) fn update_pods(&mut self) -> Vec<Observation> {
         let now = self.start + self.t;
         let t = self.t;

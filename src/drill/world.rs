@@ -372,6 +372,17 @@ impl World {
                 }
                 format!("{name} is now {}", if *on { "on" } else { "off" })
             }
+            Action::DeletePod { pod, .. } => {
+                let (detail, gone) = self.delete_pod(pod)?;
+                self.actions.push((self.t, action.clone()));
+                let mut observations = vec![gone];
+                observations.extend(self.snapshot());
+                return Ok(Applied {
+                    detail,
+                    revisions: None,
+                    observations,
+                });
+            }
             Action::Silence { .. } | Action::ExpireSilence { .. } => {
                 let (detail, obs) = self.silences.apply(action, now)?;
                 self.actions.push((self.t, action.clone()));
@@ -396,8 +407,12 @@ impl World {
     /// context and namespace only, as the real executor does (an action from before actions
     /// named their place names neither, and is taken as meant here).
     fn holds(&self, action: &Action) -> Result<(), String> {
-        let Some((name, place)) = action.deployment_target() else {
-            return Ok(());
+        let (kind, name, place) = match action {
+            Action::DeletePod { pod, place } => ("pod", pod.as_str(), place),
+            _ => match action.deployment_target() {
+                Some((name, place)) => ("deployment", name, place),
+                None => return Ok(()),
+            },
         };
         let ns = &self.scenario.drill.namespace;
         let ctx = crate::app::capabilities::SANDBOX_CONTEXT;
@@ -406,7 +421,7 @@ impl World {
         if elsewhere {
             return Err(format!(
                 "refused: {} is not in the simulated cluster (context {ctx}, namespace {ns})",
-                place.object("deployment", name)
+                place.object(kind, name)
             ));
         }
         Ok(())
@@ -442,6 +457,7 @@ impl World {
                 .find(|k| k.name == *name)
                 .and_then(|k| k.scale.as_ref())
                 .map_or(0, |s| replicas(&s.deployment).abs_diff(s.replicas)),
+            Action::DeletePod { .. } => 1,
             Action::Shell { .. }
             | Action::Silence { .. }
             | Action::ExpireSilence { .. }
@@ -573,6 +589,50 @@ mod tests {
         assert!(signal(&w, "5xx rate") > 3.0);
         let score = w.score();
         assert_eq!(score.points, 0, "{:?}", score.lines);
+    }
+
+    #[test]
+    fn a_deleted_pod_goes_and_its_replicaset_replaces_it() {
+        let mut w = world();
+        run(&mut w, 30);
+        let pods = |w: &World| -> Vec<String> {
+            w.deployments
+                .iter()
+                .filter(|d| d.spec.name == "snapbuilder-serving")
+                .flat_map(|d| d.pods.iter().map(|p| p.name.clone()))
+                .collect()
+        };
+        let before = pods(&w);
+        let victim = before[0].clone();
+        let place =
+            crate::event::Place::new(crate::app::capabilities::SANDBOX_CONTEXT, "snapbuilder");
+        let action = Action::DeletePod {
+            pod: victim.clone(),
+            place: place.clone(),
+        };
+        let preview = w.preview(&action).unwrap().join("\n");
+        assert!(preview.contains("will create a replacement"), "{preview}");
+        assert_eq!(pods(&w), before, "a dry run deletes nothing");
+        let applied = w.apply(&action).unwrap();
+        assert!(
+            applied
+                .observations
+                .iter()
+                .any(|o| matches!(o, Observation::PodGone { name, .. } if *name == victim))
+        );
+        assert!(!pods(&w).contains(&victim));
+        run(&mut w, 60);
+        let after = pods(&w);
+        let replicas = w.deployment_mut("snapbuilder-serving").unwrap().replicas as usize;
+        assert_eq!(after.len(), replicas, "{after:?}");
+        assert!(!after.contains(&victim));
+        // Another namespace is not the simulated cluster's.
+        let elsewhere = Action::DeletePod {
+            pod: after[0].clone(),
+            place: crate::event::Place::new(place.context, "other"),
+        };
+        assert!(w.apply(&elsewhere).unwrap_err().contains("refused"));
+        assert!(w.apply(&action).unwrap_err().contains("not found"));
     }
 
     #[test]

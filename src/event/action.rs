@@ -40,6 +40,14 @@ pub enum Action {
     },
     /// End a silence early.
     ExpireSilence { id: String },
+    /// Delete one pod, as `kubectl delete pod` does: its owner (a ReplicaSet, a Job...)
+    /// makes a replacement; a bare pod is gone for good. Only the pod of the UID seen when
+    /// it was confirmed is deleted, never a newer pod of the same name.
+    DeletePod {
+        pod: String,
+        #[serde(default)]
+        place: Place,
+    },
     /// Cordon, uncordon or drain a node; raise an autoscaler's minimum.
     Cluster(crate::cluster::ClusterAction),
 }
@@ -77,6 +85,7 @@ impl Action {
                 .trim_end()
                 .to_string(),
             Action::ExpireSilence { id } => format!("expire-silence {id}"),
+            Action::DeletePod { pod, .. } => format!("delete-pod {pod}"),
             Action::Cluster(c) => c.command_line(),
         }
     }
@@ -98,6 +107,9 @@ impl Action {
     /// The object acted on with all that identifies it, for confirmations and the journal:
     /// `deployment snapbuilder/snapbuilder-serving in context prod`.
     pub fn target_text(&self) -> Option<String> {
+        if let Action::DeletePod { pod, place } = self {
+            return Some(place.object("pod", pod));
+        }
         let (name, place) = self.deployment_target()?;
         Some(place.object("deployment", name))
     }

@@ -36,6 +36,9 @@ pub struct KubeExecutor {
     timeout: Duration,
     user: std::sync::Arc<OnceCell<String>>,
     http: reqwest::Client,
+    /// The UID each pod had when its deletion was previewed: the deletion itself goes to
+    /// that pod only.
+    pub(super) previewed: super::kube_pods::Previewed,
 }
 
 /// Why a change did not happen, already in words for the timeline.
@@ -47,7 +50,7 @@ pub struct Failure {
 
 type Step<T> = Result<T, Failure>;
 
-fn failed(detail: impl Into<String>) -> Failure {
+pub(super) fn failed(detail: impl Into<String>) -> Failure {
     Failure {
         outcome: ActionOutcome::Failed,
         detail: detail.into(),
@@ -101,6 +104,7 @@ impl KubeExecutor {
             http,
             timeout,
             user: Default::default(),
+            previewed: Default::default(),
         }
     }
 
@@ -108,6 +112,11 @@ impl KubeExecutor {
     pub fn in_context(mut self, context: impl Into<String>) -> KubeExecutor {
         self.context = context.into();
         self
+    }
+
+    /// The client this executor acts with.
+    pub(super) fn client(&self) -> &Client {
+        &self.client
     }
 
     /// The user the API server says we are (SelfSubjectReview), for the journal.
@@ -165,6 +174,7 @@ impl KubeExecutor {
                     revisions: None,
                 })
             }
+            Action::DeletePod { pod, place } => self.delete_pod(place, pod, dry_run).await,
             Action::Shell { .. }
             | Action::Silence { .. }
             | Action::ExpireSilence { .. }
@@ -190,6 +200,18 @@ impl KubeExecutor {
         name: &str,
     ) -> Result<(Api<Deployment>, Deployment), Attempt> {
         let what = place.object("deployment", name);
+        self.holds(place, &what)?;
+        let api: Api<Deployment> = Api::namespaced(self.client.clone(), &place.namespace);
+        match api.get_opt(name).await {
+            Ok(Some(d)) => Ok((api, d)),
+            Ok(None) => Err(Attempt::Failed(failed(format!("no {what}")))),
+            Err(e) => Err(classify(e, "get", "deployments", name)),
+        }
+    }
+
+    /// Refuses `what` in `place` unless it is in this executor's context and names its
+    /// namespace.
+    pub(super) fn holds(&self, place: &Place, what: &str) -> Result<(), Attempt> {
         if place.context != self.context {
             return Err(Attempt::Failed(Failure {
                 outcome: ActionOutcome::Refused,
@@ -205,12 +227,7 @@ impl KubeExecutor {
                 detail: format!("refused: {what} names no namespace"),
             }));
         }
-        let api: Api<Deployment> = Api::namespaced(self.client.clone(), &place.namespace);
-        match api.get_opt(name).await {
-            Ok(Some(d)) => Ok((api, d)),
-            Ok(None) => Err(Attempt::Failed(failed(format!("no {what}")))),
-            Err(e) => Err(classify(e, "get", "deployments", name)),
-        }
+        Ok(())
     }
 
     /// The deployment a kill switch acts on: its own namespace, else the first watched one.
@@ -523,7 +540,7 @@ fn state_of(v: &str, ks: &KillSwitchConfig) -> Option<bool> {
     }
 }
 
-enum Attempt {
+pub(super) enum Attempt {
     /// 409: worth trying again on fresh state.
     Conflict(String),
     Failed(Failure),
@@ -546,7 +563,7 @@ fn post_params(dry_run: bool) -> PostParams {
 
 /// Puts an API error in plain words: a 403 names verb, resource and user (the API's own
 /// message does), a 409 is retried, anything else fails.
-fn classify(e: kube::Error, verb: &str, resource: &str, name: &str) -> Attempt {
+pub(super) fn classify(e: kube::Error, verb: &str, resource: &str, name: &str) -> Attempt {
     match e {
         kube::Error::Api(s) if s.code == 409 => Attempt::Conflict(s.message),
         kube::Error::Api(s) if s.code == 403 => Attempt::Failed(Failure {

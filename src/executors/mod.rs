@@ -6,6 +6,7 @@ pub mod http_switch;
 pub mod kube;
 pub mod kube_jobs;
 pub mod kube_nodes;
+mod kube_pods;
 pub mod sandbox;
 pub mod shell;
 

@@ -6,6 +6,7 @@
 
 pub mod client;
 pub mod cluster;
+mod delete;
 mod eviction;
 mod fields;
 pub mod fixtures;
@@ -258,6 +259,11 @@ impl KubeServer {
             }
             ("create", Some("eviction")) if r.resource == "pods" => {
                 let out = eviction::evict(&mut self.state.lock().unwrap(), &r, &q);
+                self.changed.send_modify(|n| *n += 1);
+                out
+            }
+            ("delete", None) if r.name.is_some() => {
+                let out = delete::delete(&mut self.state.lock().unwrap(), &r, &q, &body);
                 self.changed.send_modify(|n| *n += 1);
                 out
             }

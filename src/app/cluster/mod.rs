@@ -18,6 +18,7 @@ use super::state::{PodRow, WorkloadKey};
 
 mod describe;
 mod nodes;
+mod pods;
 
 /// Events kept at most; the oldest (by last seen) go first. A busy namespace holds 20,000.
 pub const MAX_EVENTS: usize = 10_000;
@@ -352,6 +353,7 @@ impl App {
             Command::Pin => self.pin_event(),
             Command::Describe(None) if self.cluster.view == PodsView::Jobs => self.describe_job(),
             Command::Describe(name) => self.describe_target(name),
+            Command::DeletePod(pod) => self.delete_pod_command(pod),
             Command::Cordon(node) => self.node_action(node, |node| ClusterAction::Cordon { node }),
             Command::Uncordon(node) => {
                 self.node_action(node, |node| ClusterAction::Uncordon { node })

@@ -72,6 +72,7 @@ impl App {
         // What must be typed to confirm: the object's name, for the actions that can hurt.
         let drained = match &action {
             Action::Cluster(crate::cluster::ClusterAction::Drain { node }) => Some(node.as_str()),
+            Action::DeletePod { pod, .. } => Some(pod.as_str()),
             _ => None,
         };
         let typed_required = match (
@@ -217,6 +218,7 @@ impl App {
                 lines
             }
             Action::Cluster(c) => self.describe_cluster(c)?,
+            Action::DeletePod { .. } => self.describe_delete_pod(action)?,
             Action::Shell { command } => {
                 let mut lines = vec![
                     "Run in a shell on this machine:".to_string(),

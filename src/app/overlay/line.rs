@@ -71,6 +71,7 @@ impl App {
                 let ctx = CompletionContext {
                     deployments: self.pods.deployment_names(),
                     kill_switches: self.kill_switches.iter().map(|k| k.name.clone()).collect(),
+                    pods: self.pods.pod_names(),
                 };
                 input.completions = complete(&input.text, &ctx);
                 match input.completions.as_slice() {
