@@ -196,16 +196,17 @@ pub fn group_events<'a>(
     max: usize,
 ) -> Vec<EventRow> {
     let mut rows: Vec<EventRow> = Vec::new();
-    let mut at: HashMap<(String, String, String, String, bool), usize> = HashMap::new();
+    // Borrowed keys: thousands of events are looked up per frame, few become rows.
+    let mut at: HashMap<(&str, &str, &str, &str, bool), usize> = HashMap::new();
     for e in events {
         if (warnings_only && !e.warning) || !scope.covers(e) {
             continue;
         }
         let key = (
-            e.kind.clone(),
-            e.name.clone(),
-            e.reason.clone(),
-            e.note.clone(),
+            e.kind.as_str(),
+            e.name.as_str(),
+            e.reason.as_str(),
+            e.note.as_str(),
             e.warning,
         );
         match at.get(&key) {

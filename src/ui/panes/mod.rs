@@ -30,8 +30,10 @@ pub fn title_extra(app: &App, pane: Pane) -> Option<String> {
                 .count();
             Some(format!("{firing} firing"))
         }
-        Pane::Pods if cluster::title(app).is_some() => cluster::title(app),
         Pane::Pods => {
+            if let Some(title) = cluster::title(app) {
+                return Some(title);
+            }
             let pods: usize = app.pods.workloads.values().map(|w| w.pods.len()).sum();
             (!app.pods.namespace.is_empty())
                 .then(|| format!("{} · {pods} pods", app.pods.namespace))
