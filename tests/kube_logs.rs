@@ -464,6 +464,7 @@ async fn lines_the_cockpit_cannot_take_wait_bounded_and_are_counted() {
             workload: "checkout".into(),
             pod: Some(pod.into()),
             pods: vec![pod.into()],
+            service: None,
         })
         .await
         .unwrap();

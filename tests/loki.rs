@@ -46,6 +46,7 @@ fn target(workload: &str) -> LogTarget {
         workload: workload.into(),
         pod: None,
         pods: vec![format!("{workload}-1")],
+        service: None,
     }
 }
 
@@ -62,7 +63,7 @@ fn start(
     let c = config(server_url);
     let (tx, rx) = mpsc::channel(4096);
     let loki = Loki::new(&c).unwrap();
-    (source::spawn(loki, c, kube, tx), rx)
+    (source::spawn(loki, c, &[], kube, tx), rx)
 }
 
 /// Waits for the first observation `f` picks, up to `secs`.
@@ -480,7 +481,7 @@ async fn check_asks_loki_for_the_selectors_labels_and_names_the_line() {
     loki.push(&SERVING, ago(60), "INFO x");
     let dir = tempfile::tempdir().unwrap();
     let config = format!(
-        "[loki]\nurl = \"{}\"\n\n[loki.workloads.a]\nselector = '{{namespace=\"snapbuilder\", app=\"snapbuilder-serving\"}}'\n\n[loki.workloads.b]\nselector = '{{tier=\"web\", app=\"{{{{workload}}}}\"}}'\n\n[loki.workloads.c]\nselector = '{{app=\"nope\"}}'\n",
+        "[loki]\nurl = \"{}\"\n\n[loki.workloads.a]\nselector = '{{namespace=\"snapbuilder\", app=\"snapbuilder-serving\"}}'\n\n[loki.workloads.b]\nselector = '{{tier=\"web\", app=\"{{{{workload}}}}\"}}'\n\n[loki.workloads.c]\nselector = '{{app=\"nope\"}}'\n\n[[services]]\nname = \"serving\"\nloki.selector = '{{zone=\"eu\", app=\"snapbuilder-serving\"}}'\n",
         loki.url
     );
     std::fs::write(dir.path().join("config.toml"), config).unwrap();
@@ -506,6 +507,12 @@ async fn check_asks_loki_for_the_selectors_labels_and_names_the_line() {
     assert!(
         text.contains(
             "config.toml:11: loki.workloads.c.selector: no stream of the last 24h has app=\"nope\""
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "config.toml:15: service `serving`: loki.selector: label `zone` is unknown to Loki"
         ),
         "{text}"
     );
@@ -843,7 +850,7 @@ async fn first_error_finds_where_the_errors_before_the_alert_began() {
     let mut c = config(&loki.url);
     c.page_lines = 50; // so the walk back takes several pages
     let (tx, mut rx) = mpsc::channel(4096);
-    let h = source::spawn(Loki::new(&c).unwrap(), c, None, tx);
+    let h = source::spawn(Loki::new(&c).unwrap(), c, &[], None, tx);
     let mut app = live_cockpit();
     app.now = Timestamp::now();
     let mut effects = app.update(Event::Observed(
@@ -917,5 +924,195 @@ async fn first_error_finds_where_the_errors_before_the_alert_began() {
             .unwrap()
             .starts_with("no error lines in the hour before the alert"),
         "{page:?}"
+    );
+}
+
+/// The `seq=` of the lines the pane holds, oldest first.
+fn shown_seqs(app: &sitrep::app::App) -> Vec<u32> {
+    app.logs
+        .window(1_000)
+        .iter()
+        .filter(|l| !l.marker)
+        .filter_map(|l| l.text.rsplit("seq=").next()?.parse().ok())
+        .collect()
+}
+
+/// `[loki]` at `url` and two services, one with its own LogQL selector.
+fn services_config(url: &str) -> sitrep::config::Config {
+    let text = format!(
+        r#"
+[loki]
+url = "{url}"
+timeout = "800ms"
+
+[[services]]
+name = "serving"
+namespace = "snapbuilder"
+workloads = ["snapbuilder-serving"]
+loki.selector = '{{namespace="snapbuilder", pod=~"snapbuilder-serving-.*"}}'
+
+[[services]]
+name = "ingest"
+namespace = "snapbuilder"
+workloads = ["snapbuilder-ingest"]
+"#
+    );
+    sitrep::config::Config::parse(std::path::Path::new("config.toml"), &text).unwrap()
+}
+
+/// The Loki source as live mode starts it from `config`: its services, no pod tail.
+fn start_from(config: &sitrep::config::Config) -> (Handles, mpsc::Receiver<Event>) {
+    let lc = config.loki.clone().unwrap();
+    let (tx, rx) = mpsc::channel(4096);
+    let loki = Loki::new(&lc).unwrap();
+    (source::spawn(loki, lc, &config.services, None, tx), rx)
+}
+
+fn service_alert(service: &str) -> sitrep::event::AlertStatus {
+    sitrep::event::AlertStatus {
+        name: "HighErrorRate".into(),
+        severity: "critical".into(),
+        state: sitrep::event::AlertState::Firing,
+        since: ago(120),
+        summary: "5xx above 3%".into(),
+        runbook_url: None,
+        detail: String::new(),
+        description: String::new(),
+        labels: [("service".to_string(), service.to_string())].into(),
+        silenced_by: Vec::new(),
+    }
+}
+
+/// The `query=` of every request to `path`.
+fn queries_to(loki: &LokiServer, path: &str) -> Vec<String> {
+    loki.requests()
+        .into_iter()
+        .filter(|r| r.path == path)
+        .map(|r| r.params["query"].clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_services_own_selector_is_what_loki_is_asked() {
+    let loki = LokiServer::start().await;
+    loki.push(&SERVING, ago(60), "INFO lngkm seq=1");
+    loki.push(&OTHER_POD, ago(50), "INFO sbrp5 seq=2");
+    loki.push(&INGEST, ago(40), "INFO ingest seq=3");
+    let config = services_config(&loki.url);
+    let (h, mut rx) = start_from(&config);
+    // The cockpit sees the cluster's workloads; the alert names the service.
+    let mut app = live_cockpit();
+    app.config.services = config.services.clone();
+    let now = app.now;
+    let effects = app.update(Event::Observed(
+        now,
+        Observation::Alert(service_alert("serving")),
+    ));
+    let ordered: Vec<_> = effects
+        .iter()
+        .filter_map(|e| match e {
+            sitrep::app::Effect::TailLogs(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ordered.len(), 1, "{effects:?}");
+    assert_eq!(ordered[0].workload, "snapbuilder-serving");
+    assert_eq!(ordered[0].service.as_deref(), Some("serving"));
+    route(effects, &h).await;
+    pump(&mut app, &mut rx, 1_000).await;
+    assert_eq!(shown_seqs(&app), [1, 2], "both pods, not ingest");
+    let own = r#"{namespace="snapbuilder", pod=~"snapbuilder-serving-.*"}"#;
+    assert_eq!(queries_to(&loki, "/loki/api/v1/query_range"), [own]);
+    assert_eq!(queries_to(&loki, "/loki/api/v1/tail"), [own]);
+    loki.push(&OTHER_POD, ago(0), "INFO sbrp5 seq=4");
+    pump(&mut app, &mut rx, 800).await;
+    assert_eq!(shown_seqs(&app), [1, 2, 4], "tailed through it");
+
+    // A service without its own selector: the derived one, from its namespace and workload.
+    let other = LokiServer::start().await;
+    other.push(&INGEST, ago(30), "INFO ingest seq=5");
+    let (h, mut rx) = start_from(&services_config(&other.url));
+    let mut t = target("snapbuilder-ingest");
+    t.service = Some("ingest".into());
+    h.targets.send(t).await.unwrap();
+    assert_eq!(seqs(&next(&mut rx, 10, history).await.lines), [5]);
+    assert_eq!(
+        queries_to(&other, "/loki/api/v1/query_range"),
+        [r#"{namespace="snapbuilder", app="snapbuilder-ingest"}"#]
+    );
+}
+
+#[tokio::test]
+async fn a_cockpit_without_a_cluster_fills_and_tails_a_service_from_loki() {
+    let loki = LokiServer::start().await;
+    for i in 0..20 {
+        loki.push(
+            &SERVING,
+            ago(300 - i * 10),
+            &format!("INFO request seq={i}"),
+        );
+    }
+    loki.push(&INGEST, ago(100), "INFO ingest seq=99");
+    let config = services_config(&loki.url);
+    assert!(config.kubernetes.is_none());
+    let (h, mut rx) = start_from(&config);
+    // No kube connection at all: no pods, no deployments, nothing to select but services.
+    let mut app = sitrep::app::App::new(
+        sitrep::app::Capabilities::live("-", "-"),
+        config.clone(),
+        sitrep::config::Keymap::load("default", None).unwrap(),
+        sitrep::config::Theme::load("dark", None, false).unwrap(),
+        "alice".into(),
+        Timestamp::now(),
+    );
+    app.caps.log_history = true;
+    assert!(app.pods.workloads.is_empty());
+    // Context follows the alert: the service it names is what the logs pane reads.
+    let now = app.now;
+    let effects = app.update(Event::Observed(
+        now,
+        Observation::Alert(service_alert("serving")),
+    ));
+    route(effects, &h).await;
+    pump(&mut app, &mut rx, 1_000).await;
+    assert_eq!(shown_seqs(&app), (0..20).collect::<Vec<_>>());
+    let title = sitrep::ui::panes::logs::title(&app);
+    assert!(title.contains("service serving: all pods"), "{title}");
+    assert!(title.contains("from loki"), "{title}");
+    let screen = sitrep::ui::render_text(&app, 200, 60);
+    assert!(screen.contains("request seq=19"), "{screen}");
+    // New lines come over Loki's tail.
+    loki.push(&OTHER_POD, ago(0), "INFO request seq=20");
+    pump(&mut app, &mut rx, 800).await;
+    assert_eq!(shown_seqs(&app).last(), Some(&20));
+    assert_eq!(
+        queries_to(&loki, "/loki/api/v1/tail"),
+        [r#"{namespace="snapbuilder", pod=~"snapbuilder-serving-.*"}"#]
+    );
+
+    // With no alert, looking at the logs pane reads the first service.
+    let (h, mut rx) = start_from(&config);
+    let mut app = sitrep::app::App::new(
+        sitrep::app::Capabilities::live("-", "-"),
+        config.clone(),
+        sitrep::config::Keymap::load("default", None).unwrap(),
+        sitrep::config::Theme::load("dark", None, false).unwrap(),
+        "alice".into(),
+        Timestamp::now(),
+    );
+    app.caps.log_history = true;
+    let effects = app.run(sitrep::command::Command::Focus(
+        sitrep::command::FocusTarget::Pane(sitrep::command::Pane::Logs),
+    ));
+    route(effects, &h).await;
+    pump(&mut app, &mut rx, 1_000).await;
+    assert_eq!(
+        app.logs.len(),
+        21,
+        "the serving service's history, the tailed line too"
+    );
+    assert_eq!(
+        app.pods.tailing.as_ref().and_then(|t| t.service.as_deref()),
+        Some("serving")
     );
 }

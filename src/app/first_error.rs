@@ -106,15 +106,8 @@ impl App {
         };
         let before = alert.since;
         // The operator asked about this alert: its workload, whatever was chosen before.
-        if let Some(w) =
-            super::services::workloads_for_alert(&self.config.services, &self.pods, &alert)
-                .into_iter()
-                .next()
-        {
-            self.pods.select_workload(&w);
-            if let Some(target) = self.pods.selected_target() {
-                self.tail(target, TailCause::Operator);
-            }
+        if let Some(target) = self.log_target_for_alert(&alert) {
+            self.tail(target, TailCause::Operator);
         }
         if self.caps.log_history && self.pods.tailing.is_some() {
             self.log_source.pending_at = Some(before);

@@ -276,6 +276,71 @@ impl App {
             .unwrap_or(0)
     }
 
+    /// The configured service that claims the workload `namespace/name`, by its name or
+    /// its deployment's labels.
+    pub(super) fn service_claiming(&self, namespace: &str, name: &str) -> Option<&ServiceConfig> {
+        let empty = std::collections::BTreeMap::new();
+        let labels = self
+            .pods
+            .workloads
+            .get(&WorkloadKey::new(namespace, name))
+            .and_then(|w| w.deployment.as_ref())
+            .map_or(&empty, |d| &d.labels);
+        self.config
+            .services
+            .iter()
+            .find(|s| s.claims(namespace, name, labels))
+    }
+
+    /// What the logs pane tails for `alert`: its first workload, selected in the pods pane;
+    /// with none of its service's workloads seen (no cluster), the service itself.
+    pub(super) fn log_target_for_alert(&mut self, alert: &AlertStatus) -> Option<super::LogTarget> {
+        let (workload, service) = match service_for_alert(&self.config.services, &self.pods, alert)
+        {
+            AlertService::Service(s, w) => (w.first().cloned(), Some(target_of(s))),
+            found => (found.workloads().first().cloned(), None),
+        };
+        match workload {
+            Some(w) => {
+                self.pods.select_workload(&w);
+                self.pods.selected_target()
+            }
+            None => service,
+        }
+    }
+
+    /// What the logs pane tails when none of the selected alert's service's workloads is
+    /// seen (no cluster, or not yet): that service itself, else (no alert names one) the
+    /// first configured service.
+    pub(super) fn service_target(&self) -> Option<super::LogTarget> {
+        let service = match self.selected_service() {
+            Some(AlertService::Service(s, w)) if w.is_empty() => s,
+            Some(AlertService::Service(..)) => return None,
+            _ if self.pods.workloads.is_empty() => self.config.services.first()?,
+            _ => return None,
+        };
+        Some(target_of(service))
+    }
+}
+
+/// A service as a log target of its own, for when none of its workloads is seen: in its
+/// namespace, named by its first workload (or itself), read through its selector.
+pub fn target_of(service: &ServiceConfig) -> super::LogTarget {
+    super::LogTarget {
+        namespace: service.namespace().unwrap_or_default().to_string(),
+        workload: service
+            .workload_names()
+            .first()
+            .copied()
+            .unwrap_or(service.name())
+            .to_string(),
+        pod: None,
+        pods: Vec::new(),
+        service: Some(service.name().to_string()),
+    }
+}
+
+impl App {
     /// Selecting an alert selects its service's workloads in the pods pane (its first
     /// deployment heading, so the pane shows where they are).
     pub(super) fn follow_selected_alert(&mut self) {

@@ -135,6 +135,7 @@ impl PodsState {
             workload: key.name.clone(),
             pod: pod.map(|p| p.name.clone()),
             pods: Vec::new(),
+            service: None,
         })
     }
 

@@ -159,9 +159,14 @@ impl App {
         }
     }
 
-    /// Tails the workload or pod selected in the pods pane (live mode only).
+    /// Tails the workload or pod selected in the pods pane (live mode only); with no
+    /// workload to select, the service (services.rs).
     pub(super) fn tail_selected(&mut self) {
-        if let Some(target) = self.pods.selected_target() {
+        if let Some(target) = self
+            .pods
+            .selected_target()
+            .or_else(|| self.service_target())
+        {
             self.tail(target, TailCause::Operator);
         }
     }
@@ -180,12 +185,7 @@ impl App {
             return;
         }
         // The one seam from an alert to its workloads (services.rs).
-        let found = super::services::workloads_for_alert(&self.config.services, &self.pods, alert);
-        let Some(workload) = found.into_iter().next() else {
-            return;
-        };
-        self.pods.select_workload(&workload);
-        if let Some(target) = self.pods.selected_target() {
+        if let Some(target) = self.log_target_for_alert(alert) {
             self.tail(target, TailCause::Alert);
         }
     }
@@ -194,6 +194,11 @@ impl App {
     pub(super) fn tail(&mut self, mut target: LogTarget, cause: TailCause) {
         if !self.caps.log_tailer {
             return;
+        }
+        if target.service.is_none() {
+            target.service = self
+                .service_claiming(&target.namespace, &target.workload)
+                .map(|s| s.name().to_string());
         }
         let same = self
             .pods

@@ -516,6 +516,8 @@ mod tests {
             ("R", "rollback"),
             ("/", "filter"),
             ("p", "toggle-pause"),
+            ("e", "next-error"),
+            ("F", "first-error"),
         ] {
             assert_eq!(
                 m.lookup(&key(k)),

@@ -1,6 +1,6 @@
 //! `[loki]`: where the log store is, how to reach it, and which LogQL stream selector reads
-//! each workload's logs. The per-workload part ([`LogSelection`]) is self-contained, so a
-//! service can carry its own later.
+//! each workload's logs. The per-workload part ([`LogSelection`]) is self-contained: a
+//! `[[services]]` entry carries its own as `loki`, which wins for the service's workloads.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -173,20 +173,29 @@ impl LokiConfig {
         }
     }
 
-    /// The backend of a workload.
-    pub fn backend_for(&self, workload: &str) -> Backend {
-        self.workloads
-            .get(workload)
-            .and_then(|w| w.backend)
+    /// The backend of a workload; `service` is its service's own `loki` choice, which wins.
+    pub fn backend_for(&self, service: Option<&LogSelection>, workload: &str) -> Backend {
+        service
+            .and_then(|s| s.backend)
+            .or_else(|| self.workloads.get(workload).and_then(|w| w.backend))
             .unwrap_or(self.backend)
     }
 
-    /// The stream selector of a workload in a namespace.
-    pub fn selector_for(&self, namespace: &str, workload: &str) -> Result<Selector, String> {
-        let template = self
-            .workloads
-            .get(workload)
-            .and_then(|w| w.selector.as_ref())
+    /// The stream selector of a workload in a namespace: its service's own when it names
+    /// one, else the workload's, else the default template.
+    pub fn selector_for(
+        &self,
+        service: Option<&LogSelection>,
+        namespace: &str,
+        workload: &str,
+    ) -> Result<Selector, String> {
+        let template = service
+            .and_then(|s| s.selector.as_ref())
+            .or_else(|| {
+                self.workloads
+                    .get(workload)
+                    .and_then(|w| w.selector.as_ref())
+            })
             .unwrap_or(&self.selector);
         Selector::expand(template.get_ref(), namespace, workload)
             .map_err(|e| format!("selector `{}`: {e}", template.get_ref()))
@@ -289,16 +298,19 @@ backend = "loki"
         let l = c.loki.unwrap();
         assert_eq!(l.endpoint().headers["X-Scope-OrgID"], "team-a");
         assert_eq!(l.timeout(), std::time::Duration::from_secs(3));
-        assert_eq!(l.backend_for("snapbuilder-ingest").as_str(), "loki+kube");
-        assert_eq!(l.backend_for("snapbuilder-serving").as_str(), "loki");
         assert_eq!(
-            l.selector_for("snapbuilder", "snapbuilder-ingest")
+            l.backend_for(None, "snapbuilder-ingest").as_str(),
+            "loki+kube"
+        );
+        assert_eq!(l.backend_for(None, "snapbuilder-serving").as_str(), "loki");
+        assert_eq!(
+            l.selector_for(None, "snapbuilder", "snapbuilder-ingest")
                 .unwrap()
                 .to_string(),
             r#"{namespace="snapbuilder", app="snapbuilder-ingest"}"#
         );
         assert_eq!(
-            l.selector_for("prod", "snapbuilder-serving")
+            l.selector_for(None, "prod", "snapbuilder-serving")
                 .unwrap()
                 .to_string(),
             r#"{namespace="prod", app="serving", tier!="canary"}"#

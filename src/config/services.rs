@@ -40,6 +40,11 @@ pub struct ServiceConfig {
     /// Names of `[[kill_switches]]` entries that act on it.
     #[serde(default)]
     pub kill_switches: Vec<Spanned<String>>,
+    /// How Loki reads its logs: `loki.selector = '{namespace="snapbuilder", app="serving"}'`
+    /// (a LogQL stream selector, `{{namespace}}` and `{{workload}}` allowed) and
+    /// `loki.backend`, over `[loki]` and `[loki.workloads.*]` for its workloads.
+    #[serde(default)]
+    pub loki: Option<super::loki::LogSelection>,
 }
 
 impl ServiceConfig {
@@ -88,6 +93,11 @@ impl ServiceConfig {
             return false;
         }
         self.workload_names().contains(&name) || selector.is_some_and(|s| s.matches(labels))
+    }
+
+    /// Its own LogQL stream selector template, when it names one.
+    pub fn loki_selector(&self) -> Option<&Spanned<String>> {
+        self.loki.as_ref()?.selector.as_ref()
     }
 
     /// Whether `signal` is one of its signals.
@@ -157,6 +167,23 @@ pub fn validate(config: &super::Config, path: &Path, text: &str) -> Vec<FileErro
                 sel,
                 format!(
                     "service `{name}`: bad label selector `{}`: {e}",
+                    sel.get_ref()
+                ),
+            ));
+        }
+        if let Some(sel) = s.loki_selector()
+            && let Err(e) = crate::sources::loki::selector::Selector::expand(
+                sel.get_ref(),
+                "namespace",
+                "workload",
+            )
+        {
+            errors.push(at(
+                path,
+                text,
+                sel,
+                format!(
+                    "service `{name}`: loki.selector: bad LogQL stream selector `{}`: {e}",
                     sel.get_ref()
                 ),
             ));
@@ -388,6 +415,90 @@ workloads = [\"other\"]
         .unwrap_err()
         .to_string();
         assert!(e.starts_with("c.toml:3: unknown field `workload`"), "{e}");
+    }
+
+    #[test]
+    fn a_service_carries_its_own_loki_selector_over_the_derived_one() {
+        let text = r#"
+[loki]
+url = "http://loki:3100"
+
+[loki.workloads.snapbuilder-serving]
+selector = '{app="from-workload"}'
+
+[[services]]
+name = "serving"
+namespace = "snapbuilder"
+workloads = ["snapbuilder-serving", "serving-canary"]
+loki.selector = '{namespace="snapbuilder", app=~"snapbuilder-serving|serving-canary"}'
+loki.backend = "both"
+
+[[services]]
+name = "ingest"
+namespace = "snapbuilder"
+loki = { selector = '{namespace="{{namespace}}", job="{{workload}}"}' }
+"#;
+        let c = Config::parse(Path::new("c.toml"), text).unwrap();
+        let l = c.loki.as_ref().unwrap();
+        let serving = c.services[0].loki.as_ref();
+        assert_eq!(
+            l.selector_for(serving, "snapbuilder", "snapbuilder-serving")
+                .unwrap()
+                .to_string(),
+            r#"{namespace="snapbuilder", app=~"snapbuilder-serving|serving-canary"}"#,
+            "the service's selector wins over the workload's"
+        );
+        assert_eq!(
+            l.backend_for(serving, "snapbuilder-serving").as_str(),
+            "loki+kube"
+        );
+        assert_eq!(
+            l.selector_for(None, "snapbuilder", "snapbuilder-serving")
+                .unwrap()
+                .to_string(),
+            r#"{app="from-workload"}"#
+        );
+        let ingest = c.services[1].loki.as_ref();
+        assert_eq!(
+            l.selector_for(ingest, "snapbuilder", "ingest")
+                .unwrap()
+                .to_string(),
+            r#"{namespace="snapbuilder", job="ingest"}"#,
+            "placeholders as in [loki]"
+        );
+        assert_eq!(l.backend_for(ingest, "ingest").as_str(), "loki");
+        assert!(c.services[1].loki_selector().is_some());
+    }
+
+    #[test]
+    fn a_bad_service_loki_selector_is_an_error_with_file_line_and_value() {
+        let text = "[[services]]\nname = \"serving\"\nnamespace = \"snapbuilder\"\nloki.selector = '{app=~\"(\"}'\n";
+        let e = Config::parse(Path::new("c.toml"), text)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with(
+                "c.toml:4: service `serving`: loki.selector: bad LogQL stream selector `{app=~\"(\"}`: bad regex for `app`"
+            ),
+            "{e}"
+        );
+        let e = Config::parse(
+            Path::new("c.toml"),
+            "[[services]]\nname = \"s\"\n\n[services.loki]\nselector = '{}'\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.starts_with("c.toml:5: service `s`: loki.selector: bad LogQL stream selector `{}`"),
+            "{e}"
+        );
+        let e = Config::parse(
+            Path::new("c.toml"),
+            "[[services]]\nname = \"s\"\nloki.selektor = '{app=\"x\"}'\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("c.toml:3: unknown field `selektor`"), "{e}");
     }
 
     #[test]

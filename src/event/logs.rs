@@ -99,6 +99,10 @@ pub struct LogTarget {
     /// The pods to follow, most interesting first, at most the stream cap: the cockpit picks
     /// them from its own pod state, so the tailer never lists pods itself.
     pub pods: Vec<String>,
+    /// The `[[services]]` entry the workload is one of, when one claims it; a log store
+    /// reads it through the service's own selector. With no workload of it seen (no
+    /// cluster), `workload` names the service's first workload, or the service itself.
+    pub service: Option<String>,
 }
 
 impl LogTarget {

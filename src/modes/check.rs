@@ -43,7 +43,9 @@ pub fn check(global: &Global) -> anyhow::Result<ExitCode> {
                 .config
                 .loki
                 .as_ref()
-                .map(crate::sources::loki::check::check_selectors_blocking)
+                .map(|l| {
+                    crate::sources::loki::check::check_selectors_blocking(l, &s.config.services)
+                })
                 .unwrap_or_default();
             // Namespaces and workloads of `[[services]]` exist only on the cluster.
             let service_problems = kubernetes_config(global, &s.config)

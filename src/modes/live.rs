@@ -165,7 +165,13 @@ pub fn live(global: &Global) -> anyhow::Result<ExitCode> {
             let mut spawner = crate::sources::poll::Spawner::new(tx.clone());
             crate::sources::loki::signals::start(&config, &client, &mut spawner);
             tasks.extend(spawner.tasks);
-            let h = crate::sources::loki::source::spawn(client, lc, logs.take(), tx.clone());
+            let h = crate::sources::loki::source::spawn(
+                client,
+                lc,
+                &config.services,
+                logs.take(),
+                tx.clone(),
+            );
             tasks.push(h.task);
             logs = Some(h.targets);
             log_queries = Some(h.queries);

@@ -161,6 +161,7 @@ fn follow_recorded_tail(app: &mut App, info: crate::recording::format::TailInfo)
         workload: info.workload,
         pod: info.pod,
         pods: info.pods,
+        service: None,
     };
     let same = app
         .pods

@@ -8,6 +8,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use super::Loki;
 use super::selector::{Op, Selector};
+use crate::config::ServiceConfig;
 use crate::config::loki::LokiConfig;
 
 /// How far back labels are looked for.
@@ -16,8 +17,9 @@ const LOOK_BACK: SignedDuration = SignedDuration::from_hours(24);
 /// A problem, at the span of the selector it is about (when the file names it).
 pub type Problem = (Option<Range<usize>>, String);
 
-/// The selectors checked against Loki; nothing when `[loki]` has no URL.
-pub async fn check_selectors(config: &LokiConfig) -> Vec<Problem> {
+/// The selectors of `[loki]` and of each service's `loki` checked against Loki; nothing
+/// when `[loki]` has no URL.
+pub async fn check_selectors(config: &LokiConfig, services: &[ServiceConfig]) -> Vec<Problem> {
     if config.url().is_none() {
         return Vec::new();
     }
@@ -39,6 +41,11 @@ pub async fn check_selectors(config: &LokiConfig) -> Vec<Problem> {
     for (name, w) in &config.workloads {
         if let Some(s) = &w.selector {
             selectors.push((format!("loki.workloads.{name}.selector"), s));
+        }
+    }
+    for s in services {
+        if let Some(sel) = s.loki_selector() {
+            selectors.push((format!("service `{}`: loki.selector", s.name()), sel));
         }
     }
     for (what, spanned) in selectors {
@@ -80,12 +87,12 @@ pub async fn check_selectors(config: &LokiConfig) -> Vec<Problem> {
 }
 
 /// [`check_selectors`] on a runtime of its own, for `sitrep check`.
-pub fn check_selectors_blocking(config: &LokiConfig) -> Vec<Problem> {
+pub fn check_selectors_blocking(config: &LokiConfig, services: &[ServiceConfig]) -> Vec<Problem> {
     match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
-        Ok(rt) => rt.block_on(check_selectors(config)),
+        Ok(rt) => rt.block_on(check_selectors(config, services)),
         Err(_) => Vec::new(),
     }
 }

@@ -42,7 +42,7 @@ pub async fn error_lines(
     let start = end - config.history.signed();
     let mut out = Vec::new();
     for (ns, w) in workloads {
-        let selector: Selector = config.selector_for(ns, w)?;
+        let selector: Selector = config.selector_for(None, ns, w)?;
         let query = format!("{selector} {ERROR_FILTER}");
         let entries = loki
             .query_range(&query, start, end, ERROR_LINES, Direction::Backward)

@@ -14,6 +14,7 @@
 //! pod tail and back. What reads Loki for one target is a job (`job.rs`: history and
 //! pages; `follow.rs`: the live tail and its resumption).
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -24,7 +25,8 @@ use tokio::task::JoinHandle;
 
 use super::selector::line_filter;
 use super::{Loki, LokiError};
-use crate::config::loki::{Backend, LokiConfig};
+use crate::config::ServiceConfig;
+use crate::config::loki::{Backend, LogSelection, LokiConfig};
 use crate::event::{Event, LogHistory, LogQuery, LogSourceStatus, LogTarget, Observation};
 
 mod first_error;
@@ -47,20 +49,28 @@ pub struct Handles {
     pub task: JoinHandle<()>,
 }
 
-/// Starts the source. `kube` is the pod tail's order channel, when a cluster is connected:
-/// the workloads read from it, and the fallback when Loki fails.
+/// Starts the source. `services` are the `[[services]]` entries, whose own `loki` choice
+/// wins for the targets of their workloads. `kube` is the pod tail's order channel, when a
+/// cluster is connected: the workloads read from it, and the fallback when Loki fails.
+/// Without one, Loki alone reads and tails every target.
 pub fn spawn(
     loki: Loki,
     config: LokiConfig,
+    services: &[ServiceConfig],
     kube: Option<mpsc::Sender<LogTarget>>,
     tx: mpsc::Sender<Event>,
 ) -> Handles {
     let (targets, target_rx) = mpsc::channel(256);
     let (queries, query_rx) = mpsc::channel(64);
     let (news, news_rx) = mpsc::channel(64);
+    let services = services
+        .iter()
+        .filter_map(|s| Some((s.name().to_string(), s.loki.clone()?)))
+        .collect();
     let router = Router {
         loki,
         config,
+        services,
         kube,
         tx,
         news,
@@ -101,6 +111,8 @@ enum News {
 struct Router {
     loki: Loki,
     config: LokiConfig,
+    /// Each service's own `loki` choice, by service name.
+    services: BTreeMap<String, LogSelection>,
     kube: Option<mpsc::Sender<LogTarget>>,
     tx: mpsc::Sender<Event>,
     news: mpsc::Sender<News>,
@@ -223,19 +235,27 @@ impl Router {
         self.stop_jobs();
         self.kube_stop();
         self.generation_counter.fetch_add(1, Ordering::SeqCst);
-        self.backend = self.config.backend_for(&target.workload);
+        let service = target.service.as_ref().and_then(|s| self.services.get(s));
+        self.backend = match self.config.backend_for(service, &target.workload) {
+            // Nothing else reads the newest seconds: Loki tails them too.
+            Backend::Both if self.kube.is_none() => Backend::Loki,
+            b => b,
+        };
         self.query = None;
         self.oldest = None;
         self.problem = None;
         self.target = Some(target.clone());
         if self.backend == Backend::Kube {
+            if self.kube.is_none() {
+                self.problem = Some("backend = \"kube\" but no cluster is connected".into());
+            }
             self.kube_follow();
             self.report();
             return;
         }
         match self
             .config
-            .selector_for(&target.namespace, &target.workload)
+            .selector_for(service, &target.namespace, &target.workload)
         {
             Ok(mut s) => {
                 // One pod asked for: Loki reads only its lines.
@@ -249,7 +269,12 @@ impl Router {
                 self.query = Some(s.to_string());
             }
             Err(e) => {
-                self.problem = Some(format!("{e}; kube tail"));
+                let then = if self.kube.is_some() {
+                    "kube tail"
+                } else {
+                    "not read"
+                };
+                self.problem = Some(format!("{e}; {then}"));
                 self.kube_follow();
                 self.report();
                 return;

@@ -22,9 +22,18 @@ pub fn title(app: &App) -> String {
         .as_ref()
         .is_some_and(|s| s.backend == "loki");
     if from_loki && let Some(t) = &app.pods.tailing {
-        parts.push(match &t.pod {
-            Some(pod) => format!("pod {pod}"),
-            None => format!("{}: all pods", t.workload),
+        let seen = app
+            .pods
+            .workloads
+            .contains_key(&crate::app::state::WorkloadKey::new(
+                &t.namespace,
+                &t.workload,
+            ));
+        parts.push(match (&t.pod, &t.service) {
+            (Some(pod), _) => format!("pod {pod}"),
+            // No workload of it is seen (no cluster): Loki reads the service as a whole.
+            (None, Some(service)) if !seen => format!("service {service}: all pods"),
+            (None, _) => format!("{}: all pods", t.workload),
         });
     } else if let Some(tail) = app.pods.tail.describe() {
         parts.push(tail);
