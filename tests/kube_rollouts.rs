@@ -63,6 +63,25 @@ async fn with_the_crd_rollouts_show_with_weight_step_and_revisions() {
         screen.contains("checkout 5/4 ready rollout canary 20% · step 1/4 · stable 7d9c4b6f8"),
         "{screen}"
     );
+    // `sitrep snapshot` lists it too.
+    let listed = sitrep::sources::kube_snapshot::observations(&conn)
+        .await
+        .unwrap();
+    let snap_app = {
+        let mut a = live_app(&conn, Config::default());
+        for o in listed {
+            a.update(Event::Observed(jiff::Timestamp::now(), o));
+        }
+        a
+    };
+    let snap = sitrep::snapshot::Snapshot::of(&snap_app, 1);
+    assert_eq!(snap.rollouts.len(), 1);
+    assert_eq!(snap.rollouts[0]["canary_weight"], json!(20));
+    assert!(
+        sitrep::snapshot::markdown(&snap).contains("- acme/checkout: canary 20% · step 1/4"),
+        "{}",
+        sitrep::snapshot::markdown(&snap)
+    );
     // The controller moves on: the watch brings the change.
     let mut moved = kube_server::rollouts::checkout();
     moved["status"]["currentStepIndex"] = json!(2);

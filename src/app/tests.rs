@@ -1095,7 +1095,7 @@ mod rollouts {
             "status": {"currentStepIndex": step, "stableRS": "7d9c4b6f8", "currentPodHash": "5f6b8c9d7",
                 "readyReplicas": 4, "abort": aborted}
         });
-        Observation::Rollout(RolloutStatus::from_json(&o).unwrap())
+        Observation::Rollout(RolloutStatus::from_json(&o).expect("a rollout"))
     }
 
     #[test]
@@ -1113,7 +1113,10 @@ mod rollouts {
         let screen = crate::ui::render_text(&app, 200, 60);
         assert!(screen.contains("rollout canary 0% · step 1/3"), "{screen}");
         let key = crate::app::state::WorkloadKey::new("shop", "checkout-canary");
-        let r = app.pods.workloads[&key].rollout.clone().unwrap();
+        let r = app.pods.workloads[&key]
+            .rollout
+            .clone()
+            .expect("its rollout");
         assert_eq!(
             r.summary(),
             "canary 0% · step 1/3 · stable 7d9c4b6f8 / canary 5f6b8c9d7 · aborted"

@@ -44,6 +44,32 @@ pub fn status_of(o: &DynamicObject) -> Option<RolloutStatus> {
     RolloutStatus::from_json(&serde_json::to_value(o).ok()?)
 }
 
+/// The Rollouts of the connection's namespaces, listed once (for `sitrep snapshot`).
+pub async fn list(conn: &super::kube::Connection) -> Vec<Observation> {
+    let mut out = Vec::new();
+    let mut lp = kube::api::ListParams::default();
+    if let Some(s) = &conn.label_selector {
+        lp = lp.labels(s);
+    }
+    for ns in &conn.namespaces {
+        let api: Api<DynamicObject> = if ns.is_empty() {
+            Api::all_with(conn.client.clone(), &resource())
+        } else {
+            Api::namespaced_with(conn.client.clone(), ns, &resource())
+        };
+        match api.list(&lp).await {
+            Ok(l) => out.extend(
+                l.items
+                    .iter()
+                    .filter_map(status_of)
+                    .map(Observation::Rollout),
+            ),
+            Err(e) => tracing::debug!(%ns, error = %e, "rollouts list"),
+        }
+    }
+    out
+}
+
 async fn say(tx: &mpsc::Sender<Event>, obs: Observation) -> Result<(), ()> {
     tx.send(Event::Observed(jiff::Timestamp::now(), obs))
         .await
