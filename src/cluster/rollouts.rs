@@ -473,6 +473,15 @@ mod tests {
     }
 
     #[test]
+    fn a_rollout_observation_survives_a_recording() {
+        let r = RolloutStatus::from_json(&paused_canary()).unwrap();
+        let obs = crate::event::Observation::Rollout(r);
+        let text = serde_json::to_string(&obs).unwrap();
+        let back: crate::event::Observation = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, obs);
+    }
+
+    #[test]
     fn without_traffic_routing_the_weight_is_the_steps() {
         let mut o = paused_canary();
         o["status"]["canary"] = json!({});
