@@ -1121,6 +1121,16 @@ mod rollouts {
             r.summary(),
             "canary 0% · step 1/3 · stable 7d9c4b6f8 / canary 5f6b8c9d7 · aborted"
         );
+        // The describe view shows its steps.
+        app.pods.select_workload(&key);
+        app.run(Command::Describe(None));
+        match &app.overlay {
+            Some(Overlay::Output { title, text, .. }) => {
+                assert_eq!(title, "describe rollout checkout-canary");
+                assert!(text.contains("▶ 2. pause (until promoted)"), "{text}");
+            }
+            other => panic!("no describe view: {other:?}"),
+        }
         // Its labels match services and alerts as a deployment's do.
         let labels = app.pods.workloads[&key]
             .labels()
