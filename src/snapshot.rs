@@ -85,6 +85,9 @@ pub struct Snapshot {
     /// Pods and deployments of the configured namespaces, when a cluster is configured.
     pub pods: Vec<serde_json::Value>,
     pub deployments: Vec<serde_json::Value>,
+    /// Argo Rollouts, where the cluster serves them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rollouts: Vec<serde_json::Value>,
     /// The last error lines of each workload, from Loki (with `[loki]`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub log_errors: Vec<crate::sources::loki::snapshot::WorkloadErrors>,
@@ -273,11 +276,19 @@ impl Snapshot {
         );
         let mut pods = Vec::new();
         let mut deployments = Vec::new();
+        let mut rollouts = Vec::new();
         for w in app.pods.workloads.values() {
             if let Some(d) = &w.deployment {
                 deployments.push(json!({"namespace": d.namespace, "name": d.name,
                     "revision": d.revision, "replicas": d.replicas, "ready": d.ready,
                     "updated": d.updated, "available": d.available}));
+            }
+            if let Some(r) = &w.rollout {
+                rollouts.push(json!({"namespace": r.namespace, "name": r.name,
+                    "replicas": r.replicas, "ready": r.ready, "phase": r.phase,
+                    "canary_weight": r.canary_weight, "step": r.current_step,
+                    "steps": r.steps.len(), "stable": r.stable_hash, "canary": r.canary_hash,
+                    "paused": r.paused(), "aborted": r.aborted, "summary": r.summary()}));
             }
             for p in w.pods.values() {
                 pods.push(json!({"namespace": p.namespace, "name": p.name,
@@ -295,6 +306,7 @@ impl Snapshot {
             health,
             pods,
             deployments,
+            rollouts,
             log_errors: Vec::new(),
             cluster: crate::sources::kube_cluster_snapshot::ClusterSnapshot::of(app),
             errors,
@@ -310,6 +322,18 @@ pub fn markdown(s: &Snapshot) -> String {
         "**Status at {}** (sitrep snapshot)\n",
         s.taken_at.strftime("%Y-%m-%d %H:%M:%S UTC")
     );
+    if !s.rollouts.is_empty() {
+        out.push_str("\n**Rollouts:**\n");
+        for r in &s.rollouts {
+            let f = |k: &str| r[k].as_str().unwrap_or("").to_string();
+            out.push_str(&format!(
+                "- {}/{}: {}\n",
+                f("namespace"),
+                f("name"),
+                f("summary")
+            ));
+        }
+    }
     if !s.deployments.is_empty() {
         out.push_str("\n**Deployments:**\n");
         for d in &s.deployments {

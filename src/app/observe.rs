@@ -112,7 +112,25 @@ impl App {
                 let key = WorkloadKey::new(namespace, name);
                 if let Some(w) = self.pods.workloads.get_mut(&key) {
                     w.deployment = None;
-                    if w.pods.is_empty() {
+                    if w.pods.is_empty() && w.rollout.is_none() {
+                        self.pods.workloads.remove(&key);
+                    }
+                }
+                let rows = self.pods.row_count();
+                self.pods.selected = self.pods.selected.min(rows.saturating_sub(1));
+            }
+            Observation::Rollout(r) => {
+                if self.pods.namespace.is_empty() {
+                    self.pods.namespace = r.namespace.clone();
+                }
+                let key = WorkloadKey::new(&r.namespace, &r.name);
+                self.pods.workloads.entry(key).or_default().rollout = Some(r);
+            }
+            Observation::RolloutGone { namespace, name } => {
+                let key = WorkloadKey::new(namespace, name);
+                if let Some(w) = self.pods.workloads.get_mut(&key) {
+                    w.rollout = None;
+                    if w.pods.is_empty() && w.deployment.is_none() && w.rollout.is_none() {
                         self.pods.workloads.remove(&key);
                     }
                 }
@@ -139,7 +157,7 @@ impl App {
                     if let Some(w) = self.pods.workloads.get_mut(&owner) {
                         w.pods.remove(&name);
                         // A bare pod's row goes with it; a deployment's stays.
-                        if w.pods.is_empty() && w.deployment.is_none() {
+                        if w.pods.is_empty() && w.deployment.is_none() && w.rollout.is_none() {
                             self.pods.workloads.remove(&owner);
                         }
                     }

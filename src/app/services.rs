@@ -93,7 +93,7 @@ pub fn workloads_of(service: &ServiceConfig, pods: &PodsState) -> Vec<WorkloadKe
     pods.workloads
         .iter()
         .filter(|(k, w)| {
-            let labels = w.deployment.as_ref().map(|d| &d.labels);
+            let labels = w.labels();
             service.claims_with(
                 selector.as_ref(),
                 &k.namespace,
@@ -221,10 +221,9 @@ fn derived_workloads(pods: &PodsState, alert: &AlertStatus) -> Vec<WorkloadKey> 
             .iter()
             .filter(|(k, w)| {
                 in_ns(k)
-                    && w.deployment.as_ref().is_some_and(|d| {
-                        d.labels.get(*label) == Some(v)
-                            || (*label == "app"
-                                && d.labels.get("app.kubernetes.io/name") == Some(v))
+                    && w.labels().is_some_and(|l| {
+                        l.get(*label) == Some(v)
+                            || (*label == "app" && l.get("app.kubernetes.io/name") == Some(v))
                     })
             })
             .map(|(k, _)| k.clone())

@@ -75,10 +75,22 @@ impl std::fmt::Display for WorkloadKey {
 #[derive(Debug, Clone, Default)]
 pub struct Workload {
     pub deployment: Option<DeploymentStatus>,
+    /// The Argo Rollout of this name, where the cluster serves them: its pods' ReplicaSets
+    /// are named after it, as a deployment's are.
+    pub rollout: Option<crate::cluster::rollouts::RolloutStatus>,
     pub pods: BTreeMap<String, PodStatus>,
 }
 
 impl Workload {
+    /// The labels services and alerts are matched against: the deployment's, else the
+    /// rollout's.
+    pub fn labels(&self) -> Option<&BTreeMap<String, String>> {
+        self.deployment
+            .as_ref()
+            .map(|d| &d.labels)
+            .or_else(|| self.rollout.as_ref().map(|r| &r.labels))
+    }
+
     /// Pods restarted in total.
     pub fn restarts(&self) -> u32 {
         self.pods.values().map(|p| p.restarts).sum()

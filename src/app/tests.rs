@@ -1081,3 +1081,71 @@ fn an_alert_selects_its_service_and_r_offers_its_deployment() {
         "no deployment for this alert: labels service=billing"
     );
 }
+
+mod rollouts {
+    use super::*;
+    use crate::cluster::rollouts::RolloutStatus;
+    use crate::event::Observation;
+
+    fn checkout(step: u32, aborted: bool) -> Observation {
+        let o = serde_json::json!({
+            "metadata": {"name": "checkout-canary", "namespace": "shop"},
+            "spec": {"replicas": 4,
+                "template": {"metadata": {"labels": {"app": "checkout"}},
+                    "spec": {"containers": [{"name": "app", "image": "registry.local/checkout:2.1.0"}]}},
+                "strategy": {"canary": {"steps": [{"setWeight": 20}, {"pause": {}}, {"setWeight": 60}]}}},
+            "status": {"currentStepIndex": step, "stableRS": "7d9c4b6f8", "currentPodHash": "5f6b8c9d7",
+                "readyReplicas": 4, "abort": aborted}
+        });
+        Observation::Rollout(RolloutStatus::from_json(&o).expect("a rollout"))
+    }
+
+    #[test]
+    fn a_rollout_shows_beside_the_deployments_and_goes_when_deleted() {
+        let mut app = drill_app(0);
+        let now = app.now;
+        app.update(Event::Observed(now, checkout(1, false)));
+        let screen = crate::ui::render_text(&app, 200, 60);
+        assert!(
+            screen
+                .contains("checkout-canary 4/4 ready rollout canary 20% · step 1/3 · stable 7d9c"),
+            "{screen}"
+        );
+        app.update(Event::Observed(now, checkout(1, true)));
+        let screen = crate::ui::render_text(&app, 200, 60);
+        assert!(screen.contains("rollout canary 0% · step 1/3"), "{screen}");
+        let key = crate::app::state::WorkloadKey::new("shop", "checkout-canary");
+        let r = app.pods.workloads[&key]
+            .rollout
+            .clone()
+            .expect("its rollout");
+        assert_eq!(
+            r.summary(),
+            "canary 0% · step 1/3 · stable 7d9c4b6f8 / canary 5f6b8c9d7 · aborted"
+        );
+        // The describe view shows its steps.
+        app.pods.select_workload(&key);
+        app.run(Command::Describe(None));
+        match &app.overlay {
+            Some(Overlay::Output { title, text, .. }) => {
+                assert_eq!(title, "describe rollout checkout-canary");
+                assert!(text.contains("▶ 2. pause (until promoted)"), "{text}");
+            }
+            other => panic!("no describe view: {other:?}"),
+        }
+        // Its labels match services and alerts as a deployment's do.
+        let labels = app.pods.workloads[&key]
+            .labels()
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(labels.get("app").map(String::as_str), Some("checkout"));
+        app.update(Event::Observed(
+            now,
+            Observation::RolloutGone {
+                namespace: "shop".into(),
+                name: "checkout-canary".into(),
+            },
+        ));
+        assert!(!app.pods.workloads.contains_key(&key));
+    }
+}

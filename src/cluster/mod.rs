@@ -4,6 +4,7 @@
 
 pub mod describe;
 pub mod jobs;
+pub mod rollouts;
 pub mod usage;
 
 use jiff::Timestamp;

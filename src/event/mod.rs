@@ -96,6 +96,10 @@ pub enum Observation {
     PodGone { namespace: String, name: String },
     /// A deployment no longer exists.
     DeploymentGone { namespace: String, name: String },
+    /// An Argo Rollout's current state (only where the cluster serves argoproj.io).
+    Rollout(crate::cluster::rollouts::RolloutStatus),
+    /// An Argo Rollout no longer exists.
+    RolloutGone { namespace: String, name: String },
     /// One GPU's current state.
     Gpu(GpuStatus),
     /// A node's `nvidia.com/gpu` capacity and allocatable count (0 and 0: the node is gone).

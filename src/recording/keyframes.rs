@@ -204,6 +204,12 @@ impl StateFold {
                 Observation::DeploymentGone { namespace, name } => {
                     self.objects.remove(&(1, format!("{namespace}/{name}")));
                 }
+                Observation::Rollout(ro) => {
+                    self.keep(20, format!("{}/{}", ro.namespace, ro.name), r)
+                }
+                Observation::RolloutGone { namespace, name } => {
+                    self.objects.remove(&(20, format!("{namespace}/{name}")));
+                }
                 Observation::LogTail { .. } => {
                     self.singles.insert(4, r.clone());
                 }

@@ -156,6 +156,13 @@ pub fn spawn_with_pods(
             tx.clone(),
         )));
     }
+    // Only where the cluster serves argoproj.io rollouts; elsewhere it ends at once, quietly.
+    tasks.push(tokio::spawn(super::kube_rollouts::watch(
+        conn.client.clone(),
+        conn.namespaces.clone(),
+        conn.label_selector.clone(),
+        tx.clone(),
+    )));
     tasks.push(tokio::spawn(watch_node_gpus(
         conn.client.clone(),
         conn.streaming_lists,

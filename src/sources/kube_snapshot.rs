@@ -51,6 +51,10 @@ pub async fn observations(conn: &Connection) -> anyhow::Result<Vec<Observation>>
             out.push(Observation::Pod(pod_status(p, revision)));
         }
     }
+    // Where the cluster serves them; a cluster without them (or a failed list) has none.
+    if let Ok(true) = super::kube_rollouts::served(&conn.client).await {
+        out.extend(super::kube_rollouts::list(conn).await);
+    }
     Ok(out)
 }
 

@@ -18,6 +18,7 @@ pub mod kube_jobs;
 pub mod kube_logs;
 pub mod kube_metrics;
 pub mod kube_nodes;
+pub mod kube_rollouts;
 pub mod kube_snapshot;
 pub mod kube_switches;
 pub mod loki;

@@ -15,6 +15,7 @@ mod logs;
 pub mod metrics;
 pub mod nodes;
 pub mod rbac;
+pub mod rollouts;
 pub mod store;
 pub mod twins;
 
@@ -200,6 +201,16 @@ impl KubeServer {
             user
         };
         let q = Query(query);
+        // Custom resources: an unknown group is the mux's plain 404; discovery is answered.
+        if path.trim_end_matches('/') == "/apis" || path.starts_with("/apis/argoproj.io") {
+            let s = self.state.lock().unwrap();
+            if let Some(d) = rollouts::discovery(&s, &path) {
+                return respond(200, &d);
+            }
+            if !rollouts::served(&s) {
+                return rollouts::page_not_found();
+            }
+        }
         let r = Route::parse(&path);
         let Some(r) = r else {
             return status(
@@ -538,6 +549,12 @@ impl KubeServer {
             );
             return status(409, "Conflict", &msg, Some(details(r)));
         }
+        if verb == "patch"
+            && r.resource == "rollouts"
+            && !ctype.starts_with("application/merge-patch+json")
+        {
+            return status(415, "UnsupportedMediaType", rollouts::NO_STRATEGIC, None);
+        }
         if verb == "patch" && !ctype.contains("merge-patch+json") {
             return status(
                 415,
@@ -551,6 +568,8 @@ impl KubeServer {
             let mut scale = scale_of(&current);
             merge_patch(&mut scale, &input);
             next["spec"]["replicas"] = scale["spec"]["replicas"].clone();
+        } else if verb == "patch" && r.resource == "rollouts" {
+            next = rollouts::patched(&current, &input, sub == Some("status"));
         } else if verb == "patch" {
             // Strategic merge on the fields sitrep patches behaves as a JSON merge patch.
             merge_patch(&mut next, &input);

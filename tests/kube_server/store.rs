@@ -87,6 +87,8 @@ pub fn kind_of(resource: &str) -> (&'static str, &'static str) {
         "daemonsets" => ("DaemonSet", "apps/v1"),
         "jobs" => ("Job", "batch/v1"),
         "cronjobs" => ("CronJob", "batch/v1"),
+        "rollouts" => ("Rollout", "argoproj.io/v1alpha1"),
+        "customresourcedefinitions" => ("CustomResourceDefinition", "apiextensions.k8s.io/v1"),
         _ => ("Unknown", "v1"),
     }
 }

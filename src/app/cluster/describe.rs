@@ -46,6 +46,24 @@ impl App {
                 }
             }
             None => {
+                // A Rollout's steps and revisions, from the watch's own state.
+                if let Some(PodRow::Workload(_, w)) = self.pods.rows().nth(self.pods.selected)
+                    && w.deployment.is_none()
+                    && let Some(r) = &w.rollout
+                {
+                    let text = r
+                        .describe()
+                        .iter()
+                        .map(|l| crate::app::logs::sanitize(l))
+                        .collect::<Vec<_>>()
+                        .join("\n");
+                    self.overlay = Some(Overlay::Output {
+                        title: format!("describe rollout {}", r.name),
+                        text,
+                        scroll: 0,
+                    });
+                    return;
+                }
                 let chosen = match self.pods.rows().nth(self.pods.selected) {
                     Some(PodRow::Pod(_, p)) => Some(DescribeTarget {
                         namespace: p.namespace.clone(),

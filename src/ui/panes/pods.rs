@@ -121,6 +121,32 @@ fn workload_line(
                 theme.fg("muted"),
             ));
         }
+        None if let Some(r) = &w.rollout => {
+            let role = if r.aborted || (r.ready == 0 && r.replicas > 0) {
+                "crit"
+            } else if r.paused() || r.canary_running() || r.ready < r.replicas {
+                "warn"
+            } else {
+                "ok"
+            };
+            spans.push(Span::styled(
+                format!("{}/{} ready ", r.ready, r.replicas),
+                theme.fg(role).add_modifier(Modifier::BOLD),
+            ));
+            spans.push(Span::styled(
+                format!("rollout {} ", sanitize(&r.summary())),
+                theme.fg(if r.aborted { "crit" } else { "accent" }),
+            ));
+            let restarts = w.restarts();
+            if restarts > 0 {
+                spans.push(Span::styled(format!("↻{restarts} "), theme.fg("warn")));
+            }
+            let image = r.image.rsplit('/').next().unwrap_or(&r.image);
+            spans.push(Span::styled(
+                truncate(&sanitize(image), width / 3),
+                theme.fg("muted"),
+            ));
+        }
         None => {
             spans.push(Span::styled(
                 format!("{ready}/{} ready", w.pods.len()),
