@@ -129,6 +129,7 @@ pub fn command(data: &[u8]) {
             deployments: vec!["api".into(), "snapbuilder-serving".into()],
             kill_switches: vec!["reads".into()],
             pods: vec!["api-7d9c-x2b4q".into()],
+            rollouts: vec!["checkout".into()],
         };
         let _ = crate::command::complete(line, &ctx);
     }

@@ -191,3 +191,158 @@ async fn the_server_serves_rollouts_as_a_crd_with_a_status_subresource() {
         .unwrap_err();
     assert!(matches!(e, kube::Error::Api(s) if s.code == 415));
 }
+
+fn executor(
+    conn: &sitrep::sources::kube::Connection,
+) -> sitrep::executors::kube_nodes::ClusterExecutor {
+    let kube = sitrep::executors::kube::KubeExecutor::new(
+        conn.client.clone(),
+        conn.namespaces.clone(),
+        Vec::new(),
+        Duration::from_secs(5),
+    );
+    sitrep::executors::kube_nodes::ClusterExecutor::new(
+        conn.client.clone(),
+        kube,
+        Duration::from_secs(5),
+        None,
+    )
+}
+
+/// The patches sent to the rollout: method, path, query and body, in order.
+fn rollout_writes(server: &KubeServer) -> Vec<(String, String, String, String)> {
+    server
+        .writes()
+        .into_iter()
+        .filter(|r| r.path.contains("/rollouts/"))
+        .map(|r| (r.method, r.path, r.query, r.body))
+        .collect()
+}
+
+/// From the command to the verdict: `rollout-abort` on the selected Rollout is confirmed
+/// with what it will do, sent as a dry run and then for real to the status subresource, and
+/// judged from what the watch brings back once the controller has acted.
+#[tokio::test]
+async fn an_abort_is_previewed_confirmed_sent_and_verified_from_the_watch() {
+    use sitrep::app::Effect;
+    use sitrep::cluster::rollouts::RolloutOp;
+    use sitrep::command::Command;
+    use sitrep::event::ActionOutcome;
+    use sitrep::executors::Executor;
+
+    let server = KubeServer::start().await;
+    fixtures::shop(&server);
+    kube_server::rollouts::install(&server);
+    server.put("rollouts", kube_server::rollouts::checkout());
+    let dir = tempfile::tempdir().unwrap();
+    let conn = server.connect(dir.path(), "admin").await;
+    let (tx, mut rx) = mpsc::channel(64);
+    let task = tokio::spawn(sitrep::sources::kube_rollouts::watch(
+        conn.client.clone(),
+        conn.namespaces.clone(),
+        None,
+        tx,
+    ));
+    let mut app = live_app(&conn, Config::default());
+    let r = next_rollout(&mut rx).await;
+    app.update(Event::Observed(
+        jiff::Timestamp::now(),
+        Observation::Rollout(r),
+    ));
+
+    let effects = app.run(Command::Rollout(RolloutOp::Abort, Some("checkout".into())));
+    let Some(Effect::Preview(action)) = effects
+        .iter()
+        .find(|e| matches!(e, Effect::Preview(_)))
+        .cloned()
+    else {
+        panic!("a confirmation with a dry run: {effects:?}")
+    };
+    let Some(sitrep::app::Overlay::Confirm { lines, .. }) = &app.overlay else {
+        panic!("no confirmation: {:?}", app.overlay)
+    };
+    let lines = lines.clone();
+    assert_eq!(
+        lines[0],
+        format!("Abort Rollout {NS}/checkout in context test")
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("100% of the traffic goes to stable 7d9c4b6f8")),
+        "{lines:?}"
+    );
+    let exec = executor(&conn);
+    let preview = exec.preview(action.clone()).unwrap().await.unwrap();
+    assert!(
+        preview.iter().any(|l| l.contains("would be sent")),
+        "{preview:?}"
+    );
+    let stored = |server: &KubeServer| {
+        server
+            .state
+            .lock()
+            .unwrap()
+            .get("rollouts", NS, "checkout")
+            .cloned()
+            .unwrap()
+    };
+    assert!(
+        stored(&server)["status"]["abort"].is_null(),
+        "a dry run keeps nothing"
+    );
+    let confirmed = app.update(Event::Input(crossterm::event::Event::Key(
+        crossterm::event::KeyEvent::new(
+            crossterm::event::KeyCode::Char('y'),
+            crossterm::event::KeyModifiers::NONE,
+        ),
+    )));
+    assert_eq!(confirmed, [Effect::Execute(action.clone())]);
+    let report = exec.execute(action.clone()).await;
+    assert_eq!(report.outcome, ActionOutcome::Ok, "{}", report.detail);
+    assert_eq!(stored(&server)["status"]["abort"], json!(true));
+    let patch = |q: &str| {
+        (
+            "PATCH".to_string(),
+            format!("/apis/argoproj.io/v1alpha1/namespaces/{NS}/rollouts/checkout/status"),
+            q.to_string(),
+            r#"{"status":{"abort":true}}"#.to_string(),
+        )
+    };
+    assert_eq!(
+        rollout_writes(&server),
+        [
+            patch("&dryRun=All&fieldManager=sitrep"),
+            patch("&fieldManager=sitrep")
+        ]
+    );
+    app.update(Event::ActionDone(report));
+    // The abort flag alone is not the outcome: the controller has not moved traffic yet.
+    let r = next_rollout(&mut rx).await;
+    assert!(r.aborted, "{r:?}");
+    app.update(Event::Observed(
+        jiff::Timestamp::now(),
+        Observation::Rollout(r.clone()),
+    ));
+    if r.canary_weight != 0 {
+        assert_eq!(app.verdict, None, "not before the canary is at 0%");
+        // What the controller does on abort: the canary's weight to 0.
+        let mut done = stored(&server);
+        done["status"]["canary"]["weights"]["canary"]["weight"] = json!(0);
+        done["status"]["canary"]["weights"]["stable"]["weight"] = json!(100);
+        done["status"]["phase"] = json!("Degraded");
+        server.put("rollouts", done);
+        let r = next_rollout(&mut rx).await;
+        app.update(Event::Observed(
+            jiff::Timestamp::now(),
+            Observation::Rollout(r),
+        ));
+    }
+    let verdict = app.verdict.clone().expect("verified from the watch");
+    assert!(
+        verdict.starts_with("rollout-abort checkout: recovered at T+")
+            && verdict.ends_with("(rollout checkout aborted, canary at 0%)"),
+        "{verdict}"
+    );
+    task.abort();
+}

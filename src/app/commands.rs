@@ -159,6 +159,7 @@ impl App {
             | Command::Uncordon(_)
             | Command::Drain(_)
             | Command::HpaMin { .. }) => self.run_cluster_command(cmd),
+            Command::Rollout(op, name) => self.rollout_command(op, name),
             cmd @ (Command::Jobs
             | Command::JobRerun(_)
             | Command::CronJobSuspend(_)

@@ -236,6 +236,14 @@ impl PodsState {
             .collect()
     }
 
+    /// The Argo Rollouts watched, by name, for completion.
+    pub fn rollout_names(&self) -> Vec<String> {
+        self.workloads
+            .values()
+            .filter_map(|w| w.rollout.as_ref().map(|r| r.name.clone()))
+            .collect()
+    }
+
     /// A deployment, exactly.
     pub fn deployment(&self, key: &WorkloadKey) -> Option<&DeploymentStatus> {
         self.workloads.get(key)?.deployment.as_ref()

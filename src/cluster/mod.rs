@@ -124,6 +124,14 @@ pub enum ClusterAction {
         name: String,
         suspend: bool,
     },
+    /// Abort or promote an Argo Rollout, or take its canary's weight to 0; `step_before`
+    /// is its step when confirmed, so "did it work?" sees a promote move on.
+    Rollout {
+        namespace: String,
+        name: String,
+        change: rollouts::RolloutOp,
+        step_before: Option<u32>,
+    },
 }
 
 impl ClusterAction {
@@ -141,6 +149,7 @@ impl ClusterAction {
                 ..
             } => format!("cronjob-suspend {name}"),
             ClusterAction::CronJobSuspend { name, .. } => format!("cronjob-resume {name}"),
+            ClusterAction::Rollout { name, change, .. } => format!("{} {name}", change.command()),
         }
     }
 }

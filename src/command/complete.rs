@@ -11,6 +11,8 @@ pub struct CompletionContext {
     pub kill_switches: Vec<String>,
     /// The pods the cockpit watches, by name.
     pub pods: Vec<String>,
+    /// The Argo Rollouts the cockpit watches, by name.
+    pub rollouts: Vec<String>,
 }
 
 /// What one argument can be, given what the cockpit knows.
@@ -42,6 +44,10 @@ pub(super) fn deployments(ctx: &CompletionContext) -> Vec<String> {
 
 pub(super) fn pods(ctx: &CompletionContext) -> Vec<String> {
     ctx.pods.clone()
+}
+
+pub(super) fn rollouts(ctx: &CompletionContext) -> Vec<String> {
+    ctx.rollouts.clone()
 }
 
 pub(super) fn kill_switches(ctx: &CompletionContext) -> Vec<String> {

@@ -227,6 +227,9 @@ pub enum Command {
     CronJobSuspend(Option<String>),
     /// Resume a suspended CronJob.
     CronJobResume(Option<String>),
+    /// Abort or promote an Argo Rollout, or take its canary to 0% (the selected workload's
+    /// Rollout without a name).
+    Rollout(crate::cluster::rollouts::RolloutOp, Option<String>),
 }
 
 /// What the timeline shows.
@@ -314,6 +317,7 @@ impl Command {
             Command::JobRerun(_) => "job-rerun",
             Command::CronJobSuspend(_) => "cronjob-suspend",
             Command::CronJobResume(_) => "cronjob-resume",
+            Command::Rollout(op, _) => op.command(),
         }
     }
 
@@ -429,9 +433,13 @@ mod tests {
             deployments: vec!["snapbuilder-serving".into(), "snapbuilder-ingest".into()],
             kill_switches: vec!["ai-disabled".into()],
             pods: vec!["snapbuilder-serving-7d9c-x2b4q".into()],
+            rollouts: Vec::new(),
         };
         assert_eq!(complete("rollb", &ctx), vec!["rollback"]);
-        assert_eq!(complete("rol", &ctx), vec!["rollback", "role"]);
+        assert_eq!(
+            complete("rol", &ctx),
+            vec!["rollback", "role", "rollout-abort", "rollout-promote"]
+        );
         assert_eq!(
             complete("rollback snapbuilder-s", &ctx),
             vec!["rollback snapbuilder-serving"]

@@ -1,8 +1,9 @@
 //! How the cluster commands' arguments parse (describe, delete-pod, cordon, uncordon, drain, hpa-min,
-//! job-rerun, cronjob-suspend, cronjob-resume).
+//! job-rerun, cronjob-suspend, cronjob-resume, rollout-abort, rollout-promote, canary-zero).
 
 use super::parse::{Args, err};
 use super::{Command, CommandError};
+use crate::cluster::rollouts::RolloutOp;
 
 fn one_name(a: &Args<'_>) -> Result<Option<String>, CommandError> {
     match a.words.as_slice() {
@@ -38,6 +39,18 @@ pub(super) fn job_rerun(a: &Args<'_>) -> Result<Command, CommandError> {
 
 pub(super) fn cronjob_suspend(a: &Args<'_>) -> Result<Command, CommandError> {
     one_name(a).map(Command::CronJobSuspend)
+}
+
+pub(super) fn rollout_abort(a: &Args<'_>) -> Result<Command, CommandError> {
+    one_name(a).map(|n| Command::Rollout(RolloutOp::Abort, n))
+}
+
+pub(super) fn rollout_promote(a: &Args<'_>) -> Result<Command, CommandError> {
+    one_name(a).map(|n| Command::Rollout(RolloutOp::Promote, n))
+}
+
+pub(super) fn canary_zero(a: &Args<'_>) -> Result<Command, CommandError> {
+    one_name(a).map(|n| Command::Rollout(RolloutOp::CanaryZero, n))
 }
 
 pub(super) fn cronjob_resume(a: &Args<'_>) -> Result<Command, CommandError> {

@@ -409,6 +409,30 @@ pub const COMMANDS: &[CommandSpec] = &[
         crate::command::parse_cluster::cronjob_resume,
     )
     .world(),
+    cmd(
+        "rollout-abort",
+        "[rollout]",
+        "abort an Argo Rollout: canary scaled down, 100% to stable",
+        crate::command::parse_cluster::rollout_abort,
+    )
+    .world()
+    .complete(&[c::rollouts]),
+    cmd(
+        "rollout-promote",
+        "[rollout]",
+        "promote an Argo Rollout: end its pause or go to the next step",
+        crate::command::parse_cluster::rollout_promote,
+    )
+    .world()
+    .complete(&[c::rollouts]),
+    cmd(
+        "canary-zero",
+        "[rollout]",
+        "take an Argo Rollout's canary to 0% (done as an abort)",
+        crate::command::parse_cluster::canary_zero,
+    )
+    .world()
+    .complete(&[c::rollouts]),
 ];
 
 /// The command called `name` or aliased so.

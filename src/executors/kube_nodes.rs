@@ -166,6 +166,18 @@ impl ClusterExecutor {
                     .await
                     .map_err(|_| self.timed_out())?
             }
+            ClusterAction::Rollout {
+                namespace,
+                name,
+                change,
+                ..
+            } => {
+                let call =
+                    super::kube_rollouts::apply(&self.client, namespace, name, *change, dry_run);
+                tokio::time::timeout(self.timeout, call)
+                    .await
+                    .map_err(|_| self.timed_out())?
+            }
             ClusterAction::HpaMin {
                 namespace,
                 name,

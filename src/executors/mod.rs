@@ -7,6 +7,7 @@ pub mod kube;
 pub mod kube_jobs;
 pub mod kube_nodes;
 mod kube_pods;
+mod kube_rollouts;
 pub mod sandbox;
 pub mod shell;
 

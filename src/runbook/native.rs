@@ -54,6 +54,10 @@ pub enum Native {
     Uncordon { node: String },
     /// `kubectl drain NODE`.
     Drain { node: String },
+    /// `kubectl argo rollouts abort NAME`.
+    RolloutAbort { rollout: String },
+    /// `kubectl argo rollouts promote NAME`.
+    RolloutPromote { rollout: String },
 }
 
 /// A recognised command: the change and the namespace it names (`None`: kubectl's
@@ -88,6 +92,8 @@ impl Native {
             Native::Cordon { .. } => "cordon",
             Native::Uncordon { .. } => "uncordon",
             Native::Drain { .. } => "drain",
+            Native::RolloutAbort { .. } => "rollout-abort",
+            Native::RolloutPromote { .. } => "rollout-promote",
         }
     }
 
@@ -102,6 +108,9 @@ impl Native {
             Native::DeletePod { pod } => format!("pod/{pod}"),
             Native::Cordon { node } | Native::Uncordon { node } | Native::Drain { node } => {
                 format!("node/{node}")
+            }
+            Native::RolloutAbort { rollout } | Native::RolloutPromote { rollout } => {
+                format!("rollout/{rollout}")
             }
         }
     }
@@ -128,6 +137,8 @@ impl Native {
             Native::Cordon { node } => format!("cordon {node}"),
             Native::Uncordon { node } => format!("uncordon {node}"),
             Native::Drain { node } => format!("drain {node}"),
+            Native::RolloutAbort { rollout } => format!("rollout-abort {rollout}"),
+            Native::RolloutPromote { rollout } => format!("rollout-promote {rollout}"),
             Native::SetEnv { .. } | Native::ConfigMapSet { .. } => return None,
         })
     }
@@ -171,6 +182,7 @@ impl Native {
             Native::Cordon { node } | Native::Uncordon { node } | Native::Drain { node } => {
                 vec![node]
             }
+            Native::RolloutAbort { rollout } | Native::RolloutPromote { rollout } => vec![rollout],
         }
     }
 }
@@ -529,6 +541,24 @@ fn kubectl(raw: &[String]) -> Recognised {
                 Some(_) => Recognised::Shell("a patch of more than one ConfigMap key".into()),
             }
         }
+        ["argo", "rollouts", op @ ("abort" | "promote"), ..] => {
+            if let Some(s) = stray(&[]) {
+                return s;
+            }
+            match &a.words[3..] {
+                [name] if !name.contains('/') => step(if *op == "abort" {
+                    Native::RolloutAbort {
+                        rollout: name.clone(),
+                    }
+                } else {
+                    Native::RolloutPromote {
+                        rollout: name.clone(),
+                    }
+                }),
+                [] => Recognised::Shell("it names no rollout".into()),
+                _ => Recognised::Shell(format!("not one rollout: {}", a.words[3..].join(" "))),
+            }
+        }
         ["delete", ..] => {
             if let Some(s) = stray(&[]) {
                 return s;
@@ -840,5 +870,36 @@ mod tests {
         }
         // Quoted `$` and `|` are data, not shell.
         native(r#"kubectl patch configmap f -p '{"data":{"PRICE":"$5|x"}}'"#);
+    }
+
+    #[test]
+    fn argo_rollouts_abort_and_promote_are_native_on_one_rollout() {
+        let n = native("kubectl -n shop argo rollouts abort checkout");
+        assert_eq!(n.namespace, ns("shop"));
+        assert_eq!(
+            n.action,
+            Native::RolloutAbort {
+                rollout: "checkout".into()
+            }
+        );
+        assert_eq!(
+            n.action.command_line().as_deref(),
+            Some("rollout-abort checkout")
+        );
+        assert_eq!(n.action.target(), "rollout/checkout");
+        assert_eq!(n.action.unavailable(), None, "the command table has it");
+        let n = native("kubectl argo rollouts promote <rollout>");
+        assert_eq!(n.action.name(), "rollout-promote");
+        assert_eq!(n.placeholders(), ["<rollout>"]);
+        for (cmd, why) in [
+            ("kubectl argo rollouts abort", "it names no rollout"),
+            ("kubectl argo rollouts promote a b", "not one rollout: a b"),
+            (
+                "kubectl argo rollouts promote checkout --full",
+                "`--full` is not a flag sitrep carries out",
+            ),
+        ] {
+            assert_eq!(recognise(cmd), Recognised::Shell(why.into()), "{cmd}");
+        }
     }
 }

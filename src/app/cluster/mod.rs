@@ -19,6 +19,7 @@ use super::state::{PodRow, WorkloadKey};
 mod describe;
 mod nodes;
 mod pods;
+mod rollouts;
 
 /// Events kept at most; the oldest (by last seen) go first. A busy namespace holds 20,000.
 pub const MAX_EVENTS: usize = 10_000;

@@ -94,6 +94,7 @@ impl App {
             a @ (ClusterAction::JobRerun { .. } | ClusterAction::CronJobSuspend { .. }) => {
                 self.describe_jobs_action(a, &ctx)
             }
+            a @ ClusterAction::Rollout { .. } => self.describe_rollout_action(a, &ctx),
             ClusterAction::HpaMin {
                 namespace,
                 name,
@@ -176,6 +177,7 @@ impl App {
             a @ (ClusterAction::JobRerun { .. } | ClusterAction::CronJobSuspend { .. }) => {
                 self.jobs_settled(a)
             }
+            a @ ClusterAction::Rollout { .. } => self.rollout_settled(a),
         }
     }
 }

@@ -72,6 +72,7 @@ impl App {
                     deployments: self.pods.deployment_names(),
                     kill_switches: self.kill_switches.iter().map(|k| k.name.clone()).collect(),
                     pods: self.pods.pod_names(),
+                    rollouts: self.pods.rollout_names(),
                 };
                 input.completions = complete(&input.text, &ctx);
                 match input.completions.as_slice() {
