@@ -160,7 +160,8 @@ pub async fn take(config: &Config, kube: Option<KubernetesConfig>) -> anyhow::Re
         snap.sources = sources;
         let ns = config.vars.namespace.as_deref();
         let workloads = loki::workloads_of(&snap.deployments, lc, ns);
-        match loki::error_lines(lc, &workloads).await {
+        let service_of = |ns: &str, w: &str| app.service_claiming(ns, w)?.loki.as_ref();
+        match loki::error_lines(lc, &workloads, service_of).await {
             Ok(errors) => snap.log_errors = errors,
             Err(error) => snap.errors.push(Failure {
                 source: "loki".into(),

@@ -583,6 +583,50 @@ async fn snapshot_carries_each_workloads_last_error_lines() {
     );
 }
 
+/// A service's own selector is what the snapshot asks Loki with, not the derived one.
+#[tokio::test]
+async fn snapshot_reads_a_service_with_its_own_selector() {
+    let loki = LokiServer::start().await;
+    loki.push(&SERVING, ago(30), "ERROR upstream timeout seq=1");
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!(
+        "[vars]\nnamespace = \"snapbuilder\"\n\n[loki]\nurl = \"{}\"\n\n[loki.workloads.snapbuilder-serving]\nbackend = \"loki\"\n\n\
+         [[services]]\nname = \"serving\"\nnamespace = \"snapbuilder\"\nworkloads = [\"snapbuilder-serving\"]\n\
+         loki = {{ selector = '{{namespace=\"snapbuilder\", pod=~\"snapbuilder-serving-.+\"}}' }}\n",
+        loki.url
+    );
+    std::fs::write(dir.path().join("config.toml"), config).unwrap();
+    let path = dir.path().to_path_buf();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_sitrep"))
+            .args(["snapshot", "--config", "config.toml", "--format", "json"])
+            .current_dir(&path)
+            .env("SITREP_CONFIG_DIR", &path)
+            .env("SITREP_DATA_DIR", &path)
+            .env("KUBECONFIG", path.join("none"))
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let w = &v["log_errors"][0];
+    assert!(
+        w["query"]
+            .as_str()
+            .unwrap()
+            .starts_with(r#"{namespace="snapbuilder", pod=~"snapbuilder-serving-.+"}"#),
+        "{w}"
+    );
+    assert_eq!(w["lines"][0]["text"], "ERROR upstream timeout seq=1");
+}
+
 #[tokio::test]
 async fn a_logql_metric_query_is_a_signal() {
     let loki = LokiServer::start().await;

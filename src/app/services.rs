@@ -277,7 +277,7 @@ impl App {
 
     /// The configured service that claims the workload `namespace/name`, by its name or
     /// its deployment's labels.
-    pub(super) fn service_claiming(&self, namespace: &str, name: &str) -> Option<&ServiceConfig> {
+    pub(crate) fn service_claiming(&self, namespace: &str, name: &str) -> Option<&ServiceConfig> {
         let empty = std::collections::BTreeMap::new();
         let labels = self
             .pods

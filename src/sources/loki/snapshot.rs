@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::selector::Selector;
 use super::{Direction, Loki};
-use crate::config::loki::LokiConfig;
+use crate::config::loki::{LogSelection, LokiConfig};
 
 /// Error lines shown per workload at most.
 pub const ERROR_LINES: usize = 10;
@@ -32,17 +32,19 @@ pub struct ErrorLine {
 }
 
 /// The last [`ERROR_LINES`] error lines of each `(namespace, workload)` within the
-/// configured history; the first failure stops the rest (Loki is down, say so once).
-pub async fn error_lines(
+/// configured history, each read with its service's own selector where `service_of` finds
+/// one (`[[services]] loki`); the first failure stops the rest (Loki is down, say so once).
+pub async fn error_lines<'a>(
     config: &LokiConfig,
     workloads: &[(String, String)],
+    service_of: impl Fn(&str, &str) -> Option<&'a LogSelection>,
 ) -> Result<Vec<WorkloadErrors>, String> {
     let loki = Loki::new(config)?;
     let end = Timestamp::now();
     let start = end - config.history.signed();
     let mut out = Vec::new();
     for (ns, w) in workloads {
-        let selector: Selector = config.selector_for(None, ns, w)?;
+        let selector: Selector = config.selector_for(service_of(ns, w), ns, w)?;
         let query = format!("{selector} {ERROR_FILTER}");
         let entries = loki
             .query_range(&query, start, end, ERROR_LINES, Direction::Backward)
