@@ -289,6 +289,7 @@ impl App {
             Event::Replay(ev) => crate::replay::apply(self, ev),
             Event::Described(target, result) => self.on_described(target, result),
         }
+        self.refresh_event_rows();
         std::mem::take(&mut self.effects)
     }
 
@@ -296,6 +297,7 @@ impl App {
     pub fn run(&mut self, cmd: Command) -> Vec<Effect> {
         self.run_command(cmd);
         self.tail_if_asked();
+        self.refresh_event_rows();
         self.dirty = true;
         std::mem::take(&mut self.effects)
     }

@@ -45,11 +45,14 @@ pub struct EventStore {
     by_age: BTreeSet<(Timestamp, String)>,
     /// Events dropped by the cap since the start.
     pub dropped: u64,
+    /// Counts every change, so what is derived from the store knows when it is stale.
+    revision: u64,
 }
 
 impl EventStore {
     /// Adds an event or its new count.
     pub fn upsert(&mut self, e: KubeEvent) {
+        self.revision += 1;
         if let Some(old) = self.by_uid.get(&e.uid) {
             self.by_age.remove(&(old.last, old.uid.clone()));
         }
@@ -65,6 +68,7 @@ impl EventStore {
     }
 
     pub fn remove(&mut self, uid: &str) {
+        self.revision += 1;
         if let Some(old) = self.by_uid.remove(uid) {
             self.by_age.remove(&(old.last, old.uid));
         }
@@ -172,6 +176,19 @@ pub struct ClusterPane {
     pub job_selected: usize,
     /// CPU and memory from metrics.k8s.io.
     pub usage: super::jobs::UsageState,
+    /// The events view's rows as last grouped, and what they were grouped from: every
+    /// frame draws them, and grouping thousands of events per frame would cost the budget.
+    shown_events: Option<(EventRowsKey, Vec<EventRow>)>,
+}
+
+/// What the events view's rows depend on: the store's revision, the scope (its workload,
+/// and a hash of its pods and their nodes) and the warnings filter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct EventRowsKey {
+    revision: u64,
+    workload: Option<WorkloadKey>,
+    pods: u64,
+    warnings_only: bool,
 }
 
 impl ClusterPane {
@@ -267,6 +284,51 @@ impl App {
     pub fn event_rows(&self) -> Vec<EventRow> {
         let scope = self.event_scope();
         self.events_of(&scope, self.cluster.warnings_only, MAX_EVENT_ROWS)
+    }
+
+    fn event_rows_key(&self) -> EventRowsKey {
+        use std::hash::{Hash, Hasher};
+        let workload = self.pods.selected_workload().cloned();
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        if let Some(w) = workload.as_ref().and_then(|w| self.pods.workloads.get(w)) {
+            for p in w.pods.values() {
+                (&p.name, &p.node).hash(&mut h);
+            }
+        }
+        EventRowsKey {
+            revision: self.cluster.events.revision,
+            pods: h.finish(),
+            workload,
+            warnings_only: self.cluster.warnings_only,
+        }
+    }
+
+    /// The events view's rows for drawing: as grouped after the last change, or grouped
+    /// now when the state has moved on since (a state built without `update`).
+    pub fn shown_event_rows(&self) -> std::borrow::Cow<'_, [EventRow]> {
+        match &self.cluster.shown_events {
+            Some((key, rows)) if *key == self.event_rows_key() => std::borrow::Cow::Borrowed(rows),
+            _ => std::borrow::Cow::Owned(self.event_rows()),
+        }
+    }
+
+    /// Groups the events view's rows again if what they depend on changed; only while the
+    /// view shows them.
+    pub(in crate::app) fn refresh_event_rows(&mut self) {
+        if self.cluster.view != PodsView::Events {
+            self.cluster.shown_events = None;
+            return;
+        }
+        let key = self.event_rows_key();
+        if self
+            .cluster
+            .shown_events
+            .as_ref()
+            .is_some_and(|(k, _)| *k == key)
+        {
+            return;
+        }
+        self.cluster.shown_events = Some((key, self.event_rows()));
     }
 
     /// The events about `scope`, deduplicated, newest first, at most `max` rows.
@@ -599,6 +661,35 @@ mod tests {
         assert!(screen.contains("events of web"), "{screen}");
         assert!(screen.contains("×5   BackOff"), "{screen}");
         assert!(!screen.contains("Unhealthy"), "{screen}");
+    }
+
+    #[test]
+    fn the_drawn_rows_are_grouped_once_and_follow_events_selection_and_filter() {
+        let mut app = shop();
+        app.run(Command::Events);
+        let grouped = |app: &App| matches!(app.shown_event_rows(), std::borrow::Cow::Borrowed(_));
+        assert!(grouped(&app), "grouped after the command, not per frame");
+        assert_eq!(app.shown_event_rows().as_ref(), app.event_rows().as_slice());
+        // A new event: grouped again, once.
+        let now = app.now;
+        app.update(Event::Observed(
+            now,
+            Observation::KubeEvents(vec![ev(
+                "u-new", "Pod", "web-6f-b", "Killing", true, 1, now,
+            )]),
+        ));
+        assert!(grouped(&app));
+        assert_eq!(app.shown_event_rows()[0].reason, "Killing");
+        // The filter and the selection change what is drawn at once.
+        app.run(Command::Warnings);
+        assert_eq!(app.shown_event_rows().as_ref(), app.event_rows().as_slice());
+        assert!(app.shown_event_rows().iter().all(|r| r.warning));
+        app.run(Command::Warnings);
+        let before = app.shown_event_rows().into_owned();
+        app.pods.selected = app.pods.selected.saturating_add(1);
+        // State changed without `update`: what is drawn is grouped afresh, never stale.
+        assert!(!grouped(&app) || app.shown_event_rows().as_ref() == before.as_slice());
+        assert_eq!(app.shown_event_rows().as_ref(), app.event_rows().as_slice());
     }
 
     #[test]

@@ -19,7 +19,7 @@ fn rows_in_view(selected: usize, height: usize) -> usize {
 /// The events view: newest first, warnings in the warning colour, counts and first/last seen.
 pub fn draw_events(frame: &mut Frame, area: Rect, app: &App) {
     let theme = &app.theme;
-    let rows = app.event_rows();
+    let rows = app.shown_event_rows();
     if rows.is_empty() {
         let what = if app.cluster.warnings_only {
             "no Warning events for the selection"
@@ -194,7 +194,7 @@ pub fn title(app: &App) -> Option<String> {
             Some(format!(
                 "events of {} · {} rows{only}",
                 sanitize(&who),
-                app.event_rows().len()
+                app.shown_event_rows().len()
             ))
         }
         PodsView::Nodes => {
