@@ -364,8 +364,9 @@ fn a_failing_training_job_is_requeued_again_and_again() {
 /// the newest firing alert being selected) once the alert has fired, confirmed as an
 /// operator would. Where it is the drill's expected mitigation the operator is one key from
 /// its confirmation. Two drills have no such one-key fix yet, named here so that a change
-/// either way is seen: cordon is not simulated in the drill world, and a login attack has no
-/// change before it to undo.
+/// either way is seen: the overheating drill's fix is the runbook's `cordon` of the hot
+/// node, which the drill world does not simulate (its mitigation is a drain kill switch),
+/// and a login attack has no change before it to undo.
 #[test]
 fn the_suggested_fix_of_each_drill_is_its_mitigation() {
     const NOT_YET: [&str; 2] = ["gpu-overheating", "brute-force-login"];
@@ -376,6 +377,13 @@ fn the_suggested_fix_of_each_drill_is_its_mitigation() {
         let fix = parse_script(&format!("+{secs}s fix\n")).expect("a one-line script");
         let out = run(s, None, &fix).expect("plays");
         let first = out.card.actions.first();
+        if *name == "gpu-overheating" {
+            assert_eq!(
+                first.map(|a| a.command.as_str()),
+                Some("cordon gpu-node-2"),
+                "the hot node, not the selected pod's"
+            );
+        }
         let verdict = first.map_or("no action", |a| a.verdict.as_str());
         let command = first.map_or("-", |a| a.command.as_str());
         eprintln!("{name}: fix at +{secs}s → {command}: {verdict}");

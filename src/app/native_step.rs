@@ -86,6 +86,39 @@ impl App {
             .or_else(|| self.pods.selected_workload().cloned())
     }
 
+    /// The node the selected alert is about, by the labels exporters give it.
+    fn alert_node(&self) -> Option<String> {
+        let labels = &self.alerts.selected()?.status.labels;
+        ["node", "kubernetes_node", "hostname", "Hostname", "host"]
+            .iter()
+            .find_map(|k| labels.get(*k))
+            .filter(|n| !n.is_empty())
+            .cloned()
+    }
+
+    /// For an alert about GPUs, the host of the GPUs with an XID or past the critical
+    /// temperature, when exactly one host has them: that node is what the alert is about.
+    fn troubled_gpu_host(&self) -> Option<String> {
+        let alert = &self.alerts.selected()?.status;
+        let about_gpus = [&alert.name, &alert.summary, &alert.detail]
+            .iter()
+            .any(|t| t.to_lowercase().contains("gpu"));
+        if !about_gpus {
+            return None;
+        }
+        let crit = self.config.gpus.temp_crit;
+        let hosts: std::collections::BTreeSet<&str> = self
+            .gpus
+            .values()
+            .filter(|g| g.xid.is_some() || g.temp_c.is_some_and(|t| t >= crit))
+            .map(|g| g.host.as_str())
+            .collect();
+        match hosts.into_iter().collect::<Vec<_>>().as_slice() {
+            [one] => Some((*one).to_string()),
+            _ => None,
+        }
+    }
+
     /// What the cockpit can put in a placeholder now, for a command about `deployment`.
     pub(crate) fn placeholder_value(&self, hole: &str, deployment: Option<&str>) -> Option<String> {
         let selected_pod = match self.pods.rows().nth(self.pods.selected) {
@@ -127,9 +160,12 @@ impl App {
             "deployment" | "deployment-name" | "service" | "workload" => {
                 self.context_workload().map(|k| k.name)
             }
-            // The selected pod's node, else the node of a pod of the service.
-            "node-name" | "node" | "node-of-pod" | "pod-node" => selected_pod
-                .map(|p| p.node.clone())
+            // The node the alert names, else the one GPU host in trouble, else the selected
+            // pod's node, else the node of a pod of the service.
+            "node-name" | "node" | "node-of-pod" | "pod-node" => self
+                .alert_node()
+                .or_else(|| self.troubled_gpu_host())
+                .or_else(|| selected_pod.map(|p| p.node.clone()))
                 .or_else(|| {
                     let w = self.context_workload()?;
                     let pod = serving_pod(&self.pods, &w)?;
@@ -513,6 +549,98 @@ mod tests {
         app.update(Event::ActionDone(report));
         let c = app.checklist.as_ref().expect("a checklist");
         assert_eq!(c.progress().0, 0);
+    }
+
+    #[test]
+    fn node_is_the_one_gpu_host_in_trouble_before_the_selected_pods_node() {
+        let (mut app, _) = drill_pair(Config::default(), 120);
+        app.focus = Pane::Pods;
+        app.run(Command::Down);
+        let hot = app
+            .gpus
+            .values()
+            .next()
+            .cloned()
+            .expect("the drill has GPUs");
+        let crit = app.config.gpus.temp_crit;
+        // Every GPU of the drill cool but one on a host of its own.
+        let mut list: Vec<crate::event::GpuStatus> = app
+            .gpus
+            .values()
+            .map(|g| crate::event::GpuStatus {
+                temp_c: Some(crit - 20.0),
+                xid: None,
+                ..g.clone()
+            })
+            .collect();
+        list.push(crate::event::GpuStatus {
+            host: "gpu-node-9".into(),
+            temp_c: Some(crit + 5.0),
+            xid: None,
+            ..hot.clone()
+        });
+        app.update(Event::Observed(
+            app.now,
+            crate::event::Observation::GpuList(list),
+        ));
+        // Only an alert about GPUs makes their host the node in question.
+        assert_ne!(
+            native(app.plan_step_command("kubectl cordon <node>")),
+            "cordon gpu-node-9"
+        );
+        app.update(Event::Observed(
+            app.now,
+            crate::event::Observation::Alert(crate::event::AlertStatus {
+                name: "GpuTooHot".into(),
+                severity: "critical".into(),
+                state: crate::event::AlertState::Firing,
+                since: app.now,
+                summary: "a GPU is above 90 °C and throttling".into(),
+                runbook_url: None,
+                detail: String::new(),
+                description: String::new(),
+                labels: Default::default(),
+                silenced_by: Vec::new(),
+            }),
+        ));
+        app.focus = Pane::Alerts;
+        for _ in 0..10 {
+            if app
+                .alerts
+                .selected()
+                .is_some_and(|a| a.status.name == "GpuTooHot")
+            {
+                break;
+            }
+            app.run(Command::Down);
+        }
+        assert_eq!(
+            app.alerts.selected().map(|a| a.status.name.as_str()),
+            Some("GpuTooHot")
+        );
+        app.focus = Pane::Pods;
+        assert_eq!(
+            native(app.plan_step_command("kubectl cordon <node>")),
+            "cordon gpu-node-9",
+            "{:?}",
+            app.gpus
+                .values()
+                .map(|g| (&g.host, g.xid, g.temp_c))
+                .collect::<Vec<_>>()
+        );
+        // Two hosts in trouble: neither is "the" node; the selection decides again.
+        app.update(Event::Observed(
+            app.now,
+            crate::event::Observation::Gpu(crate::event::GpuStatus {
+                host: "gpu-node-8".into(),
+                xid: Some(79),
+                ..hot
+            }),
+        ));
+        assert_ne!(
+            native(app.plan_step_command("kubectl cordon <node>")),
+            "cordon gpu-node-9"
+        );
     }
 
     #[test]
