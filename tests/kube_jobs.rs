@@ -8,7 +8,7 @@ mod kube_server;
 use std::time::Duration;
 
 use kube_server::KubeServer;
-use kube_server::client::live_app;
+use kube_server::client::{cluster_executor, key, live_app, previewed};
 use kube_server::fixtures::{self, NS};
 use sitrep::app::Effect;
 use sitrep::cluster::ClusterAction;
@@ -16,8 +16,6 @@ use sitrep::command::Command;
 use sitrep::config::Config;
 use sitrep::event::{Action, ActionOutcome, Event, Observation};
 use sitrep::executors::Executor;
-use sitrep::executors::kube::KubeExecutor;
-use sitrep::executors::kube_nodes::ClusterExecutor;
 use sitrep::sources::poll::Poller;
 
 async fn setup() -> (
@@ -32,16 +30,6 @@ async fn setup() -> (
     let dir = tempfile::tempdir().unwrap();
     let conn = server.connect(dir.path(), "admin").await;
     (server, conn, dir)
-}
-
-fn executor(conn: &sitrep::sources::kube::Connection) -> ClusterExecutor {
-    let kube = KubeExecutor::new(
-        conn.client.clone(),
-        conn.namespaces.clone(),
-        Vec::new(),
-        Duration::from_secs(5),
-    );
-    ClusterExecutor::new(conn.client.clone(), kube, Duration::from_secs(5), None)
 }
 
 fn obj(server: &KubeServer, resource: &str, name: &str) -> Option<serde_json::Value> {
@@ -107,7 +95,7 @@ async fn failed_jobs_and_cronjobs_reach_the_jobs_view_and_the_snapshot() {
         ]
     );
     // The describe view: the Failed condition, the pods and their last lines.
-    let lines = executor(&conn)
+    let lines = cluster_executor(&conn)
         .describe_lines(&sitrep::cluster::DescribeTarget {
             namespace: NS.into(),
             kind: "Job".into(),
@@ -151,7 +139,7 @@ async fn failed_jobs_and_cronjobs_reach_the_jobs_view_and_the_snapshot() {
 #[tokio::test]
 async fn a_rerun_is_a_dry_run_then_a_new_job_without_the_old_selector() {
     let (server, conn, _dir) = setup().await;
-    let exec = executor(&conn);
+    let exec = cluster_executor(&conn);
     let rerun = Action::Cluster(ClusterAction::JobRerun {
         namespace: NS.into(),
         from_kind: "Job".into(),
@@ -231,7 +219,7 @@ async fn a_rerun_is_a_dry_run_then_a_new_job_without_the_old_selector() {
 #[tokio::test]
 async fn suspend_and_resume_patch_the_cronjob() {
     let (server, conn, _dir) = setup().await;
-    let exec = executor(&conn);
+    let exec = cluster_executor(&conn);
     let suspend = |on| {
         Action::Cluster(ClusterAction::CronJobSuspend {
             namespace: NS.into(),
@@ -364,22 +352,13 @@ async fn poll_into(conn: &sitrep::sources::kube::Connection, app: &mut sitrep::a
     }
 }
 
-fn confirm(app: &mut sitrep::app::App) -> Vec<Effect> {
-    app.update(Event::Input(crossterm::event::Event::Key(
-        crossterm::event::KeyEvent::new(
-            crossterm::event::KeyCode::Char('y'),
-            crossterm::event::KeyModifiers::NONE,
-        ),
-    )))
-}
-
 /// From the command to the verdict: the change is confirmed, carried out against the server,
 /// and "did it work?" is answered from what the next poll of the cluster shows, never from
 /// the executor's word alone.
 #[tokio::test]
 async fn suspend_and_rerun_are_verified_from_the_next_poll() {
     let (server, conn, _dir) = setup().await;
-    let exec = executor(&conn);
+    let exec = cluster_executor(&conn);
     let mut app = live_app(&conn, Config::default());
     poll_into(&conn, &mut app).await;
     app.focus = sitrep::command::Pane::Pods;
@@ -387,14 +366,11 @@ async fn suspend_and_rerun_are_verified_from_the_next_poll() {
 
     // Suspend: confirmed, done, and verified once the CronJob reads back suspended.
     let effects = app.run(Command::CronJobSuspend(Some("nightly-report".into())));
-    let Some(Effect::Preview(action)) = effects
-        .iter()
-        .find(|e| matches!(e, Effect::Preview(_)))
-        .cloned()
-    else {
-        panic!("a confirmation with a dry run: {effects:?}")
-    };
-    assert_eq!(confirm(&mut app), [Effect::Execute(action.clone())]);
+    let action = previewed(&effects);
+    assert_eq!(
+        key(&mut app, crossterm::event::KeyCode::Char('y')),
+        [Effect::Execute(action.clone())]
+    );
     let report = exec.execute(action).await;
     assert_eq!(report.outcome, ActionOutcome::Ok, "{}", report.detail);
     app.update(Event::ActionDone(report));
@@ -412,18 +388,15 @@ async fn suspend_and_rerun_are_verified_from_the_next_poll() {
     // Re-run: verified once the new Job shows running in the cockpit (the test server's
     // job controller starts one pod), not when the create was accepted.
     let effects = app.run(Command::JobRerun(Some("reindex".into())));
-    let Some(Effect::Preview(action)) = effects
-        .iter()
-        .find(|e| matches!(e, Effect::Preview(_)))
-        .cloned()
-    else {
-        panic!("a confirmation with a dry run: {effects:?}")
-    };
+    let action = previewed(&effects);
     let Action::Cluster(ClusterAction::JobRerun { name, .. }) = &action else {
         panic!("a rerun: {action:?}")
     };
     let name = name.clone();
-    assert_eq!(confirm(&mut app), [Effect::Execute(action.clone())]);
+    assert_eq!(
+        key(&mut app, crossterm::event::KeyCode::Char('y')),
+        [Effect::Execute(action.clone())]
+    );
     let report = exec.execute(action).await;
     assert_eq!(report.outcome, ActionOutcome::Ok, "{}", report.detail);
     app.update(Event::ActionDone(report));

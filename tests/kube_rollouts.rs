@@ -8,7 +8,7 @@ mod kube_server;
 use std::time::Duration;
 
 use kube_server::KubeServer;
-use kube_server::client::live_app;
+use kube_server::client::{cluster_executor, key, live_app, previewed};
 use kube_server::fixtures::{self, NS};
 use serde_json::json;
 use sitrep::config::Config;
@@ -192,23 +192,6 @@ async fn the_server_serves_rollouts_as_a_crd_with_a_status_subresource() {
     assert!(matches!(e, kube::Error::Api(s) if s.code == 415));
 }
 
-fn executor(
-    conn: &sitrep::sources::kube::Connection,
-) -> sitrep::executors::kube_nodes::ClusterExecutor {
-    let kube = sitrep::executors::kube::KubeExecutor::new(
-        conn.client.clone(),
-        conn.namespaces.clone(),
-        Vec::new(),
-        Duration::from_secs(5),
-    );
-    sitrep::executors::kube_nodes::ClusterExecutor::new(
-        conn.client.clone(),
-        kube,
-        Duration::from_secs(5),
-        None,
-    )
-}
-
 /// The patches sent to the rollout: method, path, query and body, in order.
 fn rollout_writes(server: &KubeServer) -> Vec<(String, String, String, String)> {
     server
@@ -251,13 +234,7 @@ async fn an_abort_is_previewed_confirmed_sent_and_verified_from_the_watch() {
     ));
 
     let effects = app.run(Command::Rollout(RolloutOp::Abort, Some("checkout".into())));
-    let Some(Effect::Preview(action)) = effects
-        .iter()
-        .find(|e| matches!(e, Effect::Preview(_)))
-        .cloned()
-    else {
-        panic!("a confirmation with a dry run: {effects:?}")
-    };
+    let action = previewed(&effects);
     let Some(sitrep::app::Overlay::Confirm { lines, .. }) = &app.overlay else {
         panic!("no confirmation: {:?}", app.overlay)
     };
@@ -272,7 +249,7 @@ async fn an_abort_is_previewed_confirmed_sent_and_verified_from_the_watch() {
             .any(|l| l.contains("100% of the traffic goes to stable 7d9c4b6f8")),
         "{lines:?}"
     );
-    let exec = executor(&conn);
+    let exec = cluster_executor(&conn);
     let preview = exec.preview(action.clone()).unwrap().await.unwrap();
     assert!(
         preview.iter().any(|l| l.contains("would be sent")),
@@ -291,12 +268,7 @@ async fn an_abort_is_previewed_confirmed_sent_and_verified_from_the_watch() {
         stored(&server)["status"]["abort"].is_null(),
         "a dry run keeps nothing"
     );
-    let confirmed = app.update(Event::Input(crossterm::event::Event::Key(
-        crossterm::event::KeyEvent::new(
-            crossterm::event::KeyCode::Char('y'),
-            crossterm::event::KeyModifiers::NONE,
-        ),
-    )));
+    let confirmed = key(&mut app, crossterm::event::KeyCode::Char('y'));
     assert_eq!(confirmed, [Effect::Execute(action.clone())]);
     let report = exec.execute(action.clone()).await;
     assert_eq!(report.outcome, ActionOutcome::Ok, "{}", report.detail);

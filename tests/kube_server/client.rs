@@ -50,3 +50,34 @@ pub fn live_app(conn: &Connection, config: Config) -> App {
         jiff::Timestamp::now(),
     )
 }
+
+/// Presses `c` in the cockpit, as the operator would.
+pub fn key(app: &mut App, c: crossterm::event::KeyCode) -> Vec<sitrep::app::Effect> {
+    app.update(sitrep::event::Event::Input(crossterm::event::Event::Key(
+        crossterm::event::KeyEvent::new(c, crossterm::event::KeyModifiers::NONE),
+    )))
+}
+
+/// The action a command put up for confirmation, whose dry run it asked for.
+pub fn previewed(effects: &[sitrep::app::Effect]) -> sitrep::event::Action {
+    effects
+        .iter()
+        .find_map(|e| match e {
+            sitrep::app::Effect::Preview(a) => Some(a.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("a confirmation with a dry run: {effects:?}"))
+}
+
+/// The live cluster executor on `conn` (nodes, jobs, rollouts, and the deployment executor
+/// behind it), with no kill switches and a 5 s timeout.
+pub fn cluster_executor(conn: &Connection) -> sitrep::executors::kube_nodes::ClusterExecutor {
+    let timeout = std::time::Duration::from_secs(5);
+    let kube = sitrep::executors::kube::KubeExecutor::new(
+        conn.client.clone(),
+        conn.namespaces.clone(),
+        Vec::new(),
+        timeout,
+    );
+    sitrep::executors::kube_nodes::ClusterExecutor::new(conn.client.clone(), kube, timeout, None)
+}
